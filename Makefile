@@ -1,0 +1,29 @@
+# Quick start: `make run` and `make test` work on a fresh machine; both create .venv first.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+
+.PHONY: run test lint typecheck peer clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(VENV)/bin/tavo-tui --library sample_cards
+
+test: $(STAMP)
+	$(PY) -m pytest -q
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check tavo_tui tests benchmarks
+	$(VENV)/bin/mypy
+
+peer: $(STAMP)
+	$(PY) -m pytest -q -m peer
+
+clean:
+	rm -rf $(VENV) build *.egg-info

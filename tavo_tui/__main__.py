@@ -1,0 +1,3 @@
+from tavo_tui.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,120 @@
+"""The contract every backend adapter fulfils, and the events a generation yields."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+from tavo_tui.model import AssembledPrompt, ConnectionProfile, PreparedRequest
+
+ErrorKind = Literal[
+    "auth",
+    "not_found_model",
+    "rate_limit",
+    "quota",
+    "context_length",
+    "overloaded",
+    "bad_request",
+    "server",
+    "network",
+    "unknown",
+]
+
+
+class BackendError(Exception):
+    """A failure talking to a backend, normalised so a person can act on `message`."""
+
+    def __init__(
+        self,
+        kind: ErrorKind,
+        message: str,
+        *,
+        status: int | None = None,
+        retry_after: float | None = None,
+        raw: str = "",
+    ) -> None:
+        super().__init__(message)
+        self.kind: ErrorKind = kind
+        self.message = message
+        self.status = status
+        self.retry_after = retry_after
+        self.raw = raw
+
+
+@dataclass(frozen=True)
+class TextDelta:
+    """A piece of the visible reply."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class ReasoningDelta:
+    """A piece of reasoning/thinking text, shown apart from the reply."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Finish:
+    """The stream ended. `reason` is None when the server never sent a finish reason (incomplete)."""
+
+    reason: str | None
+    usage: dict[str, Any] = field(default_factory=dict)
+
+
+StreamEvent = TextDelta | ReasoningDelta | Finish
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A whole, non-streamed reply."""
+
+    text: str
+    reasoning: str = ""
+    finish_reason: str | None = None
+    usage: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ConnectionCheck:
+    """Result of a connection test: the cheapest real call."""
+
+    ok: bool
+    latency_ms: float
+    detail: str
+
+
+class Backend(Protocol):
+    """One adapter per protocol family. Adapters hold no UI state and never print."""
+
+    profile: ConnectionProfile
+
+    def prepare(self, prompt: AssembledPrompt, *, stream: bool | None = None) -> PreparedRequest:
+        """Shape an assembled prompt into the exact request (URL without secrets, body)."""
+        ...
+
+    def stream(self, request: PreparedRequest) -> AsyncIterator[StreamEvent]:
+        """Send `request.body` byte-for-byte and yield events. Cancelling the consumer closes the stream."""
+        ...
+
+    async def complete(self, request: PreparedRequest) -> Reply:
+        """Send a non-streamed request and return the whole reply."""
+        ...
+
+    async def list_models(self) -> list[str]:
+        """Model ids the server offers (empty when the API has no list)."""
+        ...
+
+    async def check(self) -> ConnectionCheck:
+        """The cheapest real call that proves the server answers."""
+        ...
+
+    async def count_tokens(self, text: str) -> int | None:
+        """Exact count from the server's tokenizer endpoint, or None when it has none."""
+        ...
+
+    async def aclose(self) -> None:
+        """Release the HTTP client."""
+        ...

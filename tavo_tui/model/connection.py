@@ -1,0 +1,46 @@
+"""Connection profiles and sampler settings."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Mode = Literal["chat", "text"]
+Converter = Literal["none", "merge", "semi", "strict", "single"]
+
+
+class SamplerSettings(BaseModel):
+    """One superset of sampler knobs. `None` means "not sent"; adapters whitelist what their server accepts."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    temperature: float | None = 1.0
+    top_p: float | None = 1.0
+    top_k: int | None = None
+    min_p: float | None = None
+    presence_penalty: float | None = 0.0
+    frequency_penalty: float | None = 0.0
+    repetition_penalty: float | None = None
+    seed: int | None = None
+    stop: list[str] = Field(default_factory=list)
+
+
+class ConnectionProfile(BaseModel):
+    """Everything needed to talk to one backend. The API key itself lives in the secrets file, never here."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    kind: str = "openai-compatible"
+    base_url: str = ""
+    api_key_env: str | None = None
+    model: str = ""
+    mode: Mode = "chat"
+    api: Literal["native", "openai"] | None = None
+    sampler: SamplerSettings = Field(default_factory=SamplerSettings)
+    max_context: int = 4096
+    max_tokens: int = 300
+    converter: Converter = "none"
+    instruct: str = "chatml"
+    stream: bool = True
