@@ -1,0 +1,19 @@
+"""Persistence: where files live, connection profiles, API keys, chats."""
+
+from tavo_tui.store.chats import ChatRef, ChatStore
+from tavo_tui.store.errors import StoreError
+from tavo_tui.store.paths import AppPaths
+from tavo_tui.store.profiles import DEMO_NAME, ProfileStore, demo_profile
+from tavo_tui.store.secrets import SecretStore, mask_secret
+
+__all__ = [
+    "DEMO_NAME",
+    "AppPaths",
+    "ChatRef",
+    "ChatStore",
+    "ProfileStore",
+    "SecretStore",
+    "StoreError",
+    "demo_profile",
+    "mask_secret",
+]
