@@ -1,0 +1,55 @@
+"""What a generation reports to its front end (TUI or CLI), in order."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tavo_tui.model import Message, PreparedRequest
+
+
+@dataclass(frozen=True)
+class Started:
+    """The request is about to be sent."""
+
+    request: PreparedRequest
+
+
+@dataclass(frozen=True)
+class Delta:
+    """More of the visible reply."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Reasoning:
+    """More reasoning/thinking text (shown apart, never sent back)."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Done:
+    """The reply is complete and saved. `incomplete` when the stream ended without a finish reason."""
+
+    message: Message
+    incomplete: bool = False
+
+
+@dataclass(frozen=True)
+class Failed:
+    """The generation failed; `partial` is the saved partial reply, if any text had arrived."""
+
+    error: str
+    kind: str
+    partial: Message | None = None
+
+
+@dataclass(frozen=True)
+class Notice:
+    """Something the user should know that did not stop the generation (e.g. a save that failed)."""
+
+    text: str
+
+
+GenerationEvent = Started | Delta | Reasoning | Done | Failed | Notice
