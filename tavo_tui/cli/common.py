@@ -1,0 +1,45 @@
+"""Options and error handling every command shares: one clear line on stderr, never a traceback."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from tavo_tui.backends.base import BackendError
+from tavo_tui.cards import CardError
+from tavo_tui.store import StoreError
+
+
+def add_common(parser: argparse.ArgumentParser, *, top_level: bool = False) -> None:
+    """--home/--library/--user/--connection work before or after the command name."""
+    default = None if top_level else argparse.SUPPRESS
+    parser.add_argument("--home", type=Path, default=default, metavar="DIR",
+                        help="keep all data under DIR (also $TAVO_HOME)")
+    parser.add_argument("--library", type=Path, action="append", default=[] if top_level else argparse.SUPPRESS,
+                        metavar="DIR", help="an extra folder of character cards (repeatable)")
+    parser.add_argument("--user", default=default, metavar="NAME", help="your persona's name ({{user}})")
+    parser.add_argument("--connection", default=default, metavar="NAME", help="connection profile to use")
+
+
+def fail(message: str, code: int = 1) -> int:
+    print(f"tavo-tui: {message}", file=sys.stderr)
+    return code
+
+
+def run_guarded(handler: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:
+    try:
+        return handler(args)
+    except BackendError as exc:
+        return fail(exc.message)
+    except (CardError, StoreError) as exc:
+        return fail(str(exc))
+    except KeyboardInterrupt:
+        return fail("interrupted", 130)
+    except BrokenPipeError:
+        return 0
+    except OSError as exc:
+        return fail(f"{exc.filename or ''}: {exc.strerror or exc}".lstrip(": "))
+    except Exception as exc:  # the last line of defence: still one line, no traceback
+        return fail(f"unexpected error: {type(exc).__name__}: {exc}", 2)
