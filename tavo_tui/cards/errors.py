@@ -1,0 +1,34 @@
+"""The one exception the cards layer raises, and the safety limits it enforces."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+class CardError(Exception):
+    """A card file could not be read or written. The message names the file and the problem."""
+
+    def __init__(self, path: Path | str | None, problem: str) -> None:
+        self.path = Path(path) if path is not None else None
+        self.problem = problem
+        where = str(path) if path is not None else "card"
+        super().__init__(f"{where}: {problem}")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Caps that keep a hostile file from exhausting memory. Sizes are in bytes."""
+
+    max_file: int = 64 * 1024 * 1024
+    max_text_chunk: int = 16 * 1024 * 1024  # one card chunk (chara/ccv3), compressed or not
+    max_inflated: int = 16 * 1024 * 1024  # zTXt/iTXt text after inflating
+    max_chunks: int = 100_000
+    max_zip_entries: int = 2_000
+    max_zip_entry: int = 32 * 1024 * 1024
+    max_zip_total: int = 128 * 1024 * 1024
+    max_zip_ratio: int = 200  # uncompressed/compressed, for entries over 1 MiB
+    max_json: int = 32 * 1024 * 1024
+
+
+DEFAULT_LIMITS = Limits()

@@ -1,0 +1,57 @@
+"""Decoding card payloads: base64 in its real-world variants, then JSON with BOM and Latin-1 tolerance."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from typing import Any
+
+_WS = bytes.maketrans(b"", b"")
+
+
+class PayloadError(ValueError):
+    pass
+
+
+def b64decode_lenient(text: bytes) -> bytes:
+    """Base64 without padding, with whitespace or the URL-safe alphabet, as Node's decoder accepts."""
+    s = text.translate(_WS, b" \t\r\n\v\f").replace(b"-", b"+").replace(b"_", b"/").rstrip(b"=")
+    if len(s) % 4 == 1:
+        raise PayloadError("invalid base64 (impossible length)")
+    s += b"=" * (-len(s) % 4)
+    try:
+        return base64.b64decode(s, validate=True)
+    except (binascii.Error, ValueError) as e:
+        raise PayloadError(f"invalid base64 ({e})") from None
+
+
+def decode_text(raw: bytes, warnings: list[str]) -> str:
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        warnings.append("text is not valid UTF-8; read as Latin-1")
+        return raw.decode("latin-1")
+
+
+def parse_json(raw: bytes, warnings: list[str], max_bytes: int) -> Any:
+    if len(raw) > max_bytes:
+        raise PayloadError(f"JSON payload of {len(raw)} bytes exceeds the {max_bytes}-byte limit")
+    text = decode_text(raw, warnings)
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as e:
+        raise PayloadError(f"invalid JSON ({e.msg} at line {e.lineno} column {e.colno})") from None
+    except RecursionError:
+        raise PayloadError("invalid JSON (nested too deeply)") from None
+
+
+def chunk_json(text: bytes, warnings: list[str], max_bytes: int) -> Any:
+    """A `chara`/`ccv3` chunk text: usually base64 JSON, occasionally raw JSON."""
+    stripped = text.strip()
+    if stripped.startswith(b"rcc||"):
+        raise PayloadError("encrypted RisuAI card (rcc); not supported")
+    if stripped.startswith((b"{", b"\xef\xbb\xbf{")):
+        warnings.append("card chunk holds raw JSON instead of base64")
+        return parse_json(stripped, warnings, max_bytes)
+    return parse_json(b64decode_lenient(stripped), warnings, max_bytes)
