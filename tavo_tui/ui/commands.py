@@ -1,0 +1,32 @@
+"""Command palette entries for the main screen's actions (titles are ours, never untrusted text)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import partial
+
+from textual.app import SystemCommand
+from textual.screen import Screen
+
+# (title, help, action on the main screen)
+MAIN_COMMANDS: tuple[tuple[str, str, str], ...] = (
+    ("Send message", "Send what is in the composer (ctrl+j)", "send"),
+    ("Stop generation", "Stop the reply being written and keep what arrived (esc)", "stop"),
+    ("Retry", "Ask for a reply again after a failure (ctrl+r)", "retry"),
+    ("New chat", "Start a new chat with this character (ctrl+n)", "new_chat"),
+    ("Switch connection", "Choose the connection the next reply uses (F5)", "pick_connection"),
+    ("Test connection", "Check that the selected connection answers (ctrl+t)", "test_connection"),
+    ("Add connection", "Create a new connection profile", "add_connection"),
+    ("Toggle character list", "Show or hide the characters pane (F2)", "toggle_cards"),
+    ("Toggle connections pane", "Show or hide the connections pane (F3)", "toggle_connections"),
+    ("Toggle prompt inspector", "Show or hide the prompt inspector (F4)", "toggle_inspector"),
+    ("Focus characters", "Move the focus to the character list (alt+1)", "focus_pane('cards')"),
+    ("Focus chat", "Move the focus to the composer (alt+2)", "focus_pane('chat')"),
+    ("Focus connections", "Move the focus to the connections pane (alt+3)", "focus_pane('connections')"),
+    ("Focus inspector", "Move the focus to the prompt inspector (alt+4)", "focus_pane('inspector')"),
+)
+
+
+def main_screen_commands(screen: Screen[object]) -> Iterable[SystemCommand]:
+    for title, help_text, action in MAIN_COMMANDS:
+        yield SystemCommand(title, help_text, partial(screen.run_action, action))

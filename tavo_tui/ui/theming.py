@@ -1,0 +1,106 @@
+"""Themes as data files: JSON objects with Textual's theme fields, loaded at start-up."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from textual.color import Color, ColorParseError
+from textual.theme import Theme
+
+BUILTIN_THEME_DIR = Path(__file__).parent / "themes"
+DEFAULT_THEME = "tavo-dark"
+FALLBACK_THEME = "textual-dark"
+
+_COLOUR_FIELDS = (
+    "primary",
+    "secondary",
+    "warning",
+    "error",
+    "success",
+    "accent",
+    "foreground",
+    "background",
+    "surface",
+    "panel",
+    "boost",
+)
+
+# Variables our stylesheet uses; every theme gets these defaults so `$chat-user` always resolves.
+VARIABLE_DEFAULTS: dict[str, str] = {
+    "chat-user": "#7dcfff",
+    "chat-character": "#bb9af7",
+    "chat-notice": "#f7768e",
+    "demo-badge": "#e0af68",
+}
+
+
+class ThemeFileError(ValueError):
+    """A theme file that cannot be used; the message names the file and the problem."""
+
+
+@dataclass
+class LoadedThemes:
+    themes: list[Theme] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+def theme_from_data(data: object, source: str) -> Theme:
+    """Validate one theme object (already parsed from JSON) and build a Textual `Theme`."""
+    if not isinstance(data, dict):
+        raise ThemeFileError(f"{source}: a theme must be a JSON object")
+    name = data.get("name")
+    if not isinstance(name, str) or not name.strip():
+        raise ThemeFileError(f"{source}: 'name' must be a non-empty string")
+    if not isinstance(data.get("primary"), str):
+        raise ThemeFileError(f"{source}: 'primary' colour is required")
+    known = {*_COLOUR_FIELDS, "name", "dark", "variables", "luminosity_spread", "text_alpha"}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise ThemeFileError(f"{source}: unknown keys {', '.join(unknown)}")
+    colours: dict[str, str] = {}
+    for key in _COLOUR_FIELDS:
+        value = data.get(key)
+        if value is None:
+            continue
+        if not isinstance(value, str):
+            raise ThemeFileError(f"{source}: '{key}' must be a colour string")
+        try:
+            Color.parse(value)
+        except ColorParseError:
+            raise ThemeFileError(f"{source}: '{key}' is not a colour: {value!r}") from None
+        colours[key] = value
+    variables = data.get("variables", {})
+    if not isinstance(variables, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in variables.items()
+    ):
+        raise ThemeFileError(f"{source}: 'variables' must map names to strings")
+    dark = data.get("dark", True)
+    if not isinstance(dark, bool):
+        raise ThemeFileError(f"{source}: 'dark' must be true or false")
+    return Theme(name=name.strip(), dark=dark, variables={**VARIABLE_DEFAULTS, **variables}, **colours)
+
+
+def load_theme_file(path: Path) -> Theme:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ThemeFileError(f"{path}: cannot read ({exc.strerror})") from None
+    except json.JSONDecodeError as exc:
+        raise ThemeFileError(f"{path}: not valid JSON ({exc.msg}, line {exc.lineno})") from None
+    return theme_from_data(data, str(path))
+
+
+def load_themes(*folders: Path) -> LoadedThemes:
+    """Every `*.json` theme in the folders, in name order; broken files are reported, not fatal."""
+    loaded = LoadedThemes()
+    for folder in folders:
+        if not folder.is_dir():
+            continue
+        for path in sorted(folder.glob("*.json")):
+            try:
+                loaded.themes.append(load_theme_file(path))
+            except ThemeFileError as exc:
+                loaded.errors.append(str(exc))
+    return loaded

@@ -1,0 +1,109 @@
+"""The scrolling chat: message views plus notices, with a bounded number of mounted widgets."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from textual.containers import VerticalScroll
+from textual.content import Content
+from textual.widgets import Static
+
+from tavo_tui.model import Message
+from tavo_tui.ui.safe_text import plain
+from tavo_tui.ui.widgets.message_view import MessageView
+
+# Mounted widgets, not text length, make streaming slow (tui.md §0.3), so only the tail is mounted.
+MAX_MOUNTED = 40
+
+
+class Notice(Static):
+    """A line in the chat that is not a message: an error with advice, or an informational note."""
+
+    DEFAULT_CSS = """
+    Notice {
+        height: auto;
+        margin: 0 1 1 1;
+        padding: 0 1;
+        border-left: thick $chat-notice;
+        color: $text;
+    }
+    Notice.-info { border-left: thick $primary 50%; color: $text-muted; }
+    """
+
+    def __init__(self, content: Content, *, error: bool = True) -> None:
+        super().__init__(content, classes="" if error else "-info")
+        self.is_error = error
+
+
+class ChatLog(VerticalScroll):
+    """Shows the chat's messages; stays pinned to the bottom while a reply grows."""
+
+    DEFAULT_CSS = """
+    ChatLog { height: 1fr; padding: 1 0 0 0; }
+    ChatLog > .older { color: $text-muted; margin: 0 1 1 1; height: auto; }
+    ChatLog > .placeholder { color: $text-muted; margin: 1 2; height: auto; }
+    """
+
+    can_focus = True
+
+    async def show_placeholder(self, text: Content) -> None:
+        await self.remove_children()
+        await self.mount(Static(text, classes="placeholder"))
+
+    async def set_messages(self, messages: Sequence[Message]) -> None:
+        """Replace everything with the given messages (only the last MAX_MOUNTED are mounted)."""
+        await self.remove_children()
+        shown = list(messages)
+        hidden = len(shown) - MAX_MOUNTED
+        widgets: list[Static | MessageView] = []
+        if hidden > 0:
+            widgets.append(Static(Content(f"… {hidden} earlier messages not shown"), classes="older"))
+            shown = shown[hidden:]
+        widgets.extend(message_view(m) for m in shown)
+        with self.app.batch_update():
+            await self.mount_all(widgets)
+        self.anchor()
+        self.scroll_end(animate=False)
+
+    async def add_message(self, message: Message) -> MessageView:
+        view = message_view(message)
+        await self._append(view)
+        return view
+
+    async def add_reply(self, speaker: str) -> MessageView:
+        """Mount an empty reply that `MessageView.add_delta` will stream into."""
+        view = MessageView(speaker, "", is_user=False)
+        await self._append(view)
+        view.begin_stream()
+        return view
+
+    async def add_notice(self, content: Content, *, error: bool = True) -> Notice:
+        notice = Notice(content, error=error)
+        await self._append(notice)
+        return notice
+
+    async def _append(self, widget: Static | MessageView) -> None:
+        await self.query(".placeholder").remove()
+        await self.mount(widget)
+        views = list(self.query_children(MessageView))
+        if len(views) > MAX_MOUNTED:
+            await views[0].remove()
+        self.anchor()
+        self.scroll_end(animate=False)
+
+    def message_views(self) -> list[MessageView]:
+        return list(self.query_children(MessageView))
+
+    def notices(self) -> list[Notice]:
+        return list(self.query_children(Notice))
+
+
+def message_view(message: Message) -> MessageView:
+    note = "(hidden from the prompt)" if message.hidden else ""
+    speaker = message.name or ("You" if message.is_user else "?")
+    return MessageView(speaker, message.mes, is_user=message.is_user, note=note)
+
+
+def error_notice(error: str, kind: str, hint: str) -> Content:
+    """An error line the user can act on: what happened (untrusted text, shown literally) and what to do."""
+    return Content.assemble(("Generation failed", "bold"), f" ({kind}): ", plain(error), "\n", (hint, "italic"))

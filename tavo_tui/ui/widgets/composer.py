@@ -1,0 +1,24 @@
+"""The message editor: multi-line; enter inserts a newline. Sending is the screen's ctrl+j binding."""
+
+from __future__ import annotations
+
+from textual.widgets import TextArea
+
+
+class Composer(TextArea):
+    """A soft-wrapping TextArea; tab moves focus rather than indenting."""
+
+    DEFAULT_CSS = """
+    Composer { height: auto; min-height: 3; max-height: 10; border: tall $panel; }
+    Composer:focus { border: tall $primary; }
+    """
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(
+            "",
+            soft_wrap=True,
+            tab_behavior="focus",
+            show_line_numbers=False,
+            placeholder="Write a message — ctrl+j sends, enter adds a line",
+            id=id,
+        )

@@ -1,0 +1,122 @@
+"""One chat message: a name line and a Markdown body that can be streamed into."""
+
+from __future__ import annotations
+
+import time
+
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.content import Content
+from textual.widgets import Markdown, Static
+from textual.widgets.markdown import MarkdownStream
+
+from tavo_tui.ui.safe_text import plain_line, sanitize
+
+# Flushing the stream ~15 times a second keeps the UI responsive (tui.md §3.1: per-token writes cost more).
+FLUSH_INTERVAL = 1 / 15
+
+
+class MessageView(Vertical):
+    """Shows a message; `begin_stream` / `add_delta` / `finish` drive a reply as it arrives."""
+
+    DEFAULT_CSS = """
+    MessageView {
+        height: auto;
+        margin: 0 0 1 0;
+        padding: 0 1;
+    }
+    MessageView > .msg-name { height: 1; text-style: bold; }
+    MessageView.-user > .msg-name { color: $chat-user; }
+    MessageView.-character > .msg-name { color: $chat-character; }
+    MessageView.-user { border-left: thick $chat-user 40%; }
+    MessageView.-character { border-left: thick $chat-character 40%; }
+    MessageView > Markdown { margin: 0; padding: 0; background: transparent; }
+    MessageView > .msg-reasoning { color: $text-muted; text-style: italic; height: auto; max-height: 8; }
+    MessageView > .msg-note { color: $text-warning; height: auto; }
+    """
+
+    def __init__(self, name: str, text: str, *, is_user: bool, note: str = "") -> None:
+        super().__init__(classes="-user" if is_user else "-character")
+        self.speaker = name
+        self.is_user = is_user
+        self._text = text
+        self._note = note
+        self._reasoning: list[str] = []
+        self._pieces: list[str] = []
+        self._pending: list[str] = []
+        self._last_flush = 0.0
+        self._stream: MarkdownStream | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static(plain_line(self.speaker), classes="msg-name")
+        reasoning = Static("", classes="msg-reasoning")
+        reasoning.display = False
+        yield reasoning
+        yield Markdown(sanitize(self._text), open_links=False)
+        note = Static(Content(self._note), classes="msg-note")
+        note.display = bool(self._note)
+        yield note
+
+    @property
+    def text(self) -> str:
+        """The text shown so far (sanitised)."""
+        return sanitize("".join(self._pieces)) if self._stream is not None else sanitize(self._text)
+
+    @property
+    def streaming(self) -> bool:
+        return self._stream is not None
+
+    @property
+    def body(self) -> Markdown:
+        return self.query_one(Markdown)
+
+    def begin_stream(self) -> None:
+        self._pieces = []
+        self._pending = []
+        self._last_flush = time.monotonic()
+        self._stream = Markdown.get_stream(self.body)
+
+    async def add_delta(self, text: str) -> None:
+        """Queue reply text; written to the Markdown at most ~15 times a second."""
+        if self._stream is None:
+            self.begin_stream()
+        self._pieces.append(text)
+        # Each piece is sanitised on its own; a sequence split across pieces leaves only inert
+        # printable residue, which the final full `update` in `finish` cleans up.
+        self._pending.append(sanitize(text))
+        now = time.monotonic()
+        if now - self._last_flush >= FLUSH_INTERVAL:
+            await self._flush(now)
+
+    async def _flush(self, now: float) -> None:
+        self._last_flush = now
+        if self._pending and self._stream is not None:
+            chunk = "".join(self._pending)
+            self._pending.clear()
+            await self._stream.write(chunk)
+
+    def add_reasoning(self, text: str) -> None:
+        self._reasoning.append(text)
+        widget = self.query_one(".msg-reasoning", Static)
+        widget.display = True
+        widget.update(Content(sanitize("".join(self._reasoning)).strip()))
+
+    async def finish(self, text: str | None = None, note: str = "") -> None:
+        """End streaming: flush, stop the stream, then render the final text once in full.
+
+        The full re-render resets any block state left by partial appends (e.g. half-open code fences).
+        """
+        final = "".join(self._pieces) if text is None else text
+        stream, self._stream = self._stream, None
+        if stream is not None:
+            self._pending.clear()
+            await stream.stop()
+        self._text = final
+        await self.body.update(sanitize(final))
+        self.set_note(note)
+
+    def set_note(self, note: str) -> None:
+        self._note = note
+        widget = self.query_one(".msg-note", Static)
+        widget.update(Content(note))
+        widget.display = bool(note)
