@@ -120,6 +120,8 @@ def _atomic_write(path: Path, blob: bytes) -> None:
         try:
             with os.fdopen(fd, "wb") as f:
                 f.write(blob)
+            # mkstemp creates 0600; a card is an ordinary document, so keep the target's mode or 0644.
+            os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else 0o644)
             os.replace(tmp, path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
