@@ -1,0 +1,154 @@
+"""`tavo-tui card show|validate|convert|import`: the cards layer from the command line."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import shutil
+import sys
+from pathlib import Path
+
+from tavo_tui.cards import CardError, LoadedCard, read_card, sniff, v3_object, write_card
+from tavo_tui.cli.common import add_common, fail
+
+# C0/C1 control characters (ESC included) except newline and tab: never sent to the terminal raw.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+_UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|]+")
+_EXT = {"png": ".png", "json": ".json", "webp": ".webp", "jpeg": ".jpg"}
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    p = sub.add_parser("card", help="inspect, validate, convert and import character cards")
+    add_common(p)
+    csub = p.add_subparsers(dest="card_command", metavar="ACTION", required=True)
+
+    show = csub.add_parser("show", help="print a card's main fields (or its normalised V3 JSON)")
+    add_common(show)
+    show.add_argument("path", type=Path)
+    show.add_argument("--json", action="store_true", help="print the normalised card as V3 JSON")
+    show.set_defaults(handler=cmd_show)
+
+    val = csub.add_parser("validate", help="check that files read as cards; exit 1 if any fails")
+    add_common(val)
+    val.add_argument("paths", type=Path, nargs="+", metavar="PATH")
+    val.set_defaults(handler=cmd_validate)
+
+    conv = csub.add_parser("convert", help="rewrite a card in the format named by OUT's extension")
+    add_common(conv)
+    conv.add_argument("src", type=Path, metavar="IN")
+    conv.add_argument("dst", type=Path, metavar="OUT", help=".png, .json or .charx")
+    conv.add_argument("--v2", action="store_true", help="write V2 JSON instead of V3 (for .json)")
+    conv.add_argument("--force", action="store_true", help="overwrite OUT if it exists")
+    conv.set_defaults(handler=cmd_convert)
+
+    imp = csub.add_parser("import", help="copy card files into the library (the data dir's cards/)")
+    add_common(imp)
+    imp.add_argument("paths", type=Path, nargs="+", metavar="PATH")
+    imp.set_defaults(handler=cmd_import)
+
+
+def safe(text: str) -> str:
+    """Card text is untrusted: show control characters as visible escapes instead of running them."""
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+
+
+def _json_out(obj: object) -> str:
+    return safe(json.dumps(obj, ensure_ascii=False, indent=2))
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    loaded = read_card(args.path)
+    if args.json:
+        print(_json_out(v3_object(loaded.card)))
+    else:
+        print(describe(loaded))
+    for w in loaded.warnings:
+        print(f"warning: {safe(w)}", file=sys.stderr)
+    return 0
+
+
+def describe(loaded: LoadedCard) -> str:
+    c = loaded.card
+    book = c.character_book
+    lines = [
+        f"Name:       {safe(c.name)}" + (f"  (nickname {safe(c.nickname)})" if c.nickname else ""),
+        f"Format:     {loaded.format}",
+        f"Creator:    {safe(c.creator) or '-'}   Version: {safe(c.character_version) or '-'}",
+        f"Tags:       {safe(', '.join(c.tags)) or '-'}",
+        f"Greetings:  {len(c.greetings())} (+{len(c.group_only_greetings)} group-only)",
+        f"Lorebook:   {len(book.entries) if book else 0} entries",
+        f"Prompts:    system prompt {'yes' if c.system_prompt else 'no'}, "
+        f"post-history instructions {'yes' if c.post_history_instructions else 'no'}",
+    ]
+    if c.assets:
+        lines.append(f"Assets:     {len(c.assets)}")
+    for title, text in (("Description", c.description), ("First message", c.first_mes),
+                        ("Creator notes", c.creator_notes)):
+        if text:
+            lines += ["", f"{title}:", safe(_clip(text, 600))]
+    return "\n".join(lines)
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[:limit].rstrip() + " …"
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    failed = 0
+    for path in args.paths:
+        try:
+            loaded = read_card(path)
+        except CardError as e:
+            failed += 1
+            print(f"FAIL {safe(str(path))}: {safe(e.problem)}")
+            continue
+        extra = f", {len(loaded.warnings)} warning(s)" if loaded.warnings else ""
+        print(f"OK   {safe(str(path))}: {loaded.format}, {safe(loaded.card.name)!r}{extra}")
+    return 1 if failed else 0
+
+
+def cmd_convert(args: argparse.Namespace) -> int:
+    if args.dst.exists() and not args.force:
+        return fail(f"{args.dst} already exists (use --force to overwrite)")
+    if args.src.resolve() == args.dst.resolve():
+        return fail("IN and OUT are the same file")
+    loaded = read_card(args.src)
+    for w in [*loaded.warnings, *write_card(loaded, args.dst, v2=args.v2)]:
+        print(f"warning: {safe(w)}", file=sys.stderr)
+    print(f"wrote {safe(str(args.dst))}")
+    return 0
+
+
+def import_name(src: Path, blob_head: bytes, taken: set[str]) -> str:
+    """A safe, unused file name for an imported card: sanitised stem plus the sniffed extension."""
+    kind = sniff(blob_head)
+    ext = _EXT.get(kind) or (src.suffix.lower() if src.suffix.lower() in (".charx", ".byaf") else ".charx")
+    stem = _UNSAFE_NAME.sub("_", src.stem).strip(" ._")[:100] or "card"
+    name, n = f"{stem}{ext}", 2
+    while name.lower() in taken:
+        name, n = f"{stem} ({n}){ext}", n + 1
+    return name
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from tavo_tui.store.paths import AppPaths
+
+    dest = AppPaths.resolve(getattr(args, "home", None)).cards_dir
+    dest.mkdir(parents=True, exist_ok=True)
+    taken = {p.name.lower() for p in dest.iterdir()}
+    failed = 0
+    for src in args.paths:
+        try:
+            loaded = read_card(src)
+            with src.open("rb") as f:
+                head = f.read(16)
+        except (CardError, OSError) as e:
+            failed += 1
+            print(f"FAIL {safe(str(src))}: {safe(e.problem if isinstance(e, CardError) else str(e))}")
+            continue
+        name = import_name(src, head, taken)
+        taken.add(name.lower())
+        shutil.copyfile(src, dest / name)
+        print(f"imported {safe(loaded.card.name)!r} -> {safe(str(dest / name))}")
+    return 1 if failed else 0
