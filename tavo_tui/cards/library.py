@@ -1,0 +1,241 @@
+"""A folder-backed card library: cheap cached listing, search and sort, full load on demand.
+
+Listing never builds full Card models: it decodes just enough of each file to get the name,
+tags and creator, and remembers the result in a JSON cache keyed by path, mtime and size, so
+a warm listing only has to stat the files.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from tavo_tui.cards.coerce import Invalid, to_str_list, to_text
+from tavo_tui.cards.errors import DEFAULT_LIMITS, CardError, Limits
+from tavo_tui.cards.loaded import LoadedCard
+from tavo_tui.cards.normalize import NotACard, classify
+from tavo_tui.cards.payload import PayloadError, chunk_json, parse_json
+from tavo_tui.cards.png import TEXT_TYPES, PngFormatError, iter_chunks, parse_text_chunk
+from tavo_tui.cards.reader import read_card, sniff
+
+CARD_SUFFIXES = frozenset({".png", ".json", ".charx", ".byaf", ".webp", ".jpg", ".jpeg"})
+CACHE_VERSION = 1
+SortKey = Literal["name", "added"]
+
+
+@dataclass
+class CardSummary:
+    """What a library list needs about one card file. `error` is set when the file is not a card."""
+
+    path: Path
+    name: str
+    tags: list[str] = field(default_factory=list)
+    creator: str = ""
+    mtime: float = 0.0
+    size: int = 0
+    format: str = ""
+    error: str | None = None
+
+    @property
+    def added(self) -> float:
+        """When the file arrived in the library (its mtime; imports copy, which sets it)."""
+        return self.mtime
+
+    def matches(self, query: str) -> bool:
+        """All words must match; `#word` or `tag:word` looks only at tags. Case-insensitive."""
+        hay = f"{self.name}\n{self.creator}\n{self.path.stem}".casefold()
+        tags = [t.casefold() for t in self.tags]
+        for word in query.casefold().split():
+            if word.startswith(("#", "tag:")):
+                w = word.removeprefix("#").removeprefix("tag:")
+                if not any(w in t for t in tags):
+                    return False
+            elif word not in hay and not any(word in t for t in tags):
+                return False
+        return True
+
+
+class CardLibrary:
+    """Cards found (non-recursively) in `folders`; `cache_path` persists summaries between runs."""
+
+    def __init__(self, folders: list[Path], cache_path: Path | None = None, *, limits: Limits = DEFAULT_LIMITS):
+        self.folders = [Path(f) for f in folders]
+        self.cache_path = cache_path
+        self.limits = limits
+        self._cache: dict[str, dict[str, Any]] | None = None
+        self._dirty = False
+
+    # -- listing -----------------------------------------------------------------------------
+    def entries(self, *, sort: SortKey = "name", reverse: bool = False,
+                include_errors: bool = False) -> list[CardSummary]:
+        """Every card file in the folders, sorted; files that are not cards only on request."""
+        cache = self._load_cache()
+        seen: set[str] = set()
+        out: list[CardSummary] = []
+        for path, st in self._scan():
+            key = str(path)
+            seen.add(key)
+            hit = cache.get(key)
+            if hit is not None and hit.get("mtime_ns") == st.st_mtime_ns and hit.get("size") == st.st_size:
+                summary = _from_cache(path, hit)
+            else:
+                summary = summarize(path, st.st_mtime, st.st_size, self.limits)
+                cache[key] = {**_to_cache(summary), "mtime_ns": st.st_mtime_ns}
+                self._dirty = True
+            if summary.error is None or include_errors:
+                out.append(summary)
+        for gone in set(cache) - seen:
+            del cache[gone]
+            self._dirty = True
+        self._save_cache()
+        return sort_summaries(out, sort, reverse)
+
+    def search(self, query: str, *, sort: SortKey = "name", reverse: bool = False) -> list[CardSummary]:
+        return [s for s in self.entries(sort=sort, reverse=reverse) if s.matches(query)]
+
+    def load(self, path: Path) -> LoadedCard:
+        """The full card (image and all) for the detail view or a chat."""
+        return read_card(Path(path), limits=self.limits)
+
+    def _scan(self) -> list[tuple[Path, os.stat_result]]:
+        found: list[tuple[Path, os.stat_result]] = []
+        done: set[str] = set()
+        for folder in self.folders:
+            try:
+                it = os.scandir(folder)
+            except OSError:
+                continue
+            with it:
+                for de in it:
+                    if de.name.startswith(".") or Path(de.name).suffix.lower() not in CARD_SUFFIXES:
+                        continue
+                    try:
+                        if not de.is_file():
+                            continue
+                        st = de.stat()
+                    except OSError:
+                        continue
+                    path = Path(de.path).absolute()
+                    if str(path) not in done:
+                        done.add(str(path))
+                        found.append((path, st))
+        return found
+
+    # -- cache -------------------------------------------------------------------------------
+    def _load_cache(self) -> dict[str, dict[str, Any]]:
+        if self._cache is not None:
+            return self._cache
+        self._cache = {}
+        if self.cache_path is not None:
+            try:
+                raw = json.loads(self.cache_path.read_text("utf-8"))
+                ok = isinstance(raw, dict) and raw.get("version") == CACHE_VERSION
+                if ok and isinstance(raw.get("entries"), dict):
+                    self._cache = {k: v for k, v in raw["entries"].items() if isinstance(v, dict)}
+            except (OSError, ValueError):
+                pass  # a missing or corrupt cache only costs a cold listing
+        return self._cache
+
+    def _save_cache(self) -> None:
+        if not self._dirty or self.cache_path is None or self._cache is None:
+            return
+        try:
+            self.cache_path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=".cards-", dir=self.cache_path.parent)
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                json.dump({"version": CACHE_VERSION, "entries": self._cache}, f, ensure_ascii=False)
+            os.replace(tmp, self.cache_path)
+            self._dirty = False
+        except OSError:
+            pass  # the cache is an optimisation; listing still worked
+
+
+def sort_summaries(items: list[CardSummary], sort: SortKey, reverse: bool = False) -> list[CardSummary]:
+    if sort == "added":
+        return sorted(items, key=lambda s: (s.mtime, s.name.casefold()), reverse=reverse)
+    return sorted(items, key=lambda s: (s.name.casefold(), str(s.path)), reverse=reverse)
+
+
+def _to_cache(s: CardSummary) -> dict[str, Any]:
+    d = asdict(s)
+    d["path"] = str(s.path)
+    return d
+
+
+def _from_cache(path: Path, d: dict[str, Any]) -> CardSummary:
+    return CardSummary(
+        path=path, name=str(d.get("name", "")), tags=[str(t) for t in d.get("tags") or []],
+        creator=str(d.get("creator", "")), mtime=float(d.get("mtime", 0.0)), size=int(d.get("size", 0)),
+        format=str(d.get("format", "")), error=d.get("error"),
+    )
+
+
+def summarize(path: Path, mtime: float, size: int, limits: Limits = DEFAULT_LIMITS) -> CardSummary:
+    """Name, tags, creator and format of one file, decoding as little as possible."""
+    base = CardSummary(path=path, name=path.stem, mtime=mtime, size=size)
+    try:
+        if size > limits.max_file:
+            raise CardError(path, "file is over the size limit")
+        obj, fmt = _peek(path, limits)
+        if obj is None:  # archives and EXIF cards: take the full reader
+            loaded = read_card(path, limits=limits)
+            c = loaded.card
+            base.name, base.tags, base.creator, base.format = c.name, list(c.tags), c.creator, loaded.format
+            return base
+        _fill(base, obj, fmt)
+    except CardError as e:
+        base.error = e.problem
+    except (PngFormatError, PayloadError, NotACard, Invalid, OSError, ValueError, TypeError) as e:
+        base.error = str(e)
+    return base
+
+
+def _peek(path: Path, limits: Limits) -> tuple[Any, str]:
+    with path.open("rb") as f:
+        kind = sniff(f.read(16))
+        f.seek(0)
+        if kind == "json":
+            return parse_json(f.read(limits.max_json + 1), [], limits.max_json), "json"
+        if kind != "png":
+            return None, ""
+        found: dict[str, tuple[bytes, bytes]] = {}
+        for ch in iter_chunks(f, limits, TEXT_TYPES):
+            if ch.data is None:
+                continue
+            kw = ch.data.split(b"\0", 1)[0].decode("latin-1").lower()
+            if kw in ("chara", "ccv3") and kw not in found:
+                found[kw] = (ch.type, ch.data)
+    if not found:
+        return None, ""  # maybe a Backyard eXIf card: let the full reader decide
+    for kw in ("ccv3", "chara"):
+        if kw in found:
+            try:
+                text = parse_text_chunk(*found[kw], limits)[1]
+                return chunk_json(text, [], limits.max_json), "png"
+            except (PayloadError, PngFormatError):
+                if kw == "chara" or "chara" not in found:
+                    raise
+    return None, ""
+
+
+def _fill(s: CardSummary, obj: Any, container: str) -> None:
+    family = classify(obj)
+    d: dict[str, Any] = obj
+    if family in ("v2", "v3"):
+        d = obj["data"]
+    elif family == "backyard":
+        ch = obj["character"]
+        d = {"name": ch.get("aiDisplayName") or ch.get("aiName")}
+    elif family == "pygmalion":
+        d = {"name": obj.get("char_name"), "tags": obj.get("tags")}
+    s.name = to_text(d.get("name")) or s.path.stem
+    try:
+        s.tags = to_str_list(d.get("tags"), split_commas=True)
+    except Invalid:
+        s.tags = []
+    s.creator = to_text(d.get("creator"))
+    s.format = f"{container}-{family}"
