@@ -38,6 +38,9 @@ class AssembledPrompt(BaseModel):
     token_exact: bool = True
     max_context: int = 0
     max_tokens: int = 0
+    # Added by the prompt layer: what the context budget left out, and notes such as activated lore entries.
+    dropped: list[PromptSection] = Field(default_factory=list)
+    notes: list[str] = Field(default_factory=list)
 
 
 class PreparedRequest(BaseModel):

@@ -1,0 +1,120 @@
+"""The prompt engine's entry point: card + chat + profile -> AssembledPrompt, the SillyTavern way."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from tavo_tui.model import AssembledPrompt, Card, ConnectionProfile, Message
+from tavo_tui.prompt.chat_completion import MESSAGE_OVERHEAD, assemble_chat
+from tavo_tui.prompt.common import LorebookLike, build_extensions, lorebook_entries
+from tavo_tui.prompt.inputs import build_inputs
+from tavo_tui.prompt.settings import AuthorsNote, PromptSettings
+from tavo_tui.prompt.templates import (
+    ContextTemplate,
+    InstructTemplate,
+    SystemPromptPreset,
+    context_for_instruct,
+    load_context,
+    load_instruct,
+    load_sysprompt,
+)
+from tavo_tui.prompt.text_completion import assemble_text
+from tavo_tui.prompt.tokens import TokenCounter
+
+
+def assemble(
+    card: Card,
+    messages: list[Message],
+    *,
+    user_name: str,
+    profile: ConnectionProfile,
+    counter: TokenCounter,
+    pending_user: str | None = None,
+    persona: str = "",
+    settings: PromptSettings | None = None,
+    lorebooks: Sequence[LorebookLike] = (),
+    authors_note: AuthorsNote | None = None,
+    chat_metadata: Mapping[str, Any] | None = None,
+    converter: str | None = None,
+    instruct: InstructTemplate | str | None = None,
+    context: ContextTemplate | None = None,
+    sysprompt: SystemPromptPreset | None = None,
+    generation_type: str = "normal",
+) -> AssembledPrompt:
+    """Build the prompt for the next character reply.
+
+    `messages` is the chat so far (greeting first; hidden `is_system` messages are skipped); `pending_user` is the
+    user's new message, not yet in `messages`. Chat mode yields `messages` for a chat-completion body (after the
+    profile's post-processing `converter`); text mode yields `text` and `stop` using the instruct template named by
+    `profile.instruct`. Token figures use `counter`; `dropped` lists what the context budget left out.
+    Raises `PresetError` for an unknown instruct template name.
+    """
+    settings = settings or PromptSettings()
+    meta: Mapping[str, Any] = chat_metadata or {}
+    if authors_note is None and meta:
+        authors_note = AuthorsNote.from_chat_metadata(dict(meta))
+    inputs = build_inputs(
+        card, messages, user_name=user_name, persona=persona, pending_user=pending_user, chat_metadata=meta
+    )
+    entries = lorebook_entries(card, lorebooks, settings)
+    max_prompt = max(1, profile.max_context - profile.max_tokens)
+    chat_mode = profile.mode == "chat"
+
+    def count_wi(text: str) -> int:
+        # Chat completion counts lore as one system message; text completion counts the bare text.
+        return counter.count(text) + (MESSAGE_OVERHEAD if chat_mode else 0)
+
+    ext = build_extensions(
+        inputs,
+        entries,
+        settings=settings,
+        note=authors_note,
+        max_prompt_tokens=max_prompt,
+        count_tokens=count_wi,
+        generation_type=generation_type,
+    )
+    notes = [f"world info: {e.label}" for e in ext.world.activated]
+    notes += [f"world info over budget ({ext.world.budget} tokens): {e.label}" for e in ext.world.dropped_by_budget]
+    if chat_mode:
+        result = assemble_chat(
+            inputs,
+            ext,
+            settings=settings,
+            counter=counter,
+            max_context=profile.max_context,
+            max_tokens=profile.max_tokens,
+            converter=converter if converter is not None else profile.converter,
+        )
+    else:
+        template: InstructTemplate | None
+        if not settings.instruct_enabled:
+            template = None
+        elif isinstance(instruct, InstructTemplate):
+            template = instruct
+        else:
+            template = load_instruct(instruct or profile.instruct)
+        if context is None:
+            if settings.context_name:
+                context = load_context(settings.context_name)
+            elif template is not None:
+                context = context_for_instruct(
+                    template.name or (instruct if isinstance(instruct, str) else "") or profile.instruct
+                )
+            else:
+                context = load_context("Default")
+        if sysprompt is None and settings.sysprompt_enabled:
+            sysprompt = load_sysprompt(settings.sysprompt_name)
+        result = assemble_text(
+            inputs,
+            ext,
+            settings=settings,
+            template=template,
+            context=context,
+            sysprompt=sysprompt,
+            counter=counter,
+            max_context=profile.max_context,
+            max_tokens=profile.max_tokens,
+        )
+    result.notes = notes + result.notes
+    return result

@@ -1,0 +1,118 @@
+"""Steps shared by the chat- and text-completion paths: world info and the extension-prompt registry."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from tavo_tui.model import Card, Lorebook
+from tavo_tui.prompt.injection import BEFORE_PROMPT, IN_CHAT, IN_PROMPT, ExtensionPrompt, role_index
+from tavo_tui.prompt.inputs import PromptInputs
+from tavo_tui.prompt.macros import substitute
+from tavo_tui.prompt.settings import AuthorsNote, PromptSettings
+from tavo_tui.prompt.worldinfo import ScanMessage, WIEntry, WorldInfoResult, entries_of, scan_world_info
+
+LorebookLike = Lorebook | Mapping[str, Any]
+
+
+def lorebook_entries(card: Card, lorebooks: Sequence[LorebookLike], settings: PromptSettings) -> list[WIEntry]:
+    """Entries of the character's book followed by any other books (a book is not loaded twice)."""
+    entries: list[WIEntry] = []
+    seen: set[str] = set()
+    if settings.use_card_lorebook and card.character_book is not None:
+        world = card.character_book.name or str(card.extensions.get("world") or card.name or "character")
+        entries.extend(entries_of(card.character_book, world))
+        seen.add(world)
+        linked = card.extensions.get("world")
+        if isinstance(linked, str) and linked:
+            seen.add(linked)
+    for book in lorebooks:
+        name = book.name if isinstance(book, Lorebook) else book.get("name")
+        if isinstance(name, str) and name and name in seen:
+            continue
+        if isinstance(name, str) and name:
+            seen.add(name)
+        entries.extend(entries_of(book))
+    return entries
+
+
+def authors_note_active(note: AuthorsNote | None, user_messages: int) -> bool:
+    if note is None or not note.prompt.strip():
+        return False
+    if note.interval == 1:
+        return True
+    if note.interval <= 0 or user_messages == 0:
+        return False
+    return user_messages >= note.interval and user_messages % note.interval == 0
+
+
+@dataclass
+class Extensions:
+    prompts: list[ExtensionPrompt] = field(default_factory=list)
+    world: WorldInfoResult = field(default_factory=WorldInfoResult)
+
+
+def build_extensions(
+    inputs: PromptInputs,
+    entries: Sequence[WIEntry],
+    *,
+    settings: PromptSettings,
+    note: AuthorsNote | None,
+    max_prompt_tokens: int,
+    count_tokens: Callable[[str], int],
+    generation_type: str = "normal",
+) -> Extensions:
+    """Run world info and register every extension prompt in SillyTavern's order of operations."""
+    env = inputs.env
+    prompts: list[ExtensionPrompt] = []
+    note_active = authors_note_active(note, sum(1 for m in inputs.chat if m.is_user))
+    note_text = substitute(note.prompt, env) if note is not None and note_active else ""
+    card = inputs.card
+    if card.depth_prompt:
+        prompts.append(
+            ExtensionPrompt(
+                "DEPTH_PROMPT", card.depth_prompt, IN_CHAT, card.depth_prompt_depth, role_index(card.depth_prompt_role)
+            )
+        )
+    scan_extra: list[str] = []
+    if card.depth_prompt:
+        scan_extra.append(card.depth_prompt)
+    if settings.persona_position == 4 and inputs.persona:
+        scan_extra.append(inputs.persona)
+    world = scan_world_info(
+        entries,
+        [ScanMessage(m.name, m.text) for m in inputs.chat],
+        settings=settings.world_info,
+        max_prompt_tokens=max_prompt_tokens,
+        count_tokens=count_tokens,
+        substitute=lambda text: substitute(text, env),
+        generation_type=generation_type,
+        extra_scan_text=scan_extra,
+    )
+    if note is not None and note_active:
+        top = "\n".join(world.an_top)
+        bottom = "\n".join(world.an_bottom)
+        text = f"{top}\n{note_text}\n{bottom}"
+        text = text.removeprefix("\n").removesuffix("\n")
+        if settings.persona_position == 2 and inputs.persona:
+            text = f"{inputs.persona}\n{text}"
+        elif settings.persona_position == 3 and inputs.persona:
+            text = f"{text}\n{inputs.persona}"
+        position = {0: IN_PROMPT, 1: IN_CHAT, 2: BEFORE_PROMPT}.get(note.position, IN_CHAT)
+        prompts.append(ExtensionPrompt("2_floating_prompt", text, position, note.depth, role_index(note.role)))
+    for (depth, role), texts in sorted(world.depth.items()):
+        prompts.append(ExtensionPrompt(f"customDepthWI_{depth}_{role}", "\n".join(texts), IN_CHAT, depth, role))
+    if settings.persona_position == 4 and inputs.persona:
+        prompts.append(
+            ExtensionPrompt(
+                "PERSONA_DESCRIPTION",
+                inputs.persona,
+                IN_CHAT,
+                settings.persona_depth,
+                role_index(settings.persona_role),
+                scan=True,
+            )
+        )
+    env.values["outlet"] = ""
+    return Extensions(prompts, world)

@@ -1,0 +1,91 @@
+"""Extension prompts (Author's Note, character's note, world info @depth, persona) and depth injection."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TypeVar
+
+IN_PROMPT, IN_CHAT, BEFORE_PROMPT = 0, 1, 2
+ROLE_NAMES = ("system", "user", "assistant")
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class ExtensionPrompt:
+    """A keyed prompt placed by position: in the story string (before/after) or in the chat at a depth."""
+
+    key: str
+    value: str
+    position: int
+    depth: int = 4
+    role: int = 0
+    scan: bool = False
+    order: int = 100
+
+
+def role_index(role: str | int) -> int:
+    if isinstance(role, int):
+        return role if 0 <= role <= 2 else 0
+    return ROLE_NAMES.index(role) if role in ROLE_NAMES else 0
+
+
+def _js_key(key: str) -> list[int]:
+    # JavaScript's default sort compares UTF-16 code units.
+    return list(key.encode("utf-16-be"))
+
+
+def combined(
+    prompts: Sequence[ExtensionPrompt], position: int, depth: int | None = None, role: int | None = None
+) -> str:
+    """Values of the matching prompts, sorted by key, trimmed and joined with newlines."""
+    chosen = [
+        p
+        for p in prompts
+        if p.position == position and (depth is None or p.depth == depth) and (role is None or p.role == role)
+    ]
+    chosen.sort(key=lambda p: _js_key(p.key))
+    values = [p.value.strip() for p in chosen]
+    return "\n".join(v for v in values if v)
+
+
+def anchor(prompts: Sequence[ExtensionPrompt], position: int) -> str:
+    """A story-string anchor (before/after), trimmed."""
+    return combined(prompts, position).strip()
+
+
+def inject(
+    history: Sequence[T],
+    prompts: Sequence[ExtensionPrompt],
+    make: Callable[[int, str, ExtensionPrompt], T],
+) -> tuple[list[T], set[int]]:
+    """Insert in-chat prompts into the chronological `history`; returns the new list and injected indices.
+
+    Works newest-first like SillyTavern: depth d lands before the d-th most recent original message, and within
+    one depth the roles come out chronologically as assistant, user, system.
+    """
+    in_chat = [p for p in prompts if p.position == IN_CHAT and p.value.strip()]
+    newest_first: list[tuple[bool, T]] = [(False, item) for item in reversed(history)]
+    if not in_chat:
+        return list(history), set()
+    depths = sorted({max(0, p.depth) for p in in_chat})
+    orders = sorted({p.order for p in in_chat}, reverse=True)
+    inserted = 0
+    for depth in depths:
+        block: list[tuple[bool, T]] = []
+        for order in orders:
+            group = [p for p in in_chat if max(0, p.depth) == depth and p.order == order]
+            for role in (0, 1, 2):
+                text = combined(group, IN_CHAT, role=role)
+                if text:
+                    first = next(p for p in group if p.role == role)
+                    block.append((True, make(role, text, first)))
+        if not block:
+            continue
+        at = min(depth + inserted, len(newest_first))
+        newest_first[at:at] = block
+        inserted += len(block)
+    chronological = list(reversed(newest_first))
+    injected = {i for i, (flag, _) in enumerate(chronological) if flag}
+    return [item for _, item in chronological], injected

@@ -1,0 +1,410 @@
+"""World info (lorebook) activation, following SillyTavern 1.18's scan rules.
+
+Entries are matched against the newest chat messages (scan depth), optionally recursing into the content of
+activated entries, limited by a token budget; the result lists entry texts per insertion position.
+"""
+
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any
+
+from tavo_tui.model import Lorebook, LorebookEntry
+from tavo_tui.prompt.settings import WorldInfoSettings
+
+BEFORE, AFTER, AN_TOP, AN_BOTTOM, AT_DEPTH, EM_TOP, EM_BOTTOM, OUTLET = range(8)
+AND_ANY, NOT_ALL, NOT_ANY, AND_ALL = range(4)
+
+_REGEX_KEY = re.compile(r"^/((?:\\/|[^/])+)/([gimsuy]*)$")
+
+
+@dataclass
+class WIEntry:
+    """One lorebook entry in SillyTavern's world-file field layout (normalised)."""
+
+    uid: int | str
+    world: str
+    key: list[str]
+    content: str
+    keysecondary: list[str] = field(default_factory=list)
+    comment: str = ""
+    constant: bool = False
+    selective: bool = True
+    selective_logic: int = AND_ANY
+    order: int = 100
+    position: int = BEFORE
+    disable: bool = False
+    ignore_budget: bool = False
+    exclude_recursion: bool = False
+    prevent_recursion: bool = False
+    delay_until_recursion: int = 0
+    probability: int = 100
+    use_probability: bool = True
+    depth: int = 4
+    role: int = 0
+    outlet_name: str = ""
+    group: str = ""
+    group_override: bool = False
+    group_weight: int = 100
+    scan_depth: int | None = None
+    case_sensitive: bool | None = None
+    match_whole_words: bool | None = None
+    delay: int = 0
+    triggers: list[str] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        return f"{self.world}[{self.uid}]" + (f" {self.comment}" if self.comment else "")
+
+
+def _int(value: Any, default: int) -> int:
+    if isinstance(value, bool):
+        return int(value)
+    if isinstance(value, int):
+        return value
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return default
+
+
+def _opt_bool(value: Any) -> bool | None:
+    return None if value is None else bool(value)
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [str(v) for v in value if isinstance(v, str | int | float)]
+    return []
+
+
+def from_card_entry(entry: LorebookEntry, world: str, index: int) -> WIEntry:
+    """Convert an embedded `character_book` entry (V2/V3 shape) the way SillyTavern imports it."""
+    ext = entry.extensions if isinstance(entry.extensions, dict) else {}
+    if "position" in ext and ext["position"] is not None:
+        position = _int(ext["position"], BEFORE)
+    else:
+        position = BEFORE if entry.position == "before_char" else AFTER
+    return WIEntry(
+        uid=entry.id if entry.id is not None else index,
+        world=world,
+        key=list(entry.keys),
+        keysecondary=list(entry.secondary_keys),
+        content=entry.content or "",
+        comment=entry.comment or entry.name or "",
+        constant=bool(entry.constant),
+        selective=bool(entry.selective) if entry.selective is not None else False,
+        selective_logic=_int(ext.get("selectiveLogic"), AND_ANY),
+        order=entry.insertion_order,
+        position=position,
+        disable=not entry.enabled,
+        ignore_budget=bool(ext.get("ignore_budget", False)),
+        exclude_recursion=bool(ext.get("exclude_recursion", False)),
+        prevent_recursion=bool(ext.get("prevent_recursion", False)),
+        delay_until_recursion=_int(ext.get("delay_until_recursion"), 0),
+        probability=_int(ext.get("probability"), 100),
+        use_probability=bool(ext.get("useProbability", True)),
+        depth=_int(ext.get("depth"), 4),
+        role=_int(ext.get("role"), 0),
+        outlet_name=str(ext.get("outlet_name") or ""),
+        group=str(ext.get("group") or ""),
+        group_override=bool(ext.get("group_override", False)),
+        group_weight=_int(ext.get("group_weight"), 100),
+        scan_depth=None if ext.get("scan_depth") is None else _int(ext.get("scan_depth"), 0),
+        case_sensitive=_opt_bool(ext.get("case_sensitive", entry.case_sensitive)),
+        match_whole_words=_opt_bool(ext.get("match_whole_words")),
+        delay=_int(ext.get("delay"), 0),
+        triggers=_strings(ext.get("triggers")),
+    )
+
+
+def from_world_entry(data: Mapping[str, Any], world: str) -> WIEntry:
+    """Convert one entry of a SillyTavern world-info file (`entries.<uid>`)."""
+    return WIEntry(
+        uid=data.get("uid", 0),
+        world=world,
+        key=_strings(data.get("key")),
+        keysecondary=_strings(data.get("keysecondary")),
+        content=str(data.get("content") or ""),
+        comment=str(data.get("comment") or ""),
+        constant=bool(data.get("constant", False)),
+        selective=bool(data.get("selective", True)),
+        selective_logic=_int(data.get("selectiveLogic"), AND_ANY),
+        order=_int(data.get("order"), 100),
+        position=_int(data.get("position"), BEFORE),
+        disable=bool(data.get("disable", False)),
+        ignore_budget=bool(data.get("ignoreBudget", False)),
+        exclude_recursion=bool(data.get("excludeRecursion", False)),
+        prevent_recursion=bool(data.get("preventRecursion", False)),
+        delay_until_recursion=_int(data.get("delayUntilRecursion"), 0),
+        probability=_int(data.get("probability"), 100),
+        use_probability=bool(data.get("useProbability", True)),
+        depth=_int(data.get("depth"), 4),
+        role=_int(data.get("role"), 0),
+        outlet_name=str(data.get("outletName") or ""),
+        group=str(data.get("group") or ""),
+        group_override=bool(data.get("groupOverride", False)),
+        group_weight=_int(data.get("groupWeight"), 100),
+        scan_depth=None if data.get("scanDepth") is None else _int(data.get("scanDepth"), 0),
+        case_sensitive=_opt_bool(data.get("caseSensitive")),
+        match_whole_words=_opt_bool(data.get("matchWholeWords")),
+        delay=_int(data.get("delay"), 0),
+        triggers=_strings(data.get("triggers")),
+    )
+
+
+def entries_of(book: Lorebook | Mapping[str, Any], world: str | None = None) -> list[WIEntry]:
+    """Entries of an embedded card book (Lorebook) or of a SillyTavern world file (dict with `entries`)."""
+    if isinstance(book, Lorebook):
+        name = world or book.name or "lorebook"
+        return [from_card_entry(e, name, i) for i, e in enumerate(book.entries)]
+    name = world or str(book.get("name") or "lorebook")
+    raw = book.get("entries", {})
+    items = raw.values() if isinstance(raw, Mapping) else raw if isinstance(raw, list) else []
+    return [from_world_entry(e, name) for e in items if isinstance(e, Mapping)]
+
+
+@dataclass
+class ScanMessage:
+    name: str
+    text: str
+
+
+@dataclass
+class WorldInfoResult:
+    before: list[str] = field(default_factory=list)
+    after: list[str] = field(default_factory=list)
+    an_top: list[str] = field(default_factory=list)
+    an_bottom: list[str] = field(default_factory=list)
+    em_top: list[str] = field(default_factory=list)
+    em_bottom: list[str] = field(default_factory=list)
+    depth: dict[tuple[int, int], list[str]] = field(default_factory=dict)
+    outlets: dict[str, list[str]] = field(default_factory=dict)
+    activated: list[WIEntry] = field(default_factory=list)
+    dropped_by_budget: list[WIEntry] = field(default_factory=list)
+    budget: int = 0
+
+
+@lru_cache(maxsize=4096)
+def _word_pattern(needle: str) -> re.Pattern[str]:
+    return re.compile(r"(?:^|\W)(" + re.escape(needle) + r")(?:$|\W)", re.ASCII)
+
+
+@lru_cache(maxsize=1024)
+def _regex_key(key: str) -> re.Pattern[str] | None:
+    m = _REGEX_KEY.match(key)
+    if m is None:
+        return None
+    flags = 0
+    for ch in m.group(2):
+        flags |= {"i": re.IGNORECASE, "m": re.MULTILINE, "s": re.DOTALL}.get(ch, 0)
+    try:
+        return re.compile(m.group(1), flags)
+    except re.error:
+        return None
+
+
+def match_key(haystack: str, lowered: str, key: str, *, case_sensitive: bool, whole_words: bool) -> bool:
+    """Whether `key` occurs in the scan buffer (`lowered` is the buffer already lower-cased)."""
+    regex = _regex_key(key)
+    if regex is not None:
+        return regex.search(haystack) is not None
+    text = haystack if case_sensitive else lowered
+    needle = key if case_sensitive else key.lower()
+    if whole_words and len(needle.split()) <= 1:
+        return _word_pattern(needle).search(text) is not None
+    return needle in text
+
+
+def scan_world_info(
+    entries: Sequence[WIEntry],
+    chat: Sequence[ScanMessage],
+    *,
+    settings: WorldInfoSettings,
+    max_prompt_tokens: int,
+    count_tokens: Callable[[str], int],
+    substitute: Callable[[str], str],
+    generation_type: str = "normal",
+    extra_scan_text: Sequence[str] = (),
+    rng: random.Random | None = None,
+) -> WorldInfoResult:
+    """Activate entries for one generation. `chat` is chronological; `substitute` expands macros."""
+    result = WorldInfoResult()
+    budget = round(settings.budget * max_prompt_tokens / 100) or 1
+    if settings.budget_cap > 0 and budget > settings.budget_cap:
+        budget = settings.budget_cap
+    result.budget = budget
+    if not entries:
+        return result
+    # Stable sort by order descending: equal orders keep their book order.
+    ordered = sorted(entries, key=lambda e: -e.order)
+    newest_first = [(f"{m.name}: {m.text}" if settings.include_names else m.text).strip() for m in reversed(chat)]
+    chat_length = len(chat)
+    rng = rng or random.Random()
+    activated: dict[int, WIEntry] = {}
+    failed: set[int] = set()
+    recursion: list[str] = []
+    all_text = ""
+    overflowed = False
+    recursing = False
+    steps = 0
+    buffers: dict[int, tuple[str, str]] = {}
+
+    def buffer_for(depth: int) -> tuple[str, str]:
+        depth = max(0, depth)
+        cached = buffers.get(depth)
+        if cached is None:
+            if depth <= 0:
+                text = ""
+            else:
+                text = "\x01" + "\n\x01".join(newest_first[:depth])
+                for extra in extra_scan_text:
+                    text += "\n\x01" + extra
+            cached = (text, text.lower())
+            buffers[depth] = cached
+        return cached
+
+    while True:
+        steps += 1
+        candidates: list[WIEntry] = []
+        rec_text = "\n\x01".join(recursion)
+        for entry in ordered:
+            key = id(entry)
+            if key in activated or key in failed or entry.disable:
+                continue
+            if entry.triggers and generation_type not in entry.triggers:
+                continue
+            if entry.delay and chat_length < entry.delay:
+                continue
+            if entry.delay_until_recursion and not recursing:
+                continue
+            if recursing and settings.recursive and entry.exclude_recursion:
+                continue
+            if entry.constant:
+                candidates.append(entry)
+                continue
+            keys = [k for k in (substitute(k).strip() for k in entry.key) if k]
+            if not keys:
+                continue
+            depth = entry.scan_depth if entry.scan_depth is not None else settings.depth
+            text, lowered = buffer_for(depth)
+            if depth > 0 and rec_text:
+                text = text + "\n\x01" + rec_text
+                lowered = text.lower()
+            if not text:
+                continue
+            cs = entry.case_sensitive if entry.case_sensitive is not None else settings.case_sensitive
+            ww = entry.match_whole_words if entry.match_whole_words is not None else settings.match_whole_words
+            if not any(match_key(text, lowered, k, case_sensitive=cs, whole_words=ww) for k in keys):
+                continue
+            secondary = [k for k in (substitute(k).strip() for k in entry.keysecondary) if k]
+            if entry.selective and secondary:
+                hits = [match_key(text, lowered, k, case_sensitive=cs, whole_words=ww) for k in secondary]
+                logic = entry.selective_logic
+                ok = (
+                    (logic == AND_ANY and any(hits))
+                    or (logic == NOT_ALL and not all(hits))
+                    or (logic == NOT_ANY and not any(hits))
+                    or (logic == AND_ALL and all(hits))
+                )
+                if not ok:
+                    continue
+            candidates.append(entry)
+
+        candidates = _filter_groups(candidates, activated, rng)
+        scanned_tokens = count_tokens(all_text) if all_text else 0
+        new_content = ""
+        accepted: list[WIEntry] = []
+        remaining_ignoring = sum(1 for e in candidates if e.ignore_budget)
+        for entry in candidates:
+            if entry.ignore_budget:
+                remaining_ignoring -= 1
+            if overflowed and not entry.ignore_budget:
+                result.dropped_by_budget.append(entry)
+                if remaining_ignoring > 0:
+                    continue
+                break
+            if entry.use_probability and entry.probability != 100 and rng.random() * 100 > entry.probability:
+                failed.add(id(entry))
+                continue
+            content = substitute(entry.content)
+            new_content += content + "\n"
+            if not entry.ignore_budget and scanned_tokens + count_tokens(new_content) >= budget:
+                overflowed = True
+                result.dropped_by_budget.append(entry)
+                continue
+            accepted.append(entry)
+            activated[id(entry)] = WIEntry(**{**entry.__dict__, "content": content})
+        for entry in accepted:
+            all_text = activated[id(entry)].content + "\n" + all_text
+        rec_new = [activated[id(e)].content for e in accepted if not e.prevent_recursion]
+        if settings.max_recursion_steps and steps >= settings.max_recursion_steps:
+            break
+        if settings.recursive and not overflowed and rec_new:
+            recursion.extend(rec_new)
+            recursing = True
+            continue
+        break
+
+    final = sorted(activated.values(), key=lambda e: -e.order)
+    for entry in final:
+        result.activated.append(entry)
+        text = entry.content
+        if not text:
+            continue
+        if entry.position == BEFORE:
+            result.before.insert(0, text)
+        elif entry.position == AFTER:
+            result.after.insert(0, text)
+        elif entry.position == AN_TOP:
+            result.an_top.insert(0, text)
+        elif entry.position == AN_BOTTOM:
+            result.an_bottom.insert(0, text)
+        elif entry.position == EM_TOP:
+            result.em_top.insert(0, text)
+        elif entry.position == EM_BOTTOM:
+            result.em_bottom.insert(0, text)
+        elif entry.position == AT_DEPTH:
+            result.depth.setdefault((entry.depth, entry.role), []).insert(0, text)
+        elif entry.position == OUTLET and entry.outlet_name:
+            result.outlets.setdefault(entry.outlet_name, []).insert(0, text)
+    return result
+
+
+def _filter_groups(candidates: list[WIEntry], activated: Mapping[int, WIEntry], rng: random.Random) -> list[WIEntry]:
+    """Inclusion groups: at most one member of each group activates per scan."""
+    groups: dict[str, list[WIEntry]] = {}
+    for entry in candidates:
+        for name in (g.strip() for g in entry.group.split(",")):
+            if name:
+                groups.setdefault(name, []).append(entry)
+    if not groups:
+        return candidates
+    active_groups = {g.strip() for e in activated.values() for g in e.group.split(",") if g.strip()}
+    removed: set[int] = set()
+    for name, members in groups.items():
+        if name in active_groups:
+            removed.update(id(m) for m in members)
+            continue
+        if len(members) == 1:
+            continue
+        overrides = [m for m in members if m.group_override]
+        if overrides:
+            winner = max(overrides, key=lambda m: m.order)
+        else:
+            total = sum(max(0, m.group_weight) for m in members)
+            roll = rng.random() * total if total else 0
+            winner = members[-1]
+            for m in members:
+                roll -= max(0, m.group_weight)
+                if roll < 0:
+                    winner = m
+                    break
+        removed.update(id(m) for m in members if m is not winner)
+    return [e for e in candidates if id(e) not in removed]
