@@ -84,6 +84,9 @@ class ConnectionCheck:
     ok: bool
     latency_ms: float
     detail: str
+    server: str = ""  # a guess at what answered, e.g. "llama.cpp server"
+    models: tuple[str, ...] = ()
+    error_kind: ErrorKind | None = None  # set when ok is False
 
 
 class Backend(Protocol):

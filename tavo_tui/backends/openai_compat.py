@@ -1,0 +1,357 @@
+"""Kind "openai-compatible": chat (`/chat/completions`) and text (`/completions`) over OpenAI's wire format.
+
+This is the shared core of protocol families A and B: later kinds (OpenAI, OpenRouter, DeepSeek, LM Studio,
+vLLM, TabbyAPI, ...) subclass it and override the class attributes or the small hooks (`sampler_body`,
+`extra_body`, `auth_headers`) instead of re-implementing streaming.
+
+Stream endings, decided once for every consumer:
+- `[DONE]` or a clean end of body -> `Finish(reason)`; `reason` is None when the server never sent a
+  finish_reason (an interrupted reply: keep the text, mark it incomplete).
+- the connection drops mid-body -> BackendError(kind="network"); deltas already yielded stay valid.
+- HTTP 200 with nothing at all in the body (llama-cpp-python's answer to a prompt longer than its context)
+  -> BackendError(kind="server") whose message names that likely cause.
+- an error object inside the stream -> BackendError normalised like an HTTP error.
+Consumers should iterate inside `contextlib.aclosing(backend.stream(req))` (or cancel the task): either
+closes the HTTP response at once, which is how OpenAI-style servers learn to stop generating.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import AsyncIterator
+from typing import Any, ClassVar
+
+import httpx
+
+from tavo_tui.backends.base import (
+    BackendError,
+    ConnectionCheck,
+    Finish,
+    ReasoningDelta,
+    Reply,
+    StreamEvent,
+    TextDelta,
+)
+from tavo_tui.backends.oai_events import (
+    DEFAULT_REASONING_FIELDS,
+    StreamState,
+    interpret_event,
+    model_ids,
+    parse_reply,
+)
+from tavo_tui.backends.sse import SSEParser
+from tavo_tui.backends.transport import RetryPolicy, Transport, parse_json
+from tavo_tui.backends.urls import URLError, join, oai_base, root_url, with_v1
+from tavo_tui.model import AssembledPrompt, ConnectionProfile, PreparedRequest, SamplerSettings
+
+_UNSUPPORTED = (400, 404, 405, 422, 501)
+
+EMPTY_STREAM_MESSAGE = (
+    "the server ended the reply without sending anything — llama-cpp-python does this when the prompt "
+    "is longer than its context (n_ctx); lower the context size in the connection settings or start the "
+    "server with a larger context"
+)
+
+
+def merged_stops(*lists: list[str]) -> list[str]:
+    """Stop strings in first-seen order, without duplicates or empty strings."""
+    out: list[str] = []
+    for stops in lists:
+        for stop in stops:
+            if stop and stop not in out:
+                out.append(stop)
+    return out
+
+
+class OpenAICompatBackend:
+    """Any server that speaks OpenAI chat/text completions: llama.cpp, llama-cpp-python, vLLM, LM Studio..."""
+
+    kind: ClassVar[str] = "openai-compatible"
+    default_base_url: ClassVar[str] = "http://127.0.0.1:8080/v1"
+    # Sampler keys this server accepts (None: every SamplerSettings field) and wire renames.
+    sampler_fields: ClassVar[tuple[str, ...] | None] = None
+    sampler_renames: ClassVar[dict[str, str]] = {}
+    reasoning_fields: ClassVar[tuple[str, ...]] = DEFAULT_REASONING_FIELDS
+
+    def __init__(
+        self,
+        profile: ConnectionProfile,
+        api_key: str | None = None,
+        *,
+        client: httpx.AsyncClient | None = None,
+        retry: RetryPolicy | None = None,
+    ) -> None:
+        self.profile = profile
+        self._api_key = api_key or None
+        self._transport = Transport(client, secrets=(api_key,) if api_key else (), retry=retry)
+        self._base_error: str | None = None
+        self._base = ""
+        self._base_known = True
+        try:
+            found = oai_base(profile.base_url or self.default_base_url)
+            self._base, self._base_known = found.url, found.certain
+        except URLError as exc:
+            self._base_error = str(exc)
+        self._tokenizer: str | None = None  # "llama.cpp", "llama-cpp-python" or "none" once known
+
+    # -- configuration hooks for subclasses -------------------------------------------------------
+
+    @property
+    def retry(self) -> RetryPolicy:
+        return self._transport.retry
+
+    @retry.setter
+    def retry(self, policy: RetryPolicy) -> None:
+        self._transport.retry = policy
+
+    @property
+    def base_url(self) -> str:
+        """The normalised base (e.g. http://127.0.0.1:8080/v1); raises BackendError for an unusable URL."""
+        if self._base_error is not None:
+            raise BackendError("bad_request", self._base_error)
+        return self._base
+
+    def auth_headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self._api_key}"} if self._api_key else {}
+
+    def sampler_body(self, sampler: SamplerSettings) -> dict[str, Any]:
+        """Non-None sampler values in SamplerSettings field order (deterministic), filtered and renamed."""
+        out: dict[str, Any] = {}
+        for name in SamplerSettings.model_fields:
+            if name == "stop" or (self.sampler_fields is not None and name not in self.sampler_fields):
+                continue
+            value = getattr(sampler, name)
+            if value is not None:
+                out[self.sampler_renames.get(name, name)] = value
+        return out
+
+    def extra_body(self, prompt: AssembledPrompt, stream: bool) -> dict[str, Any]:
+        """Kind-specific extra fields appended last (none for the generic server)."""
+        return {}
+
+    # -- Backend protocol ---------------------------------------------------------------------------
+
+    def prepare(self, prompt: AssembledPrompt, *, stream: bool | None = None) -> PreparedRequest:
+        streaming = self.profile.stream if stream is None else stream
+        body: dict[str, Any] = {}
+        if self.profile.model:
+            body["model"] = self.profile.model
+        if prompt.mode == "chat":
+            path = "chat/completions"
+            body["messages"] = [dict(m) for m in prompt.messages]
+        else:
+            path = "completions"
+            body["prompt"] = prompt.text
+        body.update(self.sampler_body(self.profile.sampler))
+        body["max_tokens"] = prompt.max_tokens or self.profile.max_tokens
+        body["stream"] = streaming
+        stops = merged_stops(prompt.stop, self.profile.sampler.stop)
+        if stops:
+            body["stop"] = stops
+        body.update(self.extra_body(prompt, streaming))
+        headers = {"Content-Type": "application/json"}
+        if streaming:
+            headers["Accept"] = "text/event-stream"
+        return PreparedRequest(url=join(self.base_url, path), body=body, headers=headers, stream=streaming)
+
+    async def stream(self, request: PreparedRequest) -> AsyncIterator[StreamEvent]:
+        url = await self._final_url(request.url)
+        secrets = self._transport.secrets
+        async with self._transport.open_stream(
+            request.method, url, headers=self._headers(request), content=request.body_bytes()
+        ) as response:
+            ctype = response.headers.get("content-type", "").lower()
+            if "json" in ctype and "event-stream" not in ctype:
+                # The server ignored "stream": true and sent one whole reply.
+                body = b"".join([chunk async for chunk in self._transport.iter_bytes(response)])
+                reply = parse_reply(
+                    parse_json(body, url), reasoning_fields=self.reasoning_fields, url=url, secrets=secrets
+                )
+                for event in _reply_events(reply):
+                    yield event
+                return
+            state = StreamState()
+            async for sse in self._transport.iter_sse(response):
+                for event in interpret_event(
+                    sse, state, reasoning_fields=self.reasoning_fields, url=url, secrets=secrets
+                ):
+                    yield event
+                if state.done:
+                    break
+        if state.chunks == 0 and not state.done:
+            raise BackendError("server", EMPTY_STREAM_MESSAGE, status=response.status_code)
+        yield Finish(state.finish, state.usage)
+
+    async def complete(self, request: PreparedRequest) -> Reply:
+        url = await self._final_url(request.url)
+        response = await self._transport.request(
+            request.method, url, headers=self._headers(request), content=request.body_bytes()
+        )
+        secrets = self._transport.secrets
+        if "event-stream" in response.headers.get("content-type", "").lower():
+            return _collect_sse(response.content, self.reasoning_fields, url, secrets)
+        if not response.content.strip():
+            raise BackendError("server", EMPTY_STREAM_MESSAGE, status=response.status_code)
+        return parse_reply(
+            parse_json(response.content, url), reasoning_fields=self.reasoning_fields, url=url, secrets=secrets
+        )
+
+    async def list_models(self) -> list[str]:
+        base = await self.resolve_base()
+        return model_ids(await self._transport.get_json(join(base, "models"), headers=self.auth_headers()))
+
+    async def check(self) -> ConnectionCheck:
+        start = time.perf_counter()
+
+        def elapsed() -> float:
+            return round((time.perf_counter() - start) * 1000, 1)
+
+        try:
+            base = await self.resolve_base()
+            response = await self._transport.request("GET", join(base, "models"), headers=self.auth_headers())
+            ids = model_ids(parse_json(response.content, str(response.url)))
+            server = _server_identity(response, parse_json(response.content, str(response.url)))
+            shown = ", ".join(ids[:3]) + (f" (+{len(ids) - 3} more)" if len(ids) > 3 else "")
+            detail = f"connected to {server}; models: {shown or 'none listed'}"
+            return ConnectionCheck(True, elapsed(), detail, server=server, models=tuple(ids))
+        except BackendError as err:
+            if err.status in (404, 405) or err.kind == "unknown":
+                health = await self._health()
+                if health is not None:
+                    return ConnectionCheck(True, elapsed(), f"server answers /health ({health}) but lists no models")
+            return ConnectionCheck(False, elapsed(), err.message, error_kind=err.kind)
+
+    async def count_tokens(self, text: str) -> int | None:
+        if self._tokenizer == "none":
+            return None
+        root = root_url(self.base_url)
+        attempts = [
+            ("llama.cpp", "tokenize", {"content": text}),
+            ("llama-cpp-python", "extras/tokenize/count", {"input": text}),
+        ]
+        for name, path, payload in attempts:
+            if self._tokenizer not in (None, name):
+                continue
+            count = await self._try_count(join(root, path), payload)
+            if count is not None:
+                self._tokenizer = name
+                return count
+        self._tokenizer = "none"
+        return None
+
+    async def aclose(self) -> None:
+        await self._transport.aclose()
+
+    # -- helpers ------------------------------------------------------------------------------------
+
+    async def resolve_base(self) -> str:
+        """Confirm an unsure base with GET {base}/models, retrying with /v1 appended on 404; remembered."""
+        base = self.base_url
+        if self._base_known:
+            return base
+        try:
+            await self._transport.request("GET", join(base, "models"), headers=self.auth_headers())
+        except BackendError as err:
+            if err.status != 404:
+                raise
+            candidate = with_v1(base)
+            try:
+                await self._transport.request("GET", join(candidate, "models"), headers=self.auth_headers())
+            except BackendError as again:
+                if again.status != 404:
+                    raise
+                self._base_known = True  # neither answers /models; keep what the user typed
+                return base
+            self._base = candidate
+        self._base_known = True
+        return self._base
+
+    async def _final_url(self, url: str) -> str:
+        old = self.base_url
+        new = await self.resolve_base()
+        if new != old and url.startswith(old):
+            return new + url[len(old) :]
+        return url
+
+    def _headers(self, request: PreparedRequest) -> dict[str, str]:
+        headers = {"Content-Type": "application/json", **request.headers}
+        headers.update(self.auth_headers())
+        return headers
+
+    async def _health(self) -> str | None:
+        try:
+            response = await self._transport.request("GET", join(root_url(self.base_url), "health"))
+        except BackendError:
+            return None
+        return response.text.strip()[:60] or "ok"
+
+    async def _try_count(self, url: str, payload: dict[str, Any]) -> int | None:
+        try:
+            response = await self._transport.request(
+                "POST",
+                url,
+                headers={"Content-Type": "application/json", **self.auth_headers()},
+                content=json.dumps(payload, ensure_ascii=False).encode("utf-8"),
+            )
+        except BackendError as err:
+            if err.status in _UNSUPPORTED:
+                return None
+            raise
+        try:
+            data = response.json()
+        except ValueError:
+            return None
+        if isinstance(data, dict):
+            if isinstance(data.get("count"), int):
+                return int(data["count"])
+            if isinstance(data.get("tokens"), list):
+                return len(data["tokens"])
+        return None
+
+
+def _reply_events(reply: Reply) -> list[StreamEvent]:
+    events: list[StreamEvent] = []
+    if reply.reasoning:
+        events.append(ReasoningDelta(reply.reasoning))
+    if reply.text:
+        events.append(TextDelta(reply.text))
+    events.append(Finish(reply.finish_reason, reply.usage))
+    return events
+
+
+def _collect_sse(body: bytes, fields: tuple[str, ...], url: str, secrets: tuple[str, ...]) -> Reply:
+    """A whole reply from a streamed body (for servers that stream even when asked not to)."""
+    parser = SSEParser()
+    state = StreamState()
+    text: list[str] = []
+    reasoning: list[str] = []
+    for sse in [*parser.feed(body), *parser.close()]:
+        for event in interpret_event(sse, state, reasoning_fields=fields, url=url, secrets=secrets):
+            if isinstance(event, TextDelta):
+                text.append(event.text)
+            elif isinstance(event, ReasoningDelta):
+                reasoning.append(event.text)
+        if state.done:
+            break
+    if state.chunks == 0:
+        raise BackendError("server", EMPTY_STREAM_MESSAGE)
+    return Reply("".join(text), "".join(reasoning), state.finish, state.usage)
+
+
+def _server_identity(response: httpx.Response, data: Any) -> str:
+    """A short guess at what is answering, from headers and the model list (for the connection test)."""
+    owners = {item.get("owned_by") for item in data.get("data", []) if isinstance(item, dict)} if isinstance(
+        data, dict
+    ) else set()
+    server = response.headers.get("server", "")
+    if "llamacpp" in owners:
+        return "llama.cpp server"
+    if "express" in response.headers.get("x-powered-by", "").lower():
+        return "LM Studio"
+    if "vllm" in owners:
+        return "vLLM"
+    if "uvicorn" in server.lower() and owners <= {"me", None}:
+        return "llama-cpp-python (or another FastAPI server)"
+    host = str(response.url.host)
+    return f"{host} ({server})" if server else host

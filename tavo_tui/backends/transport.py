@@ -1,0 +1,186 @@
+"""The HTTP core every network adapter shares: one httpx client, status checks, retries, SSE streaming.
+
+Adapters only shape bodies and interpret parsed events; everything about sockets, error bodies, retry
+timing and closing streams on cancellation lives here once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Callable, Mapping
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+
+from tavo_tui.backends.base import BackendError
+from tavo_tui.backends.errors import display_url, http_error, network_error
+from tavo_tui.backends.sse import SSEEvent, SSEParser
+
+DEFAULT_TIMEOUT = httpx.Timeout(connect=10.0, read=300.0, write=30.0, pool=10.0)
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Bounded retries for "try again later" answers. Only attempts before any reply byte are retried."""
+
+    max_retries: int = 2
+    max_wait: float = 10.0
+    backoff: float = 1.0  # first wait when the server gives no Retry-After; doubles each time
+    statuses: frozenset[int] = field(default_factory=lambda: frozenset({429, 503}))
+
+    def delay(self, attempt: int, retry_after: float | None) -> float:
+        wanted = retry_after if retry_after is not None else self.backoff * (2**attempt)
+        return max(0.0, min(wanted, self.max_wait))
+
+
+NO_RETRY = RetryPolicy(max_retries=0)
+
+Sleeper = Callable[[float], Any]
+
+
+class Transport:
+    """Owns (or borrows) an httpx.AsyncClient. Raises BackendError for every failure, never httpx errors."""
+
+    def __init__(
+        self,
+        client: httpx.AsyncClient | None = None,
+        *,
+        secrets: tuple[str, ...] = (),
+        retry: RetryPolicy | None = None,
+        timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+    ) -> None:
+        self._client = client
+        self._owns_client = client is None
+        self._timeout = timeout
+        self.secrets = tuple(s for s in secrets if s)
+        self.retry = retry or RetryPolicy()
+        self.sleep: Sleeper = asyncio.sleep
+
+    @property
+    def client(self) -> httpx.AsyncClient:
+        if self._client is None:
+            self._client = httpx.AsyncClient(timeout=self._timeout, follow_redirects=True)
+        return self._client
+
+    async def aclose(self) -> None:
+        if self._client is not None and self._owns_client:
+            await self._client.aclose()
+            self._client = None
+
+    def _error(self, response: httpx.Response, body: bytes) -> BackendError:
+        text = body.decode("utf-8", errors="replace")
+        return http_error(
+            response.status_code, text, response.headers, url=str(response.request.url), secrets=self.secrets
+        )
+
+    async def _pause(self, attempt: int, err: BackendError) -> bool:
+        """Sleep before the next attempt; False when this error must not be retried."""
+        if err.status not in self.retry.statuses or attempt >= self.retry.max_retries:
+            return False
+        if err.kind == "quota":
+            return False
+        await self.sleep(self.retry.delay(attempt, err.retry_after))
+        return True
+
+    async def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        headers: Mapping[str, str] | None = None,
+        content: bytes | None = None,
+        timeout: httpx.Timeout | None = None,
+    ) -> httpx.Response:
+        """A whole request/response. Non-2xx answers become BackendError (after retries where allowed)."""
+        attempt = 0
+        while True:
+            try:
+                response = await self.client.request(
+                    method,
+                    url,
+                    headers=dict(headers or {}),
+                    content=content,
+                    timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT,
+                )
+            except httpx.HTTPError as exc:
+                raise network_error(exc, url, secrets=self.secrets) from None
+            if response.is_success:
+                return response
+            err = self._error(response, response.content)
+            if not await self._pause(attempt, err):
+                raise err
+            attempt += 1
+
+    async def get_json(self, url: str, *, headers: Mapping[str, str] | None = None) -> Any:
+        response = await self.request("GET", url, headers=headers)
+        return parse_json(response.content, url)
+
+    @asynccontextmanager
+    async def open_stream(
+        self,
+        method: str,
+        url: str,
+        *,
+        headers: Mapping[str, str] | None = None,
+        content: bytes | None = None,
+    ) -> AsyncIterator[httpx.Response]:
+        """A streamed response whose status is already known to be 2xx. Leaving the block closes it."""
+        attempt = 0
+        while True:
+            request = self.client.build_request(method, url, headers=dict(headers or {}), content=content)
+            try:
+                response = await self.client.send(request, stream=True)
+            except httpx.HTTPError as exc:
+                raise network_error(exc, url, secrets=self.secrets) from None
+            if response.is_success:
+                break
+            try:
+                body = await response.aread()
+            except httpx.HTTPError:
+                body = b""
+            finally:
+                await response.aclose()
+            err = self._error(response, body)
+            if not await self._pause(attempt, err):
+                raise err
+            attempt += 1
+        try:
+            yield response
+        finally:
+            # Also runs on cancellation: closing an unfinished response drops the connection, which is
+            # how OpenAI-style servers learn to stop generating.
+            await response.aclose()
+
+    async def iter_bytes(self, response: httpx.Response) -> AsyncIterator[bytes]:
+        """Body chunks; a connection that dies mid-body becomes a network BackendError."""
+        url = str(response.request.url)
+        try:
+            async for chunk in response.aiter_bytes():
+                yield chunk
+        except httpx.HTTPError as exc:
+            raise network_error(exc, url, mid_stream=True, secrets=self.secrets) from None
+
+    async def iter_sse(self, response: httpx.Response) -> AsyncIterator[SSEEvent]:
+        parser = SSEParser()
+        async for chunk in self.iter_bytes(response):
+            for event in parser.feed(chunk):
+                yield event
+        for event in parser.close():
+            yield event
+
+
+def parse_json(body: bytes, url: str) -> Any:
+    """Parse a 2xx body, with a clear error when a proxy or wrong URL answered with something else."""
+    try:
+        return json.loads(body.decode("utf-8", errors="replace"))
+    except json.JSONDecodeError:
+        snippet = " ".join(body.decode("utf-8", errors="replace").split())[:120]
+        raise BackendError(
+            "unknown",
+            f"the server at {display_url(url)} answered with something that is not JSON "
+            f"({snippet!r}) — check the base URL",
+            raw=snippet,
+        ) from None

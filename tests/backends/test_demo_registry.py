@@ -1,0 +1,101 @@
+"""The offline demo backend and the kind registry."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from tavo_tui.backends import KINDS, BackendError, Finish, TextDelta, make_backend
+from tavo_tui.backends.demo import DemoBackend, demo_reply
+from tavo_tui.backends.openai_compat import OpenAICompatBackend
+from tavo_tui.model import AssembledPrompt, ConnectionProfile
+from tests.backends.helpers import collect, text_of
+
+SYSTEM = (
+    "Seraphina is a guardian of the Eldenwood forest. She heals wounded travellers.\n"
+    "Scenario: You woke up in Seraphina's glade after a wolf attack in the dark forest."
+)
+
+
+def demo(**kw: object) -> DemoBackend:
+    return DemoBackend(ConnectionProfile(name="demo", kind="demo"), None, delay=0, **kw)  # type: ignore[arg-type]
+
+
+def chat(user: str, *, max_tokens: int = 300) -> AssembledPrompt:
+    messages = [{"role": "system", "content": SYSTEM}, {"role": "user", "content": user}]
+    return AssembledPrompt(mode="chat", messages=messages, max_tokens=max_tokens)
+
+
+async def test_demo_streams_an_in_character_reply_word_by_word() -> None:
+    backend = demo(char_name="Seraphina")
+    req = backend.prepare(chat("Where am I?"))
+    assert req.url == "demo://local"
+    assert req.body["messages"][-1] == {"role": "user", "content": "Where am I?"}
+    assert req.body["model"] == "demo" and req.body["stream"] is True
+    events = await collect(backend, req)
+    text = text_of(events)
+    assert "Seraphina" in text and "Where am I?" in text
+    assert "wolf attack" in text  # something from the scenario
+    assert sum(isinstance(e, TextDelta) for e in events) > 10
+    assert events[-1] == Finish("stop", {"completion_tokens": len(events) - 1})
+    reply = await backend.complete(backend.prepare(chat("Where am I?"), stream=False))
+    assert reply.text == text
+
+
+async def test_demo_guesses_the_name_without_char_name() -> None:
+    body = {"messages": [{"role": "system", "content": "Write Bob's next reply in a chat."},
+                         {"role": "user", "content": "hey"}]}
+    assert "Bob" in demo_reply(body)
+    text_body = {"prompt": "Narrator: It was dark.\nYou: Hello there\nMilo:"}
+    reply = demo_reply(text_body)
+    assert "Milo" in reply and "Hello there" in reply
+
+
+async def test_demo_honours_max_tokens_and_stop() -> None:
+    backend = demo(char_name="Seraphina")
+    events = await collect(backend, backend.prepare(chat("Hi", max_tokens=4)))
+    assert sum(isinstance(e, TextDelta) for e in events) == 4
+    assert events[-1].reason == "length"  # type: ignore[union-attr]
+    req = backend.prepare(chat("Hi"))
+    req.body["stop"] = ["Seraphina"]
+    reply = await backend.complete(req)
+    assert "Seraphina" not in reply.text
+
+
+async def test_demo_replies_differ_with_the_message_and_respect_cancellation() -> None:
+    assert demo_reply({"messages": chat("a").messages}, "X") != demo_reply(
+        {"messages": chat("something else entirely").messages}, "X"
+    )
+    slow = DemoBackend(ConnectionProfile(name="d", kind="demo"), None, delay=5)
+    gen = slow.stream(slow.prepare(chat("hi")))
+    task = asyncio.create_task(gen.__anext__())
+    await asyncio.sleep(0.01)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+
+
+async def test_demo_check_and_models_need_no_network() -> None:
+    backend = demo()
+    check = await backend.check()
+    assert check.ok and "demo" in check.detail
+    assert await backend.list_models() == ["demo"]
+    assert await backend.count_tokens("x") is None
+
+
+def test_registry_builds_each_kind() -> None:
+    assert set(KINDS) >= {"demo", "openai-compatible"}
+    assert isinstance(make_backend(ConnectionProfile(name="d", kind="demo")), DemoBackend)
+    oai = make_backend(ConnectionProfile(name="o", base_url="http://localhost:8080"), "k")
+    assert isinstance(oai, OpenAICompatBackend)
+    assert oai.prepare(chat("x")).url == "http://127.0.0.1:8080/v1/chat/completions"
+    assert KINDS["openai-compatible"].default_base_url == "http://127.0.0.1:8080/v1"
+    # An empty base URL falls back to the kind's default.
+    assert make_backend(ConnectionProfile(name="o")).prepare(chat("x")).url.startswith("http://127.0.0.1:8080/v1/")
+
+
+def test_unknown_kind_is_a_clear_error() -> None:
+    with pytest.raises(BackendError) as info:
+        make_backend(ConnectionProfile(name="mine", kind="telepathy"))
+    assert "telepathy" in info.value.message and "openai-compatible" in info.value.message
