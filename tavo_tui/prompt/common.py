@@ -114,5 +114,5 @@ def build_extensions(
                 scan=True,
             )
         )
-    env.values["outlet"] = ""
+    env.outlets = {name: "\n".join(texts) for name, texts in world.outlets.items()}
     return Extensions(prompts, world)

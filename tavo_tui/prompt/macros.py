@@ -76,6 +76,7 @@ class MacroEnv:
     last_message_id: int | None = None
     values: dict[str, str] = field(default_factory=dict)
     variables: dict[str, str] = field(default_factory=dict)
+    outlets: dict[str, str] = field(default_factory=dict)
     now: datetime | None = None
     rng: random.Random | None = None
 
@@ -125,10 +126,10 @@ def substitute(
     """Expand every macro in `text`. `exclude` names macros that expand to "" (e.g. card fields in card fields)."""
     if not text:
         return ""
-    if "{{" not in text and "<" not in text:
+    if "{{" not in text and "<" not in text and "\\" not in text:
         return text
     text = _LEGACY_MARKERS.sub(lambda m: _LEGACY_TARGET[m.group(1).lower()], text)
-    if "{{" not in text:
+    if "{{" not in text and "\\{" not in text and "\\}" not in text:
         return text
     text = _TIME_UTC.sub(lambda m: "{{time::UTC" + m.group(1) + "}}", text)
     text = text.replace("\\{", _ESC_OPEN).replace("\\}", _ESC_CLOSE)
@@ -278,7 +279,10 @@ def _evaluate(inner: str, state: _State) -> str | None:
     if key in state.extra:
         return state.extra[key]
     if key == "original":
-        value = state.original or ""
+        # Without a text to restore the macro stays for a later pass (card overrides are substituted twice).
+        if state.original is None:
+            return None
+        value = state.original
         state.original = ""
         return value
     if not args:
@@ -417,7 +421,12 @@ def _h_decvar(args: list[str], state: _State) -> str:
     return _h_incvar(args, state, -1)
 
 
+def _h_outlet(args: list[str], state: _State) -> str:
+    return state.env.outlets.get(args[0], "") if args else ""
+
+
 _HANDLERS: dict[str, Callable[[list[str], _State], str]] = {
+    "outlet": _h_outlet,
     "newline": _h_newline,
     "space": _h_space,
     "charfirstmessage": _h_greeting,

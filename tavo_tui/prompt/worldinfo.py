@@ -55,10 +55,30 @@ class WIEntry:
     match_whole_words: bool | None = None
     delay: int = 0
     triggers: list[str] = field(default_factory=list)
+    decorators: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        self.decorators, self.content = split_decorators(self.content)
 
     @property
     def label(self) -> str:
         return f"{self.world}[{self.uid}]" + (f" {self.comment}" if self.comment else "")
+
+
+_KNOWN_DECORATORS = ("@@activate", "@@dont_activate")
+
+
+def split_decorators(content: str) -> tuple[tuple[str, ...], str]:
+    """SillyTavern's content decorators: `@@activate` / `@@dont_activate` lines at the very top are removed."""
+    if not content.startswith("@@"):
+        return (), content
+    found: list[str] = []
+    lines = content.split("\n")
+    index = 0
+    while index < len(lines) and lines[index].strip() in _KNOWN_DECORATORS:
+        found.append(lines[index].strip())
+        index += 1
+    return tuple(found), "\n".join(lines[index:])
 
 
 def _int(value: Any, default: int) -> int:
@@ -286,7 +306,9 @@ def scan_world_info(
                 continue
             if recursing and settings.recursive and entry.exclude_recursion:
                 continue
-            if entry.constant:
+            if "@@dont_activate" in entry.decorators:
+                continue
+            if entry.constant or "@@activate" in entry.decorators:
                 candidates.append(entry)
                 continue
             keys = [k for k in (substitute(k).strip() for k in entry.key) if k]
