@@ -77,9 +77,13 @@ class MainScreen(Screen[None]):
     DEFAULT_CSS = """
     MainScreen { layout: vertical; }
     MainScreen #body { height: 1fr; }
-    MainScreen #centre { width: 1fr; min-width: 30; }
+    MainScreen #centre { width: 1fr; min-width: 24; }
     MainScreen #chat-title { height: 1; padding: 0 1; background: $panel; text-style: bold; }
+    MainScreen #centre:focus-within > #chat-title { background: $primary 35%; }
     MainScreen #side { width: 40%; max-width: 64; min-width: 30; border-left: solid $panel; }
+    /* Narrow terminals: side panes only appear when toggled, and then they shrink to leave the chat room. */
+    MainScreen.-narrow CardList { width: 20; }
+    MainScreen.-narrow #side { width: 36%; min-width: 24; }
     """
 
     generating: reactive[bool] = reactive(False, bindings=True)
@@ -143,6 +147,7 @@ class MainScreen(Screen[None]):
     def _auto_layout(self, width: int) -> None:
         """Pick default pane visibility when the width class changes; explicit toggles stick until then."""
         layout_class = "wide" if width >= SIDE_MIN_WIDTH else "medium" if width >= CARDS_MIN_WIDTH else "narrow"
+        self.set_class(layout_class == "narrow", "-narrow")
         if layout_class == self._layout_class:
             return
         self._layout_class = layout_class

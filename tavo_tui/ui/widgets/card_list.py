@@ -32,6 +32,8 @@ class CardList(Vertical):
     DEFAULT_CSS = """
     CardList { width: 28; border-right: solid $panel; }
     CardList > .pane-title { height: 1; padding: 0 1; background: $panel; text-style: bold; }
+    CardList:focus-within > .pane-title { background: $primary 35%; }
+    CardList > OptionList:focus { border: none; }
     CardList > OptionList { height: 1fr; border: none; padding: 0; }
     CardList > .empty { color: $text-muted; padding: 1; height: auto; }
     """

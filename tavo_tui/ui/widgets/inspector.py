@@ -87,6 +87,8 @@ class PromptInspector(Vertical):
     DEFAULT_CSS = """
     PromptInspector { height: 1fr; }
     PromptInspector > .pane-title { height: 1; padding: 0 1; background: $panel; text-style: bold; }
+    PromptInspector:focus-within > .pane-title { background: $primary 35%; }
+    PromptInspector > TextArea:focus { border: none; }
     PromptInspector > .insp-summary { height: auto; padding: 0 1; }
     PromptInspector > .insp-sections { height: auto; max-height: 12; padding: 0 1; overflow-y: auto; }
     PromptInspector > TextArea { height: 1fr; border: none; }
