@@ -38,6 +38,11 @@ class RetryPolicy:
 
 NO_RETRY = RetryPolicy(max_retries=0)
 
+# A pooled keep-alive connection the server closed just before we reused it fails like this before any
+# response byte; the request never reached the model, so one immediate retry on a fresh connection is safe.
+# (llama-cpp-python closes the connection after its empty-stream answer to an over-long prompt.)
+_STALE = (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)
+
 Sleeper = Callable[[float], Any]
 
 
@@ -96,6 +101,7 @@ class Transport:
     ) -> httpx.Response:
         """A whole request/response. Non-2xx answers become BackendError (after retries where allowed)."""
         attempt = 0
+        stale_retry = True
         while True:
             try:
                 response = await self.client.request(
@@ -105,6 +111,11 @@ class Transport:
                     content=content,
                     timeout=timeout if timeout is not None else httpx.USE_CLIENT_DEFAULT,
                 )
+            except _STALE as exc:
+                if stale_retry:
+                    stale_retry = False
+                    continue
+                raise network_error(exc, url, secrets=self.secrets) from None
             except httpx.HTTPError as exc:
                 raise network_error(exc, url, secrets=self.secrets) from None
             if response.is_success:
@@ -129,10 +140,16 @@ class Transport:
     ) -> AsyncIterator[httpx.Response]:
         """A streamed response whose status is already known to be 2xx. Leaving the block closes it."""
         attempt = 0
+        stale_retry = True
         while True:
             request = self.client.build_request(method, url, headers=dict(headers or {}), content=content)
             try:
                 response = await self.client.send(request, stream=True)
+            except _STALE as exc:
+                if stale_retry:
+                    stale_retry = False
+                    continue
+                raise network_error(exc, url, secrets=self.secrets) from None
             except httpx.HTTPError as exc:
                 raise network_error(exc, url, secrets=self.secrets) from None
             if response.is_success:

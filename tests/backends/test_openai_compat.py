@@ -260,6 +260,16 @@ async def test_no_server_is_a_network_error_naming_the_address() -> None:
     await b.aclose()
 
 
+async def test_stale_keepalive_connection_is_retried_once(openai_server: FakeOpenAIServer, backend) -> None:
+    models = json.dumps({"data": [{"id": "m1"}]}).encode()
+    openai_server.script.append(Canned(chunks=[models], poison=True))
+    assert await backend.list_models() == ["m1"]
+    # The pooled connection is dropped unanswered; the request goes again on a fresh one.
+    events = await collect(backend, backend.prepare(chat_prompt()))
+    assert text_of(events) == openai_server.reply
+    assert openai_server.paths() == ["/v1/models", "/v1/chat/completions", "/v1/chat/completions"]
+
+
 # -- non-streamed, models, check, tokens ------------------------------------------------------------
 
 

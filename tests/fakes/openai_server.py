@@ -78,6 +78,7 @@ class Canned:
     cut: bool = False  # drop the connection after the chunks, without ending the body
     hold: float = 0.0  # keep sending deltas for up to this many seconds (cancellation tests)
     path: str | None = None  # only answer requests whose path ends with this
+    poison: bool = False  # keep the connection open, then drop the next request on it unanswered
 
 
 # -- wire builders ------------------------------------------------------------------------------------
@@ -295,7 +296,12 @@ class _Handler(BaseHTTPRequestHandler):
         path = self.path.split("?")[0]
         headers = {k.lower(): v for k, v in self.headers.items()}
         fake._record(RecordedRequest(self.command, self.path, headers, body))
+        if getattr(self, "_poisoned", False):
+            # A keep-alive connection the server gave up on: close it without any answer.
+            self.close_connection = True
+            return
         canned = fake._next_canned(path) or fake.default_answer(self.command, path, headers, body)
+        self._poisoned = canned.poison
         try:
             self._send(canned, fake)
         except (BrokenPipeError, ConnectionResetError, OSError):
