@@ -82,8 +82,11 @@ def lf(s: str) -> str:
 
 
 def unix_seconds(v: Any) -> tuple[int, bool]:
-    """(seconds, converted_from_ms). Values above 1e11 are taken as milliseconds."""
+    """(seconds, converted_from_ms). Values between 1e11 and 1e14 are taken as milliseconds.
+
+    The upper bound keeps the conversion idempotent: a converted value never looks like ms again.
+    """
     n = to_int(v)
-    if abs(n) > 100_000_000_000:
+    if 100_000_000_000 < abs(n) <= 100_000_000_000_000:
         return n // 1000, True
     return n, False

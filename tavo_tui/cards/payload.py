@@ -5,9 +5,12 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from typing import Any
 
 _WS = bytes.maketrans(b"", b"")
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class PayloadError(ValueError):
@@ -39,11 +42,28 @@ def parse_json(raw: bytes, warnings: list[str], max_bytes: int) -> Any:
         raise PayloadError(f"JSON payload of {len(raw)} bytes exceeds the {max_bytes}-byte limit")
     text = decode_text(raw, warnings)
     try:
-        return json.loads(text)
+        obj = json.loads(text)
     except json.JSONDecodeError as e:
         raise PayloadError(f"invalid JSON ({e.msg} at line {e.lineno} column {e.colno})") from None
     except RecursionError:
         raise PayloadError("invalid JSON (nested too deeply)") from None
+    if _SURROGATE_ESCAPE.search(text):
+        fixed = _fix_surrogates(obj)
+        if fixed != obj:
+            warnings.append("unpaired UTF-16 surrogates in the JSON were replaced with U+FFFD")
+        obj = fixed
+    return obj
+
+
+def _fix_surrogates(v: Any) -> Any:
+    """Lone surrogates (from `\\ud800`-style escapes) cannot be encoded as UTF-8 later; replace them."""
+    if isinstance(v, str):
+        return _LONE_SURROGATE.sub("\ufffd", v)
+    if isinstance(v, list):
+        return [_fix_surrogates(x) for x in v]
+    if isinstance(v, dict):
+        return {_fix_surrogates(k): _fix_surrogates(x) for k, x in v.items()}
+    return v
 
 
 def chunk_json(text: bytes, warnings: list[str], max_bytes: int) -> Any:

@@ -41,8 +41,9 @@ def iter_chunks(f: BinaryIO, limits: Limits, wanted: tuple[bytes, ...] | None = 
         if len(head) < 8:
             raise PngFormatError("PNG is truncated inside a chunk header")
         length, ctype = struct.unpack(">I4s", head)
+        label = ctype.decode("latin-1")
         if length > 0x7FFFFFFF:
-            raise PngFormatError(f"chunk {ctype!r} declares an impossible length {length}")
+            raise PngFormatError(f"{label!r} chunk declares an impossible length {length}")
         count += 1
         if count > limits.max_chunks:
             raise PngFormatError(f"more than {limits.max_chunks} chunks")
@@ -50,15 +51,15 @@ def iter_chunks(f: BinaryIO, limits: Limits, wanted: tuple[bytes, ...] | None = 
             here = f.tell()
             f.seek(length + 4, 1)
             if f.tell() != here + length + 4 or _past_end(f):
-                raise PngFormatError(f"PNG is truncated inside a {ctype!r} chunk")
+                raise PngFormatError(f"PNG is truncated inside a {label!r} chunk")
             yield Chunk(ctype, None)
             continue
         if ctype in TEXT_TYPES and length > limits.max_text_chunk:
-            raise PngFormatError(f"{ctype.decode('latin-1')} chunk of {length} bytes exceeds the limit")
+            raise PngFormatError(f"{label} chunk of {length} bytes exceeds the limit")
         data = f.read(length)
         crc = f.read(4)
         if len(data) < length or len(crc) < 4:
-            raise PngFormatError(f"PNG is truncated inside a {ctype.decode('latin-1')} chunk")
+            raise PngFormatError(f"PNG is truncated inside a {label!r} chunk")
         ok = struct.unpack(">I", crc)[0] == zlib.crc32(ctype + data)
         yield Chunk(ctype, data, ok)
         if ctype == b"IEND":
@@ -131,6 +132,11 @@ def split_png(png: bytes, limits: Limits) -> list[Chunk]:
     import io
 
     return list(iter_chunks(io.BytesIO(png), limits))
+
+
+def strip_card_chunks(png: bytes, limits: Limits) -> bytes:
+    """The image alone: `png` without any chara/ccv3 text chunks."""
+    return rebuild_png(png, [], limits)
 
 
 def rebuild_png(png: bytes, card_chunks: list[tuple[bytes, bytes]], limits: Limits) -> bytes:

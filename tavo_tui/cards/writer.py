@@ -13,7 +13,7 @@ from tavo_tui.cards.archive import write_zip
 from tavo_tui.cards.avatar import avatar_png
 from tavo_tui.cards.errors import DEFAULT_LIMITS, CardError, Limits
 from tavo_tui.cards.loaded import LoadedCard
-from tavo_tui.cards.png import PNG_MAGIC, PngFormatError, rebuild_png, text_chunk
+from tavo_tui.cards.png import PNG_MAGIC, PngFormatError, rebuild_png, strip_card_chunks, text_chunk
 from tavo_tui.cards.serialize import to_json, v2_object, v3_object
 from tavo_tui.model.card import Card
 
@@ -47,7 +47,7 @@ def write_card(
         obj = v2_object(loaded.card, loaded.envelope) if v2 else v3_object(loaded.card, loaded.envelope)
         blob = (to_json(obj) + "\n").encode("utf-8")
     else:
-        blob = charx_bytes(loaded, image, warnings)
+        blob = charx_bytes(loaded, image, warnings, limits)
     _atomic_write(path, blob)
     return warnings
 
@@ -92,7 +92,7 @@ def _ext(blob: bytes) -> str:
     return "bin"
 
 
-def charx_bytes(loaded: LoadedCard, image: bytes | None, warnings: list[str]) -> bytes:
+def charx_bytes(loaded: LoadedCard, image: bytes | None, warnings: list[str], limits: Limits) -> bytes:
     card = loaded.card
     files = {k: v for k, v in loaded.files.items() if not k.startswith("__asset:")}
     if len(files) != len(loaded.files):
@@ -103,6 +103,11 @@ def charx_bytes(loaded: LoadedCard, image: bytes | None, warnings: list[str]) ->
                    if str(a.get("uri", "")) != "ccdefault:")
     if icon is not None and (image is not None or not has_icon):
         ext = _ext(icon)
+        if ext == "png":
+            try:
+                icon = strip_card_chunks(icon, limits)  # no stale card copy inside the icon
+            except PngFormatError:
+                pass  # keep a damaged image as it is; it is only an asset
         member = f"assets/icon/images/main.{ext}"
         files[member] = icon
         record = {"type": "icon", "uri": f"embeded://{member}", "name": "main", "ext": ext}
