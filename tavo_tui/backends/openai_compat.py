@@ -33,6 +33,7 @@ from tavo_tui.backends.base import (
     StreamEvent,
     TextDelta,
 )
+from tavo_tui.backends.errors import display_url
 from tavo_tui.backends.oai_events import (
     DEFAULT_REASONING_FIELDS,
     StreamState,
@@ -172,7 +173,8 @@ class OpenAICompatBackend:
                     yield event
                 return
             state = StreamState()
-            async for sse in self._transport.iter_sse(response):
+            sample = bytearray()
+            async for sse in self._transport.iter_sse(response, sample):
                 for event in interpret_event(
                     sse, state, reasoning_fields=self.reasoning_fields, url=url, secrets=secrets
                 ):
@@ -180,7 +182,7 @@ class OpenAICompatBackend:
                 if state.done:
                     break
         if state.chunks == 0 and not state.done:
-            raise BackendError("server", EMPTY_STREAM_MESSAGE, status=response.status_code)
+            raise _no_events(bytes(sample), ctype, url)
         yield Finish(state.finish, state.usage)
 
     async def complete(self, request: PreparedRequest) -> Reply:
@@ -334,9 +336,23 @@ def _collect_sse(body: bytes, fields: tuple[str, ...], url: str, secrets: tuple[
                 reasoning.append(event.text)
         if state.done:
             break
-    if state.chunks == 0:
-        raise BackendError("server", EMPTY_STREAM_MESSAGE)
+    if state.chunks == 0 and not state.done:
+        raise _no_events(body, "text/event-stream", url)
     return Reply("".join(text), "".join(reasoning), state.finish, state.usage)
+
+
+def _no_events(sample: bytes, ctype: str, url: str) -> BackendError:
+    """A 2xx answer without a single event: empty (llama-cpp-python overflow) or not an event stream at all."""
+    if not sample.strip():
+        return BackendError("server", EMPTY_STREAM_MESSAGE, status=200)
+    snippet = " ".join(sample.decode("utf-8", errors="replace").split())[:80]
+    return BackendError(
+        "unknown",
+        f"the server at {display_url(url)} answered without any reply events (content-type "
+        f"{ctype or 'none'}, starting {snippet!r}) — is the base URL an OpenAI-compatible API?",
+        status=200,
+        raw=snippet,
+    )
 
 
 def _server_identity(response: httpx.Response, data: Any) -> str:

@@ -180,9 +180,12 @@ class Transport:
         except httpx.HTTPError as exc:
             raise network_error(exc, url, mid_stream=True, secrets=self.secrets) from None
 
-    async def iter_sse(self, response: httpx.Response) -> AsyncIterator[SSEEvent]:
+    async def iter_sse(self, response: httpx.Response, sample: bytearray | None = None) -> AsyncIterator[SSEEvent]:
+        """Parsed events; `sample` (if given) receives the first bytes, to explain a stream with no events."""
         parser = SSEParser()
         async for chunk in self.iter_bytes(response):
+            if sample is not None and len(sample) < 200:
+                sample.extend(chunk[: 200 - len(sample)])
             for event in parser.feed(chunk):
                 yield event
         for event in parser.close():

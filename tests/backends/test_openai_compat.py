@@ -177,6 +177,14 @@ async def test_empty_200_stream_is_a_clear_error(openai_server, backend) -> None
     assert "without sending anything" in info.value.message and "context" in info.value.message
 
 
+async def test_200_that_is_not_an_event_stream_says_so(openai_server, backend) -> None:
+    page = b"<html><body>Welcome to my web UI</body></html>"
+    openai_server.script.append(Canned(headers={"Content-Type": "text/html"}, chunks=[page]))
+    with pytest.raises(BackendError) as info:
+        await collect(backend, backend.prepare(chat_prompt()))
+    assert "OpenAI-compatible" in info.value.message and "text/html" in info.value.message
+
+
 async def test_server_ignoring_stream_flag_still_works(openai_server, backend) -> None:
     reply = {"choices": [{"index": 0, "message": {"role": "assistant", "content": "whole"}, "finish_reason": "stop"}]}
     openai_server.script.append(Canned(chunks=[json.dumps(reply).encode()]))
