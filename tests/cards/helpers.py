@@ -9,8 +9,8 @@ import zlib
 from typing import Any
 
 from tavo_tui.cards.avatar import avatar_png
-from tavo_tui.cards.png import PNG_MAGIC, make_chunk, split_png
 from tavo_tui.cards.errors import DEFAULT_LIMITS
+from tavo_tui.cards.png import PNG_MAGIC, make_chunk, split_png
 
 
 def b64json(obj: Any, *, pad: bool = True) -> bytes:

@@ -10,7 +10,18 @@ from pathlib import Path
 import pytest
 
 from tavo_tui.cards import CardError, read_card, read_card_bytes, write_card
-from tests.cards.helpers import b64json, card_chunks, itxt, png_with, text, tiff_user_comment, v2, v3, webp_with_exif, ztxt
+from tests.cards.helpers import (
+    b64json,
+    card_chunks,
+    itxt,
+    png_with,
+    text,
+    tiff_user_comment,
+    v2,
+    v3,
+    webp_with_exif,
+    ztxt,
+)
 
 
 def write(tmp_path: Path, name: str, blob: bytes) -> Path:
