@@ -1,0 +1,58 @@
+"""Drive the real `tavo-tui` command inside tmux, as a user over SSH would."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+TAVO = Path(sys.executable).parent / "tavo-tui"
+
+
+def have_tmux() -> bool:
+    return shutil.which("tmux") is not None
+
+
+class TmuxSession:
+    """One detached tmux session on a private socket, so tests never touch the user's tmux."""
+
+    def __init__(self, command: list[str], *, width: int = 100, height: int = 30, env: dict[str, str]) -> None:
+        self.socket = f"tavo-test-{uuid.uuid4().hex[:8]}"
+        self.name = "t"
+        env_args = [arg for key, value in env.items() for arg in ("-e", f"{key}={value}")]
+        self._tmux(
+            "new-session", "-d", "-s", self.name, "-x", str(width), "-y", str(height), *env_args,
+            " ".join(_quote(c) for c in command),
+        )
+
+    def _tmux(self, *args: str) -> str:
+        result = subprocess.run(
+            ["tmux", "-L", self.socket, *args], capture_output=True, text=True, timeout=10, check=False
+        )
+        return result.stdout
+
+    def send_keys(self, *keys: str, literal: bool = False) -> None:
+        self._tmux("send-keys", "-t", self.name, *(["-l"] if literal else []), *keys)
+
+    def screen(self) -> str:
+        return self._tmux("capture-pane", "-p", "-t", self.name)
+
+    def wait_for(self, predicate: str | None = None, *, timeout: float = 20.0, check=None) -> str:  # type: ignore[no-untyped-def]
+        deadline = time.monotonic() + timeout
+        screen = ""
+        while time.monotonic() < deadline:
+            screen = self.screen()
+            if (predicate is not None and predicate in screen) or (check is not None and check(screen)):
+                return screen
+            time.sleep(0.1)
+        raise AssertionError(f"timed out waiting for {predicate or check!r}; screen was:\n{screen}")
+
+    def close(self) -> None:
+        self._tmux("kill-server")
+
+
+def _quote(arg: str) -> str:
+    return "'" + arg.replace("'", "'\\''") + "'"
