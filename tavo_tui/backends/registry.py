@@ -27,6 +27,11 @@ class KindInfo:
     needs_key: bool = False  # hosted APIs always need one; local servers only when started with one
     modes: tuple[str, ...] = ("chat", "text")
 
+    @property
+    def default_url(self) -> str:
+        """Alias of `default_base_url` (the CLI's name for it)."""
+        return self.default_base_url
+
 
 def _entries(*infos: KindInfo) -> Mapping[str, KindInfo]:
     return MappingProxyType({info.name: info for info in infos})

@@ -91,6 +91,7 @@ def test_registry_builds_each_kind() -> None:
     assert isinstance(oai, OpenAICompatBackend)
     assert oai.prepare(chat("x")).url == "http://127.0.0.1:8080/v1/chat/completions"
     assert KINDS["openai-compatible"].default_base_url == "http://127.0.0.1:8080/v1"
+    assert KINDS["openai-compatible"].default_url == KINDS["openai-compatible"].default_base_url
     # An empty base URL falls back to the kind's default.
     assert make_backend(ConnectionProfile(name="o")).prepare(chat("x")).url.startswith("http://127.0.0.1:8080/v1/")
 
