@@ -70,13 +70,16 @@ def summary(prompt: AssembledPrompt, request: PreparedRequest) -> Content:
     )
 
 
-def sections_table(prompt: AssembledPrompt, width: int = 30) -> Content:
+def sections_table(prompt: AssembledPrompt, name_width: int = 28) -> Content:
+    """One line per section: name, then its tokens right-aligned (names longer than `name_width` are cut)."""
     rows = section_rows(prompt)
     if not rows:
         return Content("(no sections)")
+    names = [plain_line(name) for name, _ in rows]
+    width = min(name_width, max(len(n.plain) for n in names))
     lines = [
-        Content.assemble(plain_line(name).truncate(width - 8, ellipsis=True, pad=True), f"{tokens:>7}")
-        for name, tokens in rows
+        Content.assemble(name.truncate(width, ellipsis=True, pad=True), f" {tokens:>6}")
+        for name, (_, tokens) in zip(names, rows, strict=True)
     ]
     return Content("\n").join(lines)
 
@@ -111,8 +114,7 @@ class PromptInspector(Vertical):
     def show(self, inspection: InspectionLike) -> None:
         prompt, request = inspection.prompt, inspection.request
         self.query_one(".insp-summary", Static).update(summary(prompt, request))
-        width = max(20, self.size.width - 2)
-        self.query_one(".insp-sections", Static).update(sections_table(prompt, width))
+        self.query_one(".insp-sections", Static).update(sections_table(prompt))
         self.query_one(".insp-error", Static).display = False
         # TextArea never interprets markup, but it does pass escape sequences through: sanitise.
         self.body.load_text(sanitize(inspection.body_text))

@@ -1,0 +1,29 @@
+"""Pictures of the main screen on the demo connection (update with `pytest --snapshot-update`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+from textual.widgets import TextArea
+
+from tavo_tui.session import AppContext
+from tavo_tui.ui.app import TavoApp
+
+
+async def steady(pilot: Pilot[Any]) -> None:
+    """No blinking cursors, so every run draws the same frame."""
+    for area in pilot.app.screen.query(TextArea):
+        area.cursor_blink = False
+    await pilot.pause()
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)])
+def test_main_screen_on_the_demo(snap_compare: Any, ctx: AppContext, alice: Path, size: tuple[int, int]) -> None:
+    assert snap_compare(TavoApp(ctx, card_path=alice), terminal_size=size, run_before=steady)
+
+
+def test_all_panes_at_200x60(snap_compare: Any, ctx: AppContext, bob: Path) -> None:
+    assert snap_compare(TavoApp(ctx, card_path=bob), terminal_size=(200, 60), run_before=steady)
