@@ -115,8 +115,12 @@ def parse_retry_after(headers: Mapping[str, str] | None, now: float | None = Non
     return max(0.0, when.timestamp() - (time.time() if now is None else now))
 
 
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
 def _shorten(text: str) -> str:
-    text = " ".join(text.split())
+    # Server text ends up on a terminal: no escape sequences or other control characters survive.
+    text = " ".join(_CONTROL.sub(" ", text).split())
     return text if len(text) <= _MAX_DETAIL else text[: _MAX_DETAIL - 1] + "…"
 
 

@@ -129,3 +129,9 @@ def test_network_errors_say_where_and_what_to_try() -> None:
 def test_display_url_hides_userinfo_query_and_path() -> None:
     assert display_url("https://user:pw@api.example.com:8443/v1/x?key=SECRET") == "https://api.example.com:8443"
     assert display_url("not a url") == "the server"
+
+
+def test_control_characters_from_the_server_never_reach_the_message() -> None:
+    err = http_error(500, json.dumps({"error": {"message": "bad \x1b[31mred\x1b[0m\x07 thing"}}))
+    assert "\x1b" not in err.message and "\x07" not in err.message
+    assert "bad [31mred [0m thing" in err.message

@@ -293,6 +293,20 @@ async def test_complete_chat_and_text(openai_server: FakeOpenAIServer, backend) 
     assert (text.text, text.finish_reason) == (openai_server.reply, "length")
 
 
+async def test_complete_accepts_a_streamed_answer(openai_server, backend) -> None:
+    openai_server.reasoning = "hmm"
+    req = backend.prepare(chat_prompt(), stream=True)  # complete() on a streamed body still works
+    reply = await backend.complete(req)
+    assert (reply.text, reply.reasoning, reply.finish_reason) == (openai_server.reply, "hmm", "stop")
+    assert openai_server.requests[-1].body == req.body_bytes()
+
+
+async def test_stream_of_a_non_streamed_request_yields_the_whole_reply(openai_server, backend) -> None:
+    events = await collect(backend, backend.prepare(chat_prompt(), stream=False))
+    assert events == [TextDelta(openai_server.reply), Finish("stop", events[-1].usage)]
+    assert events[-1].usage["total_tokens"] == 14
+
+
 async def test_complete_surfaces_error_in_200_body(openai_server, backend) -> None:
     body = b'{"object":"error","message":"The model `x` does not exist.","code":404}'
     openai_server.script.append(Canned(chunks=[body]))
