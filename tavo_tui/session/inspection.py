@@ -25,6 +25,11 @@ class Inspection:
         totals: dict[str, int] = {}
         for section in self.prompt.sections:
             totals[section.name] = totals.get(section.name, 0) + section.tokens
+        # Chat formats add a few tokens outside any section (the reply priming); name them so the
+        # sections always add up to the total.
+        rest = self.prompt.token_total - sum(totals.values())
+        if rest:
+            totals["(message framing)"] = rest
         return totals
 
     def as_json(self) -> dict[str, Any]:
