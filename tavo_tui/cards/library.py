@@ -19,7 +19,7 @@ from tavo_tui.cards.errors import DEFAULT_LIMITS, CardError, Limits
 from tavo_tui.cards.loaded import LoadedCard
 from tavo_tui.cards.normalize import NotACard, classify
 from tavo_tui.cards.payload import PayloadError, chunk_json, parse_json
-from tavo_tui.cards.png import TEXT_TYPES, PngFormatError, iter_chunks, parse_text_chunk
+from tavo_tui.cards.png import TEXT_TYPES, PngFormatError, is_card_keyword, iter_chunks, parse_text_chunk
 from tavo_tui.cards.reader import read_card, sniff
 
 CARD_SUFFIXES = frozenset({".png", ".json", ".charx", ".byaf", ".webp", ".jpg", ".jpeg"})
@@ -180,7 +180,7 @@ def summarize(path: Path, mtime: float, size: int, limits: Limits = DEFAULT_LIMI
     try:
         if size > limits.max_file:
             raise CardError(path, "file is over the size limit")
-        obj, fmt = _peek(path, limits)
+        obj, fmt = _peek(path, size, limits)
         if obj is None:  # archives and EXIF cards: take the full reader
             loaded = read_card(path, limits=limits)
             c = loaded.card
@@ -194,16 +194,16 @@ def summarize(path: Path, mtime: float, size: int, limits: Limits = DEFAULT_LIMI
     return base
 
 
-def _peek(path: Path, limits: Limits) -> tuple[Any, str]:
+def _peek(path: Path, size: int, limits: Limits) -> tuple[Any, str]:
     with path.open("rb") as f:
         kind = sniff(f.read(16))
         f.seek(0)
         if kind == "json":
-            return parse_json(f.read(limits.max_json + 1), [], limits.max_json), "json"
+            return parse_json(f.read(min(size, limits.max_json) + 1), [], limits.max_json), "json"
         if kind != "png":
             return None, ""
         found: dict[str, tuple[bytes, bytes]] = {}
-        for ch in iter_chunks(f, limits, TEXT_TYPES):
+        for ch in iter_chunks(f, limits, TEXT_TYPES, is_card_keyword):
             if ch.data is None:
                 continue
             kw = ch.data.split(b"\0", 1)[0].decode("latin-1").lower()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import struct
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
@@ -26,9 +26,16 @@ class Chunk:
     crc_ok: bool = True
 
 
-def iter_chunks(f: BinaryIO, limits: Limits, wanted: tuple[bytes, ...] | None = None) -> Iterator[Chunk]:
+def iter_chunks(
+    f: BinaryIO,
+    limits: Limits,
+    wanted: tuple[bytes, ...] | None = None,
+    want_keyword: Callable[[str], bool] | None = None,
+) -> Iterator[Chunk]:
     """Yield chunks after the signature; chunks not in `wanted` are skipped by seeking, unread.
 
+    With `want_keyword`, text chunks whose lower-cased keyword it rejects are skipped too, after
+    reading only their first bytes (so a multi-MB `risuai` chunk costs nothing and no limit).
     Stops at IEND; bytes after it are ignored. A truncated chunk ends the walk with an error.
     """
     if f.read(8) != PNG_MAGIC:
@@ -48,12 +55,17 @@ def iter_chunks(f: BinaryIO, limits: Limits, wanted: tuple[bytes, ...] | None = 
         if count > limits.max_chunks:
             raise PngFormatError(f"more than {limits.max_chunks} chunks")
         if wanted is not None and ctype not in wanted and ctype != b"IEND":
-            here = f.tell()
-            f.seek(length + 4, 1)
-            if f.tell() != here + length + 4 or _past_end(f):
-                raise PngFormatError(f"PNG is truncated inside a {label!r} chunk")
+            _skip(f, length + 4, label)
             yield Chunk(ctype, None)
             continue
+        if want_keyword is not None and ctype in TEXT_TYPES:
+            head = f.read(min(length, 80))
+            kw = head.split(b"\0", 1)[0].decode("latin-1").lower()
+            if not want_keyword(kw):
+                _skip(f, length - len(head) + 4, label)
+                yield Chunk(ctype, None)
+                continue
+            f.seek(-len(head), 1)
         if ctype in TEXT_TYPES and length > limits.max_text_chunk:
             raise PngFormatError(f"{label} chunk of {length} bytes exceeds the limit")
         data = f.read(length)
@@ -64,6 +76,12 @@ def iter_chunks(f: BinaryIO, limits: Limits, wanted: tuple[bytes, ...] | None = 
         yield Chunk(ctype, data, ok)
         if ctype == b"IEND":
             return
+
+
+def _skip(f: BinaryIO, n: int, label: str) -> None:
+    f.seek(n, 1)
+    if _past_end(f):
+        raise PngFormatError(f"PNG is truncated inside a {label!r} chunk")
 
 
 def _past_end(f: BinaryIO) -> bool:
@@ -120,6 +138,10 @@ def text_chunk(keyword: str, text: str) -> tuple[bytes, bytes]:
     return b"tEXt", keyword.encode("latin-1") + b"\0" + text.encode("latin-1")
 
 
+def is_card_keyword(kw: str) -> bool:
+    return kw in CARD_KEYWORDS
+
+
 def is_card_text_chunk(ctype: bytes, data: bytes | None) -> bool:
     if ctype not in TEXT_TYPES or data is None:
         return False
@@ -128,10 +150,15 @@ def is_card_text_chunk(ctype: bytes, data: bytes | None) -> bool:
 
 
 def split_png(png: bytes, limits: Limits) -> list[Chunk]:
-    """All chunks of an in-memory PNG, fully read (used when rewriting)."""
-    import io
+    """All chunks of an in-memory PNG, fully read (used when rewriting).
 
-    return list(iter_chunks(io.BytesIO(png), limits))
+    The text-chunk cap is lifted here: the bytes are already in memory (bounded by the file
+    limit), and a rewrite must carry large foreign chunks such as `risuai` along unchanged.
+    """
+    import io
+    from dataclasses import replace
+
+    return list(iter_chunks(io.BytesIO(png), replace(limits, max_text_chunk=max(len(png), 1))))
 
 
 def strip_card_chunks(png: bytes, limits: Limits) -> bytes:

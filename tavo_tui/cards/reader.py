@@ -49,7 +49,9 @@ def read_card(path: Path, *, limits: Limits = DEFAULT_LIMITS, with_image: bool =
             f.seek(0)
             if kind == "png" and not with_image:
                 return _png(f, path, limits, None)
-            data = f.read(limits.max_file + 1)
+            # Sized read of what stat() reported (+1 to notice growth): f.read(cap) would
+            # pre-allocate the whole cap, tens of MB, for every small card.
+            data = f.read(size + 1)
         return read_card_bytes(data, path, limits=limits)
     except CardError:
         raise
@@ -109,7 +111,7 @@ def _png(f: BinaryIO, path: Path | None, limits: Limits, whole: bytes | None) ->
     assets: dict[str, bytes] = {}
     exif: bytes | None = None
     try:
-        for ch in iter_chunks(f, limits, (*TEXT_TYPES, b"eXIf")):
+        for ch in iter_chunks(f, limits, (*TEXT_TYPES, b"eXIf"), _wanted_keyword):
             if ch.data is None:
                 continue
             if ch.type == b"eXIf":
@@ -162,6 +164,10 @@ def _png(f: BinaryIO, path: Path | None, limits: Limits, whole: bytes | None) ->
         else:
             source["chara"] = found["chara"]
     return _loaded(n, f"png-{n.family}", path, warnings, image=whole, files=assets, source_chunks=source)
+
+
+def _wanted_keyword(kw: str) -> bool:
+    return kw in ("chara", "ccv3") or kw.startswith("chara-ext-asset_")
 
 
 def _chunk_text(ctype: bytes, data: bytes, limits: Limits) -> bytes:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tavo_tui.cards import CardError, Limits, read_card, read_card_bytes
+from tavo_tui.cards import CardError, Limits, read_card, read_card_bytes, write_card
 from tavo_tui.cards.png import PNG_MAGIC, make_chunk
 from tests.cards.helpers import b64json, itxt, png_with, text, v2, v3
 
@@ -146,3 +146,16 @@ def test_scripts_are_kept_as_inert_text() -> None:
     loaded = read_card_bytes(json.dumps(obj).encode())
     assert loaded.card.extensions["tavern_helper"]["scripts"][0]["content"] == js
     assert loaded.card.creator_notes == "<script>x()</script>"
+
+
+def test_huge_unrelated_text_chunk_is_skipped_not_refused(tmp_path: Path) -> None:
+    risu = text("risuai", b"A" * 3_000_000)
+    blob = png_with(risu, text("chara", b64json(v2(name="Risu"))))
+    limits = Limits(max_text_chunk=1_000_000)
+    p = tmp_path / "risu.png"
+    p.write_bytes(blob)
+    assert read_card(p, limits=limits).card.name == "Risu"
+    assert read_card(p, limits=limits, with_image=False).card.name == "Risu"
+    out = tmp_path / "risu2.png"
+    write_card(read_card(p, limits=limits), out, limits=limits)
+    assert out.read_bytes().count(b"A" * 3_000_000) == 1  # the foreign chunk is carried along
