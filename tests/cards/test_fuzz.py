@@ -87,7 +87,7 @@ card_keys = st.sampled_from([
     "name", "description", "first_mes", "alternate_greetings", "tags", "character_book", "extensions",
     "creation_date", "character_version", "assets", "source", "nickname", "creator_notes_multilingual",
     "group_only_greetings", "system_prompt",
-])
+]) | st.text(max_size=8)
 entry = st.dictionaries(st.sampled_from(["keys", "content", "insertion_order", "enabled", "id", "position",
                                          "use_regex", "extensions", "priority", "secondary_keys"]),
                         json_values, max_size=6)
