@@ -18,7 +18,7 @@ import httpx
 
 from tavo_tui.backends.base import ConnectionCheck, Finish, Reply, StreamEvent, TextDelta
 from tavo_tui.backends.openai_compat import merged_stops
-from tavo_tui.model import AssembledPrompt, ConnectionProfile, PreparedRequest
+from tavo_tui.model import AssembledPrompt, ConnectionProfile, PreparedRequest, PromptSection
 
 DEMO_URL = "demo://local"
 _NAME_PATTERNS = (
@@ -59,18 +59,38 @@ def _guess_name(body: dict[str, Any], system: str, prompt: str) -> str:
     return "The character"
 
 
-def _detail(system: str, name: str) -> str:
-    """One sentence from the card (the scenario if marked, else the first one mentioning the name)."""
-    scenario = re.search(r"[Ss]cenario:\s*([^\n]+)", system)
-    sentences = _SENTENCE.findall(scenario.group(1) if scenario else system)
-    sentences = [s.strip() for s in sentences if "{{" not in s]
+_INSTRUCTION = re.compile(r"next reply|\bwrite\b|\{\{|\[|\]|\bassistant\b|\broleplay\b|\bNSFW\b", re.IGNORECASE)
+_QUIET = "The air is quiet around you both."
+
+
+def _pick_sentence(text: str, name: str) -> str | None:
+    """A narrative sentence from card text: the first mentioning the name, else the first at all."""
+    sentences = [s.strip() for s in _SENTENCE.findall(text) if not _INSTRUCTION.search(s)]
     if not sentences:
-        return "The air is quiet around you both."
+        return None
     return next((s for s in sentences if name.lower() in s.lower()), sentences[0])
 
 
-def demo_reply(body: dict[str, Any], char_name: str | None = None) -> str:
-    """The whole demo reply for a prepared body."""
+def _detail(system: str, name: str) -> str:
+    """Fallback when the prompt's sections are unknown: a "Scenario:" line, else any narrative sentence."""
+    scenario = re.search(r"[Ss]cenario:\s*([^\n]+)", system)
+    found = _pick_sentence(scenario.group(1), name) if scenario else None
+    return found or _pick_sentence(system, name) or _QUIET
+
+
+def detail_from_sections(sections: list[PromptSection], name: str) -> str | None:
+    """A sentence from the card's scenario, else its description, as the prompt engine labelled them."""
+    for source in ("card.scenario", "card.description"):
+        for section in sections:
+            if section.source == source and section.content.strip():
+                found = _pick_sentence(section.content, name)
+                if found:
+                    return found
+    return None
+
+
+def demo_reply(body: dict[str, Any], char_name: str | None = None, detail: str | None = None) -> str:
+    """The whole demo reply for a prepared body (`detail`: a card sentence chosen at prepare time)."""
     messages = [m for m in body.get("messages", []) if isinstance(m, dict)]
     system = "\n".join(_text(m.get("content")) for m in messages if m.get("role") == "system")
     prompt = str(body.get("prompt", ""))
@@ -85,9 +105,20 @@ def demo_reply(body: dict[str, Any], char_name: str | None = None) -> str:
     if len(echo) > 80:
         echo = echo[:79].rstrip() + "…"
     echo = echo or "Hello"
-    detail = _detail(system or prompt, name)
+    detail = detail or _detail(system or prompt, name)
     seed = int(hashlib.sha256(last_user.encode("utf-8")).hexdigest(), 16)
     return _TEMPLATES[seed % len(_TEMPLATES)].format(name=name, echo=echo, detail=detail)
+
+
+def demo_reply_name(body: dict[str, Any]) -> str:
+    """The character name the demo would guess from a body alone."""
+    messages = [m for m in body.get("messages", []) if isinstance(m, dict)]
+    system = "\n".join(_text(m.get("content")) for m in messages if m.get("role") == "system")
+    return _guess_name(body, system, str(body.get("prompt", "")))
+
+
+def _digest(request: PreparedRequest) -> str:
+    return hashlib.sha256(request.body_bytes()).hexdigest()
 
 
 def _words(text: str) -> list[str]:
@@ -113,6 +144,8 @@ class DemoBackend:
         self.profile = profile
         self.delay = delay  # seconds between words; tests set 0
         self.char_name = char_name  # set by the session to the active card's name
+        # Card sentences picked at prepare() time (sections are not in the request), by body digest.
+        self._details: dict[str, str] = {}
 
     def prepare(self, prompt: AssembledPrompt, *, stream: bool | None = None) -> PreparedRequest:
         streaming = self.profile.stream if stream is None else stream
@@ -126,11 +159,18 @@ class DemoBackend:
         stops = merged_stops(prompt.stop, self.profile.sampler.stop)
         if stops:
             body["stop"] = stops
-        return PreparedRequest(url=DEMO_URL, body=body, headers={}, stream=streaming)
+        request = PreparedRequest(url=DEMO_URL, body=body, headers={}, stream=streaming)
+        name = (self.char_name or "").strip() or demo_reply_name(body)
+        detail = detail_from_sections(prompt.sections, name)
+        if detail:
+            if len(self._details) >= 16:
+                self._details.pop(next(iter(self._details)))
+            self._details[_digest(request)] = detail
+        return request
 
     def _reply(self, request: PreparedRequest) -> tuple[str, str]:
         """(text, finish reason), honouring max_tokens (as words) and stop strings like a real server."""
-        text = demo_reply(request.body, self.char_name)
+        text = demo_reply(request.body, self.char_name, self._details.get(_digest(request)))
         finish = "stop"
         for stop in request.body.get("stop", []) or []:
             if stop and stop in text:

@@ -9,7 +9,7 @@ import pytest
 from tavo_tui.backends import KINDS, BackendError, Finish, TextDelta, make_backend
 from tavo_tui.backends.demo import DemoBackend, demo_reply
 from tavo_tui.backends.openai_compat import OpenAICompatBackend
-from tavo_tui.model import AssembledPrompt, ConnectionProfile
+from tavo_tui.model import AssembledPrompt, ConnectionProfile, PromptSection
 from tests.backends.helpers import collect, text_of
 
 SYSTEM = (
@@ -100,3 +100,25 @@ def test_unknown_kind_is_a_clear_error() -> None:
     with pytest.raises(BackendError) as info:
         make_backend(ConnectionProfile(name="mine", kind="telepathy"))
     assert "telepathy" in info.value.message and "openai-compatible" in info.value.message
+
+
+async def test_demo_uses_the_scenario_section_not_the_instructions() -> None:
+    main = "Write Seraphina's next reply in a fictional chat between Seraphina and You."
+    desc = "Seraphina is a guardian of the Eldenwood forest."
+    scen = "A storm rolls over the old watchtower at dusk."
+    messages = [{"role": "system", "content": c} for c in (main, desc, scen)]
+    messages.append({"role": "user", "content": "Who goes there?"})
+    sections = [
+        PromptSection(name="main", source="preset.main", content=main),
+        PromptSection(name="Char Description", source="card.description", content=desc),
+        PromptSection(name="Scenario", source="card.scenario", content=scen),
+    ]
+    prompt = AssembledPrompt(mode="chat", messages=messages, sections=sections, max_tokens=300)
+    backend = demo()  # no char_name: guessed from the main prompt
+    text = text_of(await collect(backend, backend.prepare(prompt)))
+    assert "Seraphina" in text and scen in text and "next reply" not in text
+    # Without sections (e.g. a hand-built request) the instructions are still never quoted.
+    fresh = demo()
+    req = fresh.prepare(AssembledPrompt(mode="chat", messages=messages, max_tokens=300))
+    fallback = (await fresh.complete(req)).text
+    assert "next reply" not in fallback and desc in fallback
