@@ -74,6 +74,10 @@ class OpenAICompatBackend:
     sampler_fields: ClassVar[tuple[str, ...] | None] = None
     sampler_renames: ClassVar[dict[str, str]] = {}
     reasoning_fields: ClassVar[tuple[str, ...]] = DEFAULT_REASONING_FIELDS
+    chat_path: ClassVar[str] = "chat/completions"
+    text_path: ClassVar[str] = "completions"
+    models_path: ClassVar[str] = "models"
+    max_stops: ClassVar[int | None] = None  # OpenAI itself accepts at most 4
 
     def __init__(
         self,
@@ -84,7 +88,8 @@ class OpenAICompatBackend:
         retry: RetryPolicy | None = None,
     ) -> None:
         self.profile = profile
-        self._api_key = api_key or None
+        # Pasted keys often carry a trailing newline or spaces; they are never part of a real key.
+        self._api_key = api_key.strip() if api_key and api_key.strip() else None
         self._transport = Transport(client, secrets=(api_key,) if api_key else (), retry=retry)
         self._base_error: str | None = None
         self._base = ""
@@ -114,7 +119,13 @@ class OpenAICompatBackend:
         return self._base
 
     def auth_headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self._api_key}"} if self._api_key else {}
+        if not self._api_key:
+            return {}
+        if not self._api_key.isascii() or not self._api_key.isprintable() or " " in self._api_key:
+            raise BackendError(
+                "auth", "the API key contains spaces or non-ASCII characters, so it cannot be sent — re-enter it"
+            )
+        return {"Authorization": f"Bearer {self._api_key}"}
 
     def sampler_body(self, sampler: SamplerSettings) -> dict[str, Any]:
         """Non-None sampler values in SamplerSettings field order (deterministic), filtered and renamed."""
@@ -139,15 +150,15 @@ class OpenAICompatBackend:
         if self.profile.model:
             body["model"] = self.profile.model
         if prompt.mode == "chat":
-            path = "chat/completions"
+            path = self.chat_path
             body["messages"] = [dict(m) for m in prompt.messages]
         else:
-            path = "completions"
+            path = self.text_path
             body["prompt"] = prompt.text
         body.update(self.sampler_body(self.profile.sampler))
         body["max_tokens"] = prompt.max_tokens or self.profile.max_tokens
         body["stream"] = streaming
-        stops = merged_stops(prompt.stop, self.profile.sampler.stop)
+        stops = merged_stops(prompt.stop, self.profile.sampler.stop)[: self.max_stops]
         if stops:
             body["stop"] = stops
         body.update(self.extra_body(prompt, streaming))
@@ -201,7 +212,7 @@ class OpenAICompatBackend:
 
     async def list_models(self) -> list[str]:
         base = await self.resolve_base()
-        return model_ids(await self._transport.get_json(join(base, "models"), headers=self.auth_headers()))
+        return model_ids(await self._transport.get_json(join(base, self.models_path), headers=self.auth_headers()))
 
     async def check(self) -> ConnectionCheck:
         start = time.perf_counter()
@@ -211,7 +222,7 @@ class OpenAICompatBackend:
 
         try:
             base = await self.resolve_base()
-            response = await self._transport.request("GET", join(base, "models"), headers=self.auth_headers())
+            response = await self._transport.request("GET", join(base, self.models_path), headers=self.auth_headers())
             ids = model_ids(parse_json(response.content, str(response.url)))
             server = _server_identity(response, parse_json(response.content, str(response.url)))
             shown = ", ".join(ids[:3]) + (f" (+{len(ids) - 3} more)" if len(ids) > 3 else "")
@@ -253,13 +264,13 @@ class OpenAICompatBackend:
         if self._base_known:
             return base
         try:
-            await self._transport.request("GET", join(base, "models"), headers=self.auth_headers())
+            await self._transport.request("GET", join(base, self.models_path), headers=self.auth_headers())
         except BackendError as err:
             if err.status != 404:
                 raise
             candidate = with_v1(base)
             try:
-                await self._transport.request("GET", join(candidate, "models"), headers=self.auth_headers())
+                await self._transport.request("GET", join(candidate, self.models_path), headers=self.auth_headers())
             except BackendError as again:
                 if again.status != 404:
                     raise

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import socket
+from typing import ClassVar
 
 import pytest
 
@@ -387,3 +388,45 @@ async def test_probe_keeps_typed_base_when_it_answers() -> None:
         await b.aclose()
     finally:
         server.stop()
+
+
+# -- extension hooks and keys ---------------------------------------------------------------------------
+
+
+class _StrictServer(OpenAICompatBackend):
+    """What a later kind looks like: only declarations and a hook, no transport code."""
+
+    kind = "strict-test"
+    sampler_fields = ("temperature", "top_p", "seed")
+    sampler_renames: ClassVar[dict[str, str]] = {"seed": "random_seed"}
+    max_stops = 2
+
+    def extra_body(self, prompt, stream):
+        return {"stream_options": {"include_usage": True}} if stream else {}
+
+
+async def test_subclass_hooks_shape_the_body(openai_server: FakeOpenAIServer) -> None:
+    sampler = SamplerSettings(temperature=0.5, top_k=5, seed=3, stop=["a", "b", "c"])
+    b = _StrictServer(profile(openai_server.base_url, sampler=sampler), None)
+    req = b.prepare(chat_prompt())
+    assert list(req.body) == ["model", "messages", "temperature", "top_p", "random_seed", "max_tokens", "stream",
+                              "stop", "stream_options"]
+    assert req.body["stop"] == ["a", "b"]
+    assert text_of(await collect(b, req)) == openai_server.reply
+    assert openai_server.requests[-1].body == req.body_bytes()
+    await b.aclose()
+
+
+async def test_pasted_key_whitespace_is_stripped_and_unsendable_keys_are_explained(openai_server) -> None:
+    openai_server.api_key = KEY
+    b = OpenAICompatBackend(profile(openai_server.base_url), f"  {KEY}\n")
+    assert await b.list_models() == openai_server.models
+    await b.aclose()
+    bad = OpenAICompatBackend(profile(openai_server.base_url), "clé secrète")
+    with pytest.raises(BackendError) as info:
+        await collect(bad, bad.prepare(chat_prompt()))
+    assert info.value.kind == "auth" and "re-enter" in info.value.message
+    assert "clé" not in info.value.message
+    check = await bad.check()
+    assert not check.ok and check.error_kind == "auth"
+    await bad.aclose()
