@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from tavo_tui.cards.backyard import backyard_to_data
 from tavo_tui.cards.book import normalize_book
 from tavo_tui.cards.coerce import Invalid, lf, to_int, to_str_list, to_text, unix_seconds
 from tavo_tui.model.card import Card
@@ -88,8 +89,6 @@ def normalize(obj: Any, warnings: list[str]) -> Normalized:
     if family in ("v2", "v3"):
         return _from_wrapper(obj, family, warnings)
     if family == "backyard":
-        from tavo_tui.cards.backyard import backyard_to_data
-
         return Normalized(card_from_data(backyard_to_data(obj, warnings), warnings), "backyard", {})
     if family == "pygmalion":
         flat = {PYGMALION.get(k, k): v for k, v in obj.items()}
@@ -119,6 +118,13 @@ def _unwrap_camel(obj: dict[str, Any], warnings: list[str]) -> dict[str, Any]:
 def _from_wrapper(obj: dict[str, Any], family: str, warnings: list[str]) -> Normalized:
     data = obj.get("data")
     if not isinstance(data, dict):
+        if isinstance(obj.get("name"), str) and "data" not in obj:
+            # A spec label on a flat object: read the top level as the card, like V1.
+            warnings.append(f"{obj.get('spec')} card has no 'data' object; read its top-level fields")
+            rest = {k: v for k, v in obj.items() if k not in ("spec", "spec_version")}
+            card_data = {k: v for k, v in rest.items() if k in CARD_FIELDS}
+            envelope = {k: v for k, v in rest.items() if k not in CARD_FIELDS}
+            return Normalized(card_from_data(card_data, warnings), family, envelope)
         raise NotACard(f"'data' of a {obj.get('spec')} card is not an object")
     data = dict(data)
     spec = obj.get("spec")

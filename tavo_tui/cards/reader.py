@@ -13,7 +13,7 @@ from tavo_tui.cards.exif import ExifError, comment_text, decimal_bytes, jpeg_exi
 from tavo_tui.cards.loaded import LoadedCard
 from tavo_tui.cards.normalize import Normalized, NotACard, card_from_data, normalize
 from tavo_tui.cards.payload import PayloadError, b64decode_lenient, chunk_json, parse_json
-from tavo_tui.cards.png import PNG_MAGIC, TEXT_TYPES, PngFormatError, iter_chunks
+from tavo_tui.cards.png import PNG_MAGIC, TEXT_TYPES, PngFormatError, iter_chunks, parse_text_chunk
 
 _PROBLEMS = (PngFormatError, PayloadError, NotACard, ArchiveError, ExifError)
 
@@ -73,11 +73,11 @@ def read_card_bytes(data: bytes, path: Path | str | None = None, *, limits: Limi
             if kind == "zip":
                 return _zip(data, p, limits, "")
             if kind == "webp":
-                return _exif_card(webp_exif(data), p, limits, "webp")
+                return _exif_card(webp_exif(data), p, limits, "webp", data)
             if kind == "jpeg":
                 if b"PK\x03\x04" in data:
                     return _zip(data, p, limits, "jpeg+")
-                return _exif_card(jpeg_exif(data), p, limits, "jpeg")
+                return _exif_card(jpeg_exif(data), p, limits, "jpeg", data)
             if b"PK\x03\x04" in data[: 1024 * 1024]:
                 return _zip(data, p, limits, "sfx+")
         except _PROBLEMS as e:
@@ -139,7 +139,7 @@ def _png(f: BinaryIO, path: Path | None, limits: Limits, whole: bytes | None) ->
         warnings.append(f"{e}; card chunks before the damage were read")
     if not found:
         if exif is not None:
-            return _exif_card(exif, path, limits, "png")
+            return _exif_card(exif, path, limits, "png", whole)
         raise PngFormatError("PNG has no character data (no chara or ccv3 text chunk)")
     results: dict[str, tuple[Normalized, list[str]]] = {}
     errors: dict[str, str] = {}
@@ -171,12 +171,12 @@ def _wanted_keyword(kw: str) -> bool:
 
 
 def _chunk_text(ctype: bytes, data: bytes, limits: Limits) -> bytes:
-    from tavo_tui.cards.png import parse_text_chunk
-
     return parse_text_chunk(ctype, data, limits)[1]
 
 
-def _exif_card(tiff: bytes | None, path: Path | None, limits: Limits, container: str) -> LoadedCard:
+def _exif_card(
+    tiff: bytes | None, path: Path | None, limits: Limits, container: str, image: bytes | None
+) -> LoadedCard:
     if tiff is None:
         raise ExifError(f"{container.upper()} file has no EXIF data, so no character card")
     raw = user_comment(tiff)
@@ -192,7 +192,7 @@ def _exif_card(tiff: bytes | None, path: Path | None, limits: Limits, container:
     else:
         payload = b64decode_lenient(text.encode("ascii", errors="replace"))
     n = normalize(parse_json(payload, warnings, limits.max_json), warnings)
-    return _loaded(n, f"{container}-{n.family}", path, warnings)
+    return _loaded(n, f"{container}-{n.family}", path, warnings, image=image)
 
 
 def _zip(data: bytes, path: Path | None, limits: Limits, prefix: str) -> LoadedCard:

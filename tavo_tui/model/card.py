@@ -184,6 +184,15 @@ class Card(BaseModel):
     character_book: Lorebook | None = None
     assets: list[dict[str, Any]] | None = None
 
+    def char_name(self) -> str:
+        """What `{{char}}` stands for: the V3 `nickname` when set, else `name`."""
+        return self.nickname or self.name
+
+    def creator_notes_for(self, lang: str) -> str:
+        """Creator notes in `lang` (ISO 639-1) from `creator_notes_multilingual`, else `creator_notes`."""
+        notes = self.creator_notes_multilingual or {}
+        return notes.get(lang.split("-")[0].lower()) or self.creator_notes or notes.get("en", "")
+
     def greetings(self) -> list[str]:
         """The first message followed by the alternate greetings, in order."""
         return [self.first_mes, *self.alternate_greetings] if self.first_mes else list(self.alternate_greetings)

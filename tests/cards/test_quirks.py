@@ -298,3 +298,27 @@ def test_lone_surrogate_escapes_are_replaced(tmp_path: Path) -> None:
     assert any("surrogates" in w for w in loaded.warnings)
     write_card(loaded, tmp_path / "s.png")
     assert read_card(tmp_path / "s.png").card.name == "a\ufffdb"
+
+
+def test_spec_label_without_data_reads_top_level() -> None:
+    loaded = read_card_bytes(json.dumps({"spec": "chara_card_v2", "name": "Flat", "first_mes": "hi"}).encode())
+    assert loaded.card.name == "Flat" and loaded.card.first_mes == "hi"
+    assert any("no 'data'" in w for w in loaded.warnings)
+
+
+def test_webp_image_is_kept_for_charx_and_replaced_for_png(tmp_path: Path) -> None:
+    payload = json.dumps({"name": "Keep", "first_mes": "hi"}).encode()
+    webp = webp_with_exif(tiff_user_comment(b"ASCII\0\0\0" + ",".join(map(str, payload)).encode()))
+    loaded = read_card_bytes(webp, "k.webp")
+    assert loaded.image == webp
+    write_card(loaded, tmp_path / "k.charx")
+    back = read_card(tmp_path / "k.charx")
+    assert back.image == webp and back.card.assets and back.card.assets[0]["ext"] == "webp"
+    assert any("placeholder" in w for w in write_card(loaded, tmp_path / "k.png"))
+
+
+def test_card_helpers_for_display() -> None:
+    c = read_card_bytes(json.dumps(v3(name="Full Name", nickname="Nick", creator_notes="en notes",
+                                       creator_notes_multilingual={"ja": "日本語"})).encode()).card
+    assert c.char_name() == "Nick"
+    assert c.creator_notes_for("ja-JP") == "日本語" and c.creator_notes_for("fr") == "en notes"
