@@ -41,7 +41,7 @@ class ChatHeader(BaseModel):
 
     user_name: str = "User"
     character_name: str = ""
-    create_date: str = Field(default_factory=now_send_date)
+    create_date: str | int = Field(default_factory=now_send_date)  # legacy files: epoch ms
     chat_metadata: dict[str, Any] = Field(default_factory=dict)
 
 
