@@ -167,14 +167,22 @@ def strip_card_chunks(png: bytes, limits: Limits) -> bytes:
 
 
 def rebuild_png(png: bytes, card_chunks: list[tuple[bytes, bytes]], limits: Limits) -> bytes:
-    """`png` with every card text chunk removed and `card_chunks` inserted just before IEND."""
+    """`png` with its card text chunks replaced by `card_chunks`.
+
+    A card chunk already present byte for byte stays where it is (so an unchanged card leaves
+    the file as it was); every other card chunk is dropped, and the new ones go just before IEND.
+    """
+    pending = list(card_chunks)
     out = [PNG_MAGIC]
     for ch in split_png(png, limits):
         assert ch.data is not None
         if is_card_text_chunk(ch.type, ch.data):
+            if (ch.type, ch.data) in pending:
+                pending.remove((ch.type, ch.data))
+                out.append(make_chunk(ch.type, ch.data))
             continue
         if ch.type == b"IEND":
-            out.extend(make_chunk(t, d) for t, d in card_chunks)
+            out.extend(make_chunk(t, d) for t, d in pending)
         out.append(make_chunk(ch.type, ch.data))
     return b"".join(out)
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from tavo_tui.cards import DEFAULT_LIMITS, CardError, LoadedCard, read_card, write_card
-from tavo_tui.cards.png import strip_card_chunks
+from tavo_tui.cards.png import make_chunk, strip_card_chunks
 from tests.cards.helpers import card_chunks
 
 NO_CARD = {"plainpng_nocard_ooba_Example.png"}
@@ -145,3 +145,19 @@ def test_edited_card_gets_fresh_chunks(corpus: Path, tmp_path: Path) -> None:
     assert card_chunks(out.read_bytes())[0] not in card_chunks(
         (corpus / "cards" / "v2v3_png_st2024_Seraphina_bothchunks.png").read_bytes())
     assert back.card.model_copy(update={"name": "Seraphina"}) == loaded.card
+
+
+def test_unchanged_png_is_the_original_plus_at_most_one_new_chunk(corpus: Path, tmp_path: Path) -> None:
+    for path in corpus_cards(corpus):
+        if path.name in NO_CARD or path.suffix != ".png":
+            continue
+        original = path.read_bytes()
+        out = tmp_path / path.name
+        write_card(read_card(path), out)
+        rewritten = out.read_bytes()
+        added = [c for c in card_chunks(rewritten) if c not in card_chunks(original)]
+        assert len(added) == len(card_chunks(rewritten)) - len(card_chunks(original)) <= 1, path.name
+        without = rewritten
+        for t, d in added:
+            without = without.replace(make_chunk(t, d), b"")
+        assert without == original, path.name
