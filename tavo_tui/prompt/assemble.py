@@ -55,9 +55,15 @@ def assemble(
     if authors_note is None and meta:
         authors_note = AuthorsNote.from_chat_metadata(dict(meta))
     inputs = build_inputs(
-        card, messages, user_name=user_name, persona=persona, pending_user=pending_user, chat_metadata=meta
+        card,
+        messages,
+        user_name=user_name,
+        persona=persona,
+        pending_user=pending_user,
+        chat_metadata=meta,
+        cache=counter.cache,
     )
-    entries = lorebook_entries(card, lorebooks, settings)
+    entries = lorebook_entries(card, lorebooks, settings, counter.cache)
     max_prompt = max(1, profile.max_context - profile.max_tokens)
     chat_mode = profile.mode == "chat"
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,7 +11,15 @@ from tavo_tui.model import AssembledPrompt, PromptSection
 from tavo_tui.prompt.common import Extensions
 from tavo_tui.prompt.converters import convert
 from tavo_tui.prompt.examples import parse_blocks, split_turns
-from tavo_tui.prompt.injection import BEFORE_PROMPT, IN_CHAT, IN_PROMPT, ROLE_NAMES, ExtensionPrompt, inject
+from tavo_tui.prompt.injection import (
+    BEFORE_PROMPT,
+    IN_CHAT,
+    IN_PROMPT,
+    ROLE_NAMES,
+    ExtensionPrompt,
+    injection_blocks,
+    stream_newest_first,
+)
 from tavo_tui.prompt.inputs import ChatItem, PromptInputs
 from tavo_tui.prompt.macros import substitute
 from tavo_tui.prompt.settings import PromptEntry, PromptSettings, Role
@@ -42,6 +50,8 @@ class _Msg:
     source: str
     tokens: int = 0
     speaker: str | None = None  # OpenAI `name` field
+    frozen: bool = False  # memoised history message: tokens and section never change
+    cached_section: PromptSection | None = None
 
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"role": self.role, "content": self.content}
@@ -207,43 +217,64 @@ def assemble_chat(
                 used += msg.tokens
                 main.messages.append(msg)
 
-    # History: in-chat injections first, then newest to oldest until one does not fit.
-    history_items: list[_Msg] = []
-    for item in inputs.chat:
+    # History: newest to oldest (with in-chat injections) until one does not fit. Older messages are never
+    # converted, which keeps re-assembly of a long chat cheap.
+    chat = inputs.chat
+
+    def build_msg(item: ChatItem) -> _Msg:
         content, speaker = _history_message(item, inputs, preset.names_behavior)
-        label = "greeting" if item.source == "greeting" else item.source
-        history_items.append(_Msg(item.role, content, label, item.source, speaker=speaker))
+        msg = _Msg(item.role, content, item.source, item.source, speaker=speaker)
+        msg.tokens = message_tokens(counter, msg.content, msg.speaker)
+        msg.frozen = True
+        return msg
+
+    msg_key = (preset.names_behavior, inputs.name1)
+
+    def to_msg(item: ChatItem) -> _Msg:
+        return counter.cache.get("cc-msg", item, msg_key, lambda: build_msg(item))
+
+    def originals() -> Iterator[_Msg]:
+        for item in chat.iter_newest():
+            yield to_msg(item)
 
     def make(role: int, text: str, prompt: ExtensionPrompt) -> _Msg:
         return _Msg(ROLE_NAMES[role], text, prompt.key, f"injection.{prompt.key}")
 
-    history_items, _injected = inject(history_items, in_chat_prompts, make)
     new_chat = _Msg("system", substitute(preset.new_chat_prompt, env), "New chat marker", "preset.new_chat_prompt")
     kept: list[_Msg] = []
-    if "chatHistory" in collections and not overflow:
-        marker_ok = _fits(counter, new_chat, used, budget)
+    if "chatHistory" in collections:
+        blocks = injection_blocks(in_chat_prompts, make)
+        stream = stream_newest_first(originals(), blocks)
+        marker_ok = not overflow and _fits(counter, new_chat, used, budget)
         if marker_ok:
             used += new_chat.tokens
-            for msg in reversed(history_items):
-                if not msg.content:
-                    continue
-                if _fits(counter, msg, used, budget):
-                    used += msg.tokens
-                    kept.append(msg)
-                else:
-                    break
-            kept.reverse()
-        kept_ids = {id(m) for m in kept}
-        dropped.extend(_section(m) for m in history_items if m.content and id(m) not in kept_ids)
+        kept_originals = 0
+        cut: _Msg | None = None
+        emitted: set[int] = set()
+        for injected, msg in stream:
+            if injected:
+                emitted.add(id(msg))
+            if not msg.content:
+                kept_originals += 0 if injected else 1
+                continue
+            if marker_ok and _fits(counter, msg, used, budget):
+                used += msg.tokens
+                kept.append(msg)
+                kept_originals += 0 if injected else 1
+            else:
+                cut = msg
+                break
+        kept.reverse()
+        if cut is not None:
+            later = [m for block in blocks.values() for m in block if id(m) not in emitted and m.content]
+            dropped.extend(_dropped_history(chat, len(chat) - kept_originals, cut, later))
         collections["chatHistory"].messages = ([new_chat] if marker_ok else []) + kept
-    elif "chatHistory" in collections:
-        dropped.extend(_section(m) for m in history_items if m.content)
 
     # Examples: whole blocks while they fit.
     if "dialogueExamples" in collections:
         example_texts = [*world.em_top, card.mes_examples, *world.em_bottom]
-        blocks = [b for text in example_texts for b in parse_blocks(text)]
-        for b_index, block in enumerate(blocks):
+        example_blocks = [b for text in example_texts for b in parse_blocks(text)]
+        for b_index, block in enumerate(example_blocks):
             block_msgs = [
                 _Msg(
                     "system",
@@ -276,10 +307,13 @@ def assemble_chat(
     for entry in entries:
         ordered.extend(m for m in collections[entry.identifier].messages if m.content)
     raw = [m.as_dict() for m in ordered]
-    final = convert(raw, converter, char_name=inputs.name2, user_name=inputs.name1)
+    if converter in ("", "none"):
+        final = raw
+    else:
+        final = convert(raw, converter, char_name=inputs.name2, user_name=inputs.name1)
     sections = [_section(m) for m in ordered]
     total = sum(s.tokens for s in sections) + REPLY_PRIMING
-    return AssembledPrompt(
+    return AssembledPrompt.model_construct(
         mode="chat",
         sections=sections,
         messages=final,
@@ -301,7 +335,8 @@ def _relative_rank(entry: PromptEntry, rank: dict[str, int], custom_rank: int) -
 
 
 def _fits(counter: TokenCounter, msg: _Msg, used: int, budget: int) -> bool:
-    msg.tokens = message_tokens(counter, msg.content, msg.speaker)
+    if not msg.frozen:
+        msg.tokens = message_tokens(counter, msg.content, msg.speaker)
     return used + msg.tokens <= budget
 
 
@@ -312,5 +347,33 @@ def _ext_text(prompts: Sequence[ExtensionPrompt], position: int, env: Any) -> st
 
 
 def _section(msg: _Msg) -> PromptSection:
+    if msg.cached_section is not None:
+        return msg.cached_section
     role: Role = "user" if msg.role == "user" else "assistant" if msg.role == "assistant" else "system"
-    return PromptSection(name=msg.name, source=msg.source, role=role, content=msg.content, tokens=msg.tokens)
+    section = PromptSection.model_construct(
+        name=msg.name, source=msg.source, role=role, content=msg.content, tokens=msg.tokens
+    )
+    if msg.frozen:
+        msg.cached_section = section
+    return section
+
+
+def _dropped_history(chat: Sequence[ChatItem], count: int, cut: _Msg, later: list[_Msg]) -> list[PromptSection]:
+    """What the budget left out of the history: injected prompts one by one, older messages as one summary."""
+    out = [_section(m) for m in later]
+    if cut.source.startswith("injection."):
+        out.insert(0, _section(cut))
+    if count > 0:
+        first = chat[0].source
+        span = first if count == 1 else f"{first}..{chat[count - 1].source}"
+        out.insert(
+            0,
+            PromptSection.model_construct(
+                name=f"{count} older message{'s' if count != 1 else ''}",
+                source=span,
+                role="system",
+                content="",
+                tokens=0,
+            ),
+        )
+    return out

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tavo_tui.model import Card, Lorebook
+from tavo_tui.prompt.cache import PromptCache
 from tavo_tui.prompt.injection import BEFORE_PROMPT, IN_CHAT, IN_PROMPT, ExtensionPrompt, role_index
 from tavo_tui.prompt.inputs import PromptInputs
 from tavo_tui.prompt.macros import substitute
@@ -16,13 +17,28 @@ from tavo_tui.prompt.worldinfo import ScanMessage, WIEntry, WorldInfoResult, ent
 LorebookLike = Lorebook | Mapping[str, Any]
 
 
-def lorebook_entries(card: Card, lorebooks: Sequence[LorebookLike], settings: PromptSettings) -> list[WIEntry]:
+def _book_fingerprint(book: LorebookLike) -> tuple[object, ...]:
+    if isinstance(book, Lorebook):
+        return (book.name, tuple((id(e), e.content, e.enabled, e.insertion_order) for e in book.entries))
+    raw = book.get("entries")
+    return (book.get("name"), id(raw), len(raw) if isinstance(raw, Mapping | list) else 0)
+
+
+def _entries_cached(book: LorebookLike, world: str | None, cache: PromptCache | None) -> list[WIEntry]:
+    if cache is None:
+        return entries_of(book, world)
+    return cache.get("lorebook", book, (world, _book_fingerprint(book)), lambda: entries_of(book, world))
+
+
+def lorebook_entries(
+    card: Card, lorebooks: Sequence[LorebookLike], settings: PromptSettings, cache: PromptCache | None = None
+) -> list[WIEntry]:
     """Entries of the character's book followed by any other books (a book is not loaded twice)."""
     entries: list[WIEntry] = []
     seen: set[str] = set()
     if settings.use_card_lorebook and card.character_book is not None:
         world = card.character_book.name or str(card.extensions.get("world") or card.name or "character")
-        entries.extend(entries_of(card.character_book, world))
+        entries.extend(_entries_cached(card.character_book, world, cache))
         seen.add(world)
         linked = card.extensions.get("world")
         if isinstance(linked, str) and linked:
@@ -33,7 +49,7 @@ def lorebook_entries(card: Card, lorebooks: Sequence[LorebookLike], settings: Pr
             continue
         if isinstance(name, str) and name:
             seen.add(name)
-        entries.extend(entries_of(book))
+        entries.extend(_entries_cached(book, None, cache))
     return entries
 
 
@@ -66,7 +82,7 @@ def build_extensions(
     """Run world info and register every extension prompt in SillyTavern's order of operations."""
     env = inputs.env
     prompts: list[ExtensionPrompt] = []
-    note_active = authors_note_active(note, sum(1 for m in inputs.chat if m.is_user))
+    note_active = authors_note_active(note, inputs.chat.user_count()) if note is not None else False
     note_text = substitute(note.prompt, env) if note is not None and note_active else ""
     card = inputs.card
     if card.depth_prompt:
@@ -80,9 +96,12 @@ def build_extensions(
         scan_extra.append(card.depth_prompt)
     if settings.persona_position == 4 and inputs.persona:
         scan_extra.append(inputs.persona)
+    deepest = max([settings.world_info.depth, *(e.scan_depth or 0 for e in entries)]) if entries else 0
+    newest = inputs.chat[-deepest:] if deepest > 0 else []
     world = scan_world_info(
         entries,
-        [ScanMessage(m.name, m.text) for m in inputs.chat],
+        [ScanMessage(m.name, m.text) for m in newest],
+        chat_length=len(inputs.chat),
         settings=settings.world_info,
         max_prompt_tokens=max_prompt_tokens,
         count_tokens=count_tokens,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -55,37 +55,63 @@ def anchor(prompts: Sequence[ExtensionPrompt], position: int) -> str:
     return combined(prompts, position).strip()
 
 
-def inject(
-    history: Sequence[T],
+def injection_blocks(
     prompts: Sequence[ExtensionPrompt],
     make: Callable[[int, str, ExtensionPrompt], T],
-) -> tuple[list[T], set[int]]:
-    """Insert in-chat prompts into the chronological `history`; returns the new list and injected indices.
+) -> dict[int, list[T]]:
+    """In-chat prompts grouped by depth, each block in newest-first order.
 
-    Works newest-first like SillyTavern: depth d lands before the d-th most recent original message, and within
-    one depth the roles come out chronologically as assistant, user, system.
+    Same depth and role are merged into one item; order groups come out lowest order earliest (chronologically),
+    and within a group the roles chronologically as assistant, user, system.
     """
     in_chat = [p for p in prompts if p.position == IN_CHAT and p.value.strip()]
-    newest_first: list[tuple[bool, T]] = [(False, item) for item in reversed(history)]
+    blocks: dict[int, list[T]] = {}
     if not in_chat:
-        return list(history), set()
-    depths = sorted({max(0, p.depth) for p in in_chat})
+        return blocks
     orders = sorted({p.order for p in in_chat}, reverse=True)
-    inserted = 0
-    for depth in depths:
-        block: list[tuple[bool, T]] = []
+    for depth in sorted({max(0, p.depth) for p in in_chat}):
+        block: list[T] = []
         for order in orders:
             group = [p for p in in_chat if max(0, p.depth) == depth and p.order == order]
             for role in (0, 1, 2):
                 text = combined(group, IN_CHAT, role=role)
                 if text:
                     first = next(p for p in group if p.role == role)
-                    block.append((True, make(role, text, first)))
-        if not block:
-            continue
-        at = min(depth + inserted, len(newest_first))
-        newest_first[at:at] = block
-        inserted += len(block)
-    chronological = list(reversed(newest_first))
+                    block.append(make(role, text, first))
+        if block:
+            blocks[depth] = block
+    return blocks
+
+
+def stream_newest_first(originals: Iterable[T], blocks: Mapping[int, Sequence[T]]) -> Iterator[tuple[bool, T]]:
+    """History newest-first with injected blocks: depth d lands after the d newest original messages.
+
+    Yields (injected, item). Blocks deeper than the history follow the oldest message.
+    """
+    count = 0
+    for item in originals:
+        block = blocks.get(count)
+        if block:
+            for injected in block:
+                yield True, injected
+        yield False, item
+        count += 1
+    for depth in sorted(blocks):
+        if depth >= count:
+            for injected in blocks[depth]:
+                yield True, injected
+
+
+def inject(
+    history: Sequence[T],
+    prompts: Sequence[ExtensionPrompt],
+    make: Callable[[int, str, ExtensionPrompt], T],
+) -> tuple[list[T], set[int]]:
+    """Insert in-chat prompts into the chronological `history`; returns the new list and injected indices."""
+    blocks = injection_blocks(prompts, make)
+    if not blocks:
+        return list(history), set()
+    chronological = list(stream_newest_first(reversed(history), blocks))
+    chronological.reverse()
     injected = {i for i, (flag, _) in enumerate(chronological) if flag}
     return [item for _, item in chronological], injected

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from functools import partial
+from typing import Any, overload
 
 from tavo_tui.model import Card, Message
+from tavo_tui.prompt.cache import PromptCache
 from tavo_tui.prompt.macros import CARD_FIELD_MACROS, MacroEnv, substitute
 
 
@@ -48,7 +50,7 @@ class PromptInputs:
     name2: str
     card: CardFields
     persona: str
-    chat: list[ChatItem]
+    chat: CoreChat
     env: MacroEnv
     chat_metadata: Mapping[str, Any] = field(default_factory=dict)
 
@@ -83,34 +85,102 @@ def card_fields(card: Card, env: MacroEnv, meta: Mapping[str, Any]) -> CardField
     )
 
 
-def core_chat(
-    messages: Sequence[Message],
-    env: MacroEnv,
-    *,
-    char_name: str,
-    pending_user: str | None,
-    user_name: str,
-    greeting: str,
-) -> list[ChatItem]:
-    """Messages that take part: hidden (is_system) ones are left out; the first is re-substituted."""
-    items: list[ChatItem] = []
-    for index, msg in enumerate(messages):
-        if msg.is_system:
-            continue
+class CoreChat(Sequence[ChatItem]):
+    """The messages taking part in the prompt, converted lazily (a long chat is mostly never looked at).
+
+    Hidden (`is_system`) messages are left out; the user's pending message, if any, is the last item.
+    """
+
+    def __init__(
+        self,
+        messages: Sequence[Message],
+        env: MacroEnv,
+        *,
+        char_name: str,
+        user_name: str,
+        pending_user: str | None,
+        greeting: str,
+        cache: PromptCache | None = None,
+    ) -> None:
+        self._messages = messages
+        self._env = env
+        self._char = char_name
+        self._user = user_name
+        self._cache = cache
+        self._index = [i for i, m in enumerate(messages) if not m.is_system]
+        self._extra: list[ChatItem] = []
+        if not messages and greeting:
+            self._extra.append(
+                ChatItem(char_name, substitute(greeting, env).replace("\r", ""), False, False, "greeting")
+            )
+        if pending_user is not None:
+            self._extra.append(
+                ChatItem(user_name, substitute(pending_user, env).replace("\r", ""), True, False, "pending")
+            )
+        self._user_count: int | None = None
+        self._kind = f"chat-item\x00{user_name}\x00{char_name}"
+
+    def __len__(self) -> int:
+        return len(self._index) + len(self._extra)
+
+    @overload
+    def __getitem__(self, index: int) -> ChatItem: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[ChatItem]: ...
+
+    def __getitem__(self, index: int | slice) -> ChatItem | list[ChatItem]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        size = len(self)
+        if index < 0:
+            index += size
+        if not 0 <= index < size:
+            raise IndexError(index)
+        if index >= len(self._index):
+            return self._extra[index - len(self._index)]
+        position = self._index[index]
+        msg = self._messages[position]
+        if self._cache is None:
+            return self._convert(msg, position)
+        # Names are part of the kind, so the per-message fingerprint stays small.
+        return self._cache.get(
+            self._kind, msg, (msg.mes, msg.name, msg.is_user, position), lambda: self._convert(msg, position)
+        )
+
+    def iter_newest(self) -> Iterator[ChatItem]:
+        """Items newest first; the fast path used to fill the context from the end."""
+        yield from reversed(self._extra)
+        messages = self._messages
+        cache = self._cache
+        convert = self._convert
+        if cache is None:
+            for position in reversed(self._index):
+                yield convert(messages[position], position)
+            return
+        get = cache.get
+        kind = self._kind
+        for position in reversed(self._index):
+            msg = messages[position]
+            yield get(kind, msg, (msg.mes, msg.name, msg.is_user, position), partial(convert, msg, position))
+
+    def _convert(self, msg: Message, index: int) -> ChatItem:
         text = msg.mes
         if "{{" in text or "<" in text:
-            text = substitute(text, env)
+            text = substitute(text, self._env)
         extra = msg.extra if isinstance(msg.extra, dict) else {}
         narrator = (not msg.is_user) and extra.get("type") == "narrator"
         source = "greeting" if index == 0 and not msg.is_user else f"history[{index}]"
-        name = msg.name or (user_name if msg.is_user else ("System" if narrator else char_name))
-        force = bool(getattr(msg, "force_avatar", None))
-        items.append(ChatItem(name, text.replace("\r", ""), msg.is_user, narrator, source, force))
-    if not messages and greeting:
-        items.append(ChatItem(char_name, substitute(greeting, env).replace("\r", ""), False, False, "greeting"))
-    if pending_user is not None:
-        items.append(ChatItem(user_name, substitute(pending_user, env).replace("\r", ""), True, False, "pending"))
-    return items
+        name = msg.name or (self._user if msg.is_user else ("System" if narrator else self._char))
+        force = bool((msg.__pydantic_extra__ or {}).get("force_avatar"))
+        return ChatItem(name, text.replace("\r", ""), msg.is_user, narrator, source, force)
+
+    def user_count(self) -> int:
+        """How many user messages take part (the Author's Note interval counts these)."""
+        if self._user_count is None:
+            self._user_count = sum(1 for i in self._index if self._messages[i].is_user)
+            self._user_count += sum(1 for item in self._extra if item.is_user)
+        return self._user_count
 
 
 def build_inputs(
@@ -121,6 +191,7 @@ def build_inputs(
     persona: str,
     pending_user: str | None,
     chat_metadata: Mapping[str, Any] | None = None,
+    cache: PromptCache | None = None,
 ) -> PromptInputs:
     meta = chat_metadata or {}
     name2 = card.name or "Character"
@@ -136,18 +207,25 @@ def build_inputs(
     env.char_depth_prompt = fields.depth_prompt
     env.creator_notes = fields.creator_notes
     env.mes_examples_raw = fields.mes_examples
-    chat = core_chat(
-        messages, env, char_name=name2, pending_user=pending_user, user_name=user_name, greeting=card.first_mes
+    chat = CoreChat(
+        messages,
+        env,
+        char_name=name2,
+        pending_user=pending_user,
+        user_name=user_name,
+        greeting=card.first_mes,
+        cache=cache,
     )
     if chat:
         env.last_message = chat[-1].text
         env.last_message_id = len(messages) - (0 if pending_user is not None else 1)
-    for item in reversed(chat):
-        if item.is_user:
+    # Only the newest few messages are usually inspected here.
+    for index in range(len(chat) - 1, -1, -1):
+        item = chat[index]
+        if item.is_user and not env.last_user_message:
             env.last_user_message = item.text
-            break
-    for item in reversed(chat):
-        if not item.is_user and not item.narrator:
+        elif not item.is_user and not item.narrator and not env.last_char_message:
             env.last_char_message = item.text
+        if env.last_user_message and env.last_char_message:
             break
     return PromptInputs(user_name, name2, fields, persona_text, chat, env, meta)

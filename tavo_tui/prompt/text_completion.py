@@ -2,15 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
+from itertools import chain
 
 from tavo_tui.model import AssembledPrompt, PromptSection
 from tavo_tui.prompt.common import Extensions
 from tavo_tui.prompt.examples import parse_blocks
-from tavo_tui.prompt.injection import BEFORE_PROMPT, IN_CHAT, IN_PROMPT, ExtensionPrompt, anchor, inject
-from tavo_tui.prompt.inputs import PromptInputs
+from tavo_tui.prompt.injection import (
+    BEFORE_PROMPT,
+    IN_CHAT,
+    IN_PROMPT,
+    ExtensionPrompt,
+    anchor,
+    injection_blocks,
+    stream_newest_first,
+)
+from tavo_tui.prompt.inputs import ChatItem, PromptInputs
 from tavo_tui.prompt.instruct import (
     HistoryItem,
+    Variant,
     format_examples_instruct,
     format_examples_raw,
     format_item,
@@ -31,9 +42,17 @@ class _Piece:
     role: Role
     text: str
     tokens: int = 0
+    cached: PromptSection | None = None  # set on memoised pieces, which are never modified
 
     def section(self) -> PromptSection:
-        return PromptSection(name=self.name, source=self.source, role=self.role, content=self.text, tokens=self.tokens)
+        if self.cached is not None:
+            return self.cached
+        return PromptSection.model_construct(
+            name=self.name, source=self.source, role=self.role, content=self.text, tokens=self.tokens
+        )
+
+    def with_text(self, text: str, tokens: int) -> _Piece:
+        return _Piece(self.name, self.source, self.role, text, tokens)
 
 
 def render_story_string(
@@ -132,31 +151,12 @@ def assemble_text(
         )
         story = ""
 
-    history = [HistoryItem(m.name, m.text, m.is_user, m.narrator, m.source, m.force_avatar) for m in inputs.chat]
-
     def make(role: int, text: str, prompt: ExtensionPrompt) -> HistoryItem:
         if role == 1:
             return HistoryItem(name1, text, True, False, f"injection.{prompt.key}", injected=True)
         if role == 2:
             return HistoryItem(name2, text, False, False, f"injection.{prompt.key}", injected=True)
         return HistoryItem("", text, False, True, f"injection.{prompt.key}", injected=True)
-
-    history, _ = inject(history, prompts, make)
-    if jailbreak:
-        history.append(HistoryItem("", jailbreak, True, False, "post_history_instructions"))
-
-    # First/last variants: the oldest chat message and the last user message.
-    oldest = next((i for i, h in enumerate(history) if not h.injected and h.source != "post_history_instructions"), -1)
-    last_user = next((i for i in range(len(history) - 1, -1, -1) if history[i].is_user), -1)
-    pieces: list[_Piece] = []
-    for i, h in enumerate(history):
-        variant: str | None = "first" if i == oldest else None
-        if i == last_user:
-            variant = "last"
-        text = format_item(h, template, env, name1=name1, variant=variant)  # type: ignore[arg-type]
-        role: Role = "user" if h.is_user else "system" if h.narrator else "assistant"
-        label = "greeting" if h.source == "greeting" else h.source
-        pieces.append(_Piece(label, h.source, role, text))
 
     force_name2 = context.always_force_name2
     final_line = last_line(template, env, name2=name2, force_name2=force_name2)
@@ -166,33 +166,21 @@ def assemble_text(
         filler_item = HistoryItem(name1, substitute(template.user_alignment_message, env), True, False, "alignment")
         filler_text = format_item(filler_item, template, env, name1=name1, variant="first")
 
-    # Budget: history first (newest to oldest, stop at the first that does not fit), then examples.
     limit = max_context - max_tokens
     count = counter.count
     base = count(story) + count(filler_text) + count(chat_start) + count(final_line) + settings.token_padding
     if settings.pin_examples:
         base += sum(count(e) for e in example_entries)
-    total = base
-    for piece in pieces:
-        piece.tokens = count(piece.text)
-    keep = [False] * len(pieces)
-    injected_idx = [i for i, h in enumerate(history) if h.injected]
-    for i in sorted(injected_idx, key=lambda i: -i):
-        if total + pieces[i].tokens < limit:
-            total += pieces[i].tokens
-            keep[i] = True
-        else:
-            break
-    for i in range(len(pieces) - 1, -1, -1):
-        if history[i].injected:
-            continue
-        if total + pieces[i].tokens < limit:
-            total += pieces[i].tokens
-            keep[i] = True
-        else:
-            break
-    dropped = [p.section() for p, k in zip(pieces, keep, strict=True) if not k]
-    kept = [p for p, k in zip(pieces, keep, strict=True) if k]
+    history, dropped, total = _fill_history(
+        inputs,
+        injection_blocks(prompts, make),
+        jailbreak,
+        template=template,
+        counter=counter,
+        total=base,
+        limit=limit,
+    )
+    kept = history
     if filler_text and (not kept or kept[0].role != "user"):
         kept.insert(
             0, _Piece("user alignment", "instruct.user_alignment_message", "user", filler_text, count(filler_text))
@@ -209,18 +197,18 @@ def assemble_text(
             else:
                 break
         dropped.extend(
-            PromptSection(name="example", source="card.mes_example", role="system", content=e, tokens=count(e))
+            PromptSection.model_construct(
+                name="example", source="card.mes_example", role="system", content=e, tokens=count(e)
+            )
             for e in example_entries[len(examples_kept) :]
         )
 
     # The last kept item loses one trailing newline before the final line is appended.
     if kept and (template is None or template.wrap) and kept[-1].text.endswith("\n"):
-        kept[-1].text = kept[-1].text[:-1]
-        kept[-1].tokens = count(kept[-1].text)
+        kept[-1] = kept[-1].with_text(kept[-1].text[:-1], count(kept[-1].text[:-1]))
     if template is None and final_line:
         if kept and not kept[-1].text.endswith("\n"):
-            kept[-1].text += "\n"
-            kept[-1].tokens = count(kept[-1].text)
+            kept[-1] = kept[-1].with_text(kept[-1].text + "\n", count(kept[-1].text + "\n"))
 
     sections: list[_Piece] = []
     if story:
@@ -241,7 +229,7 @@ def assemble_text(
 
         text = re.sub(r"\n+", "\n", text)
     stops = stop_strings(template, context, env, name1=name1, name2=name2, custom=settings.custom_stopping_strings)
-    return AssembledPrompt(
+    return AssembledPrompt.model_construct(
         mode="text",
         sections=[p.section() for p in sections],
         text=text,
@@ -253,3 +241,121 @@ def assemble_text(
         max_tokens=max_tokens,
         dropped=dropped,
     )
+
+
+def _frozen(piece: _Piece) -> _Piece:
+    piece.cached = piece.section()
+    return piece
+
+
+def _fill_history(
+    inputs: PromptInputs,
+    blocks: dict[int, list[HistoryItem]],
+    jailbreak: str,
+    *,
+    template: InstructTemplate | None,
+    counter: TokenCounter,
+    total: int,
+    limit: int,
+) -> tuple[list[_Piece], list[PromptSection], int]:
+    """Format and budget the history newest to oldest: injections are reserved first, then messages are added
+    until the first that does not fit. Returns (kept pieces, chronological; dropped; running total)."""
+    env = inputs.env
+    chat = inputs.chat
+    name1 = inputs.name1
+    count = counter.count
+    fmt_key = (template.model_dump_json() if template is not None else "", name1)
+    oldest_source = chat[0].source if len(chat) else None
+
+    def piece(item: HistoryItem | ChatItem, injected: bool, variant: Variant) -> _Piece:
+        def build() -> _Piece:
+            hist = (
+                item
+                if isinstance(item, HistoryItem)
+                else HistoryItem(item.name, item.text, item.is_user, item.narrator, item.source, item.force_avatar)
+            )
+            text = format_item(hist, template, env, name1=name1, variant=variant)
+            role: Role = "user" if item.is_user else "system" if item.narrator else "assistant"
+            return _Piece(item.source, item.source, role, text, count(text))
+
+        if isinstance(item, HistoryItem):
+            return build()
+        # Chat items are stable objects across re-assembly (memoised per message), so their pieces are too.
+        return counter.cache.get("tc-item", item, (variant, fmt_key), lambda: _frozen(build()))
+
+    def originals() -> Iterator[HistoryItem | ChatItem]:
+        yield from chat.iter_newest()
+
+    # Reserve injected prompts first, shallowest first; stop at the first that does not fit.
+    reserved: dict[int, _Piece] = {}
+    for depth in sorted(blocks):
+        for block_item in blocks[depth]:
+            p = piece(block_item, True, None)
+            if total + p.tokens < limit:
+                total += p.tokens
+                reserved[id(block_item)] = p
+            else:
+                break
+        else:
+            continue
+        break
+
+    stream: Iterator[tuple[bool, HistoryItem | ChatItem]] = stream_newest_first(originals(), blocks)
+    if jailbreak:
+        phi = HistoryItem("", jailbreak, True, False, "post_history_instructions")
+        stream = chain([(False, phi)], stream)
+    kept: list[_Piece] = []
+    emitted: set[int] = set()
+    seen_user = False
+    consumed = 0
+    dropped: list[PromptSection] = []
+    cut: _Piece | None = None
+    for injected, item in stream:
+        variant: Variant = None
+        if item.is_user and not seen_user:
+            seen_user = True
+            variant = "last"
+        elif not injected and item.source == oldest_source and item.source != "post_history_instructions":
+            variant = "first"
+        if injected:
+            emitted.add(id(item))
+            kept_piece = reserved.get(id(item))
+            if kept_piece is not None:
+                if variant is not None:
+                    kept_piece = piece(item, True, variant)
+                kept.append(kept_piece)
+            else:
+                dropped.append(piece(item, True, None).section())
+            continue
+        p = piece(item, False, variant)
+        if total + p.tokens < limit:
+            total += p.tokens
+            kept.append(p)
+            consumed += 0 if item.source == "post_history_instructions" else 1
+        else:
+            cut = p
+            break
+    if cut is not None:
+        # Reserved injections deeper than the cut still go in, above the oldest kept message.
+        for depth in sorted(blocks):
+            for block_item in blocks[depth]:
+                if id(block_item) not in emitted and id(block_item) in reserved:
+                    kept.append(reserved[id(block_item)])
+        remaining = len(chat) - consumed
+        if cut.source == "post_history_instructions":
+            dropped.append(cut.section())
+        elif remaining > 0:
+            first = chat[0].source
+            span = first if remaining == 1 else f"{first}..{cut.source}"
+            dropped.insert(
+                0,
+                PromptSection.model_construct(
+                    name=f"{remaining} older message{'s' if remaining != 1 else ''}",
+                    source=span,
+                    role="system",
+                    content="",
+                    tokens=0,
+                ),
+            )
+    kept.reverse()
+    return kept, dropped, total

@@ -16,6 +16,8 @@ from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 
+from tavo_tui.prompt.cache import PromptCache
+
 _BLOB_BASE = "https://openaipublic.blob.core.windows.net/encodings/"
 
 # Expected SHA-256 of each supported encoding file (published by tiktoken). A cache file with another hash would
@@ -96,6 +98,8 @@ class TokenCounter:
         self._encode = encode or estimate_tokens
         self._cache: OrderedDict[str, int] = OrderedDict()
         self._cache_size = cache_size
+        # Derived prompt data (converted messages, lorebook entries) memoised for re-assembly.
+        self.cache = PromptCache()
 
     def count(self, text: str) -> int:
         if not text:

@@ -56,9 +56,16 @@ class WIEntry:
     delay: int = 0
     triggers: list[str] = field(default_factory=list)
     decorators: tuple[str, ...] = ()
+    plain_keys: list[str] = field(default_factory=list, repr=False)
+    plain_secondary: list[str] = field(default_factory=list, repr=False)
+    keys_dynamic: bool = field(default=False, repr=False)
 
     def __post_init__(self) -> None:
         self.decorators, self.content = split_decorators(self.content)
+        self.plain_keys = [k.strip() for k in self.key if k.strip()]
+        self.plain_secondary = [k.strip() for k in self.keysecondary if k.strip()]
+        # Keys with macros are substituted at scan time; all others are used as they are.
+        self.keys_dynamic = any("{{" in k or "<" in k for k in (*self.key, *self.keysecondary))
 
     @property
     def label(self) -> str:
@@ -230,6 +237,49 @@ def _regex_key(key: str) -> re.Pattern[str] | None:
         return None
 
 
+_WORD_ONLY = re.compile(r"^[A-Za-z0-9_]+$")
+_NON_WORD = re.compile(r"[^A-Za-z0-9_]+")
+
+
+@lru_cache(maxsize=65536)
+def _is_word(key: str) -> bool:
+    return _WORD_ONLY.match(key) is not None
+
+
+class _Buffer:
+    """One scan buffer with lazily built lower-case text and word sets for fast whole-word lookups."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._lowered: str | None = None
+        self._words: set[str] | None = None
+        self._lower_words: set[str] | None = None
+
+    @property
+    def lowered(self) -> str:
+        if self._lowered is None:
+            self._lowered = self.text.lower()
+        return self._lowered
+
+    def match_any(self, keys: list[str], case_sensitive: bool, whole_words: bool) -> bool:
+        for key in keys:
+            if self.match(key, case_sensitive, whole_words):
+                return True
+        return False
+
+    def match(self, key: str, case_sensitive: bool, whole_words: bool) -> bool:
+        if whole_words and _is_word(key):
+            # A key of word characters only matches exactly when it is one of the buffer's words.
+            if case_sensitive:
+                if self._words is None:
+                    self._words = set(_NON_WORD.split(self.text))
+                return key in self._words
+            if self._lower_words is None:
+                self._lower_words = set(_NON_WORD.split(self.lowered))
+            return key.lower() in self._lower_words
+        return match_key(self.text, self.lowered, key, case_sensitive=case_sensitive, whole_words=whole_words)
+
+
 def match_key(haystack: str, lowered: str, key: str, *, case_sensitive: bool, whole_words: bool) -> bool:
     """Whether `key` occurs in the scan buffer (`lowered` is the buffer already lower-cased)."""
     regex = _regex_key(key)
@@ -253,8 +303,13 @@ def scan_world_info(
     generation_type: str = "normal",
     extra_scan_text: Sequence[str] = (),
     rng: random.Random | None = None,
+    chat_length: int | None = None,
 ) -> WorldInfoResult:
-    """Activate entries for one generation. `chat` is chronological; `substitute` expands macros."""
+    """Activate entries for one generation. `chat` is chronological; `substitute` expands macros.
+
+    `chat` may hold only the newest messages (at least the deepest scan depth); `chat_length` is then the
+    length of the whole chat (used by delayed entries).
+    """
     result = WorldInfoResult()
     budget = round(settings.budget * max_prompt_tokens / 100) or 1
     if settings.budget_cap > 0 and budget > settings.budget_cap:
@@ -265,7 +320,7 @@ def scan_world_info(
     # Stable sort by order descending: equal orders keep their book order.
     ordered = sorted(entries, key=lambda e: -e.order)
     newest_first = [(f"{m.name}: {m.text}" if settings.include_names else m.text).strip() for m in reversed(chat)]
-    chat_length = len(chat)
+    chat_length = len(chat) if chat_length is None else chat_length
     rng = rng or random.Random()
     activated: dict[int, WIEntry] = {}
     failed: set[int] = set()
@@ -274,9 +329,9 @@ def scan_world_info(
     overflowed = False
     recursing = False
     steps = 0
-    buffers: dict[int, tuple[str, str]] = {}
+    buffers: dict[int, _Buffer] = {}
 
-    def buffer_for(depth: int) -> tuple[str, str]:
+    def buffer_for(depth: int, rec_text: str) -> _Buffer:
         depth = max(0, depth)
         cached = buffers.get(depth)
         if cached is None:
@@ -286,13 +341,22 @@ def scan_world_info(
                 text = "\x01" + "\n\x01".join(newest_first[:depth])
                 for extra in extra_scan_text:
                     text += "\n\x01" + extra
-            cached = (text, text.lower())
+                if rec_text:
+                    text += "\n\x01" + rec_text
+            cached = _Buffer(text)
             buffers[depth] = cached
         return cached
+
+    def keys_of(entry: WIEntry, secondary: bool) -> list[str]:
+        if not entry.keys_dynamic:
+            return entry.plain_secondary if secondary else entry.plain_keys
+        raw = entry.keysecondary if secondary else entry.key
+        return [k for k in (substitute(k).strip() for k in raw) if k]
 
     while True:
         steps += 1
         candidates: list[WIEntry] = []
+        buffers.clear()
         rec_text = "\n\x01".join(recursion)
         for entry in ordered:
             key = id(entry)
@@ -311,23 +375,20 @@ def scan_world_info(
             if entry.constant or "@@activate" in entry.decorators:
                 candidates.append(entry)
                 continue
-            keys = [k for k in (substitute(k).strip() for k in entry.key) if k]
+            keys = keys_of(entry, False)
             if not keys:
                 continue
             depth = entry.scan_depth if entry.scan_depth is not None else settings.depth
-            text, lowered = buffer_for(depth)
-            if depth > 0 and rec_text:
-                text = text + "\n\x01" + rec_text
-                lowered = text.lower()
-            if not text:
+            buffer = buffer_for(depth, rec_text)
+            if not buffer.text:
                 continue
             cs = entry.case_sensitive if entry.case_sensitive is not None else settings.case_sensitive
             ww = entry.match_whole_words if entry.match_whole_words is not None else settings.match_whole_words
-            if not any(match_key(text, lowered, k, case_sensitive=cs, whole_words=ww) for k in keys):
+            if not buffer.match_any(keys, cs, ww):
                 continue
-            secondary = [k for k in (substitute(k).strip() for k in entry.keysecondary) if k]
-            if entry.selective and secondary:
-                hits = [match_key(text, lowered, k, case_sensitive=cs, whole_words=ww) for k in secondary]
+            secondary = keys_of(entry, True) if entry.selective and entry.keysecondary else []
+            if secondary:
+                hits = [buffer.match(k, cs, ww) for k in secondary]
                 logic = entry.selective_logic
                 ok = (
                     (logic == AND_ANY and any(hits))

@@ -108,19 +108,16 @@ def test_token_figures(card: Card) -> None:
 
 def test_budget_drops_oldest_history_first(card: Card, est: TokenCounter) -> None:
     messages = [bot("Hi.")] + [user(f"message number {i} " + "x" * 200, "Sam") for i in range(40)]
-    result = assemble(
-        card, messages, user_name="Sam", profile=chat_profile(max_context=1500, max_tokens=100), counter=est
-    )
-    kept = [s.source for s in result.sections if s.source.startswith("history")]
-    dropped = [s.source for s in result.dropped if s.source.startswith(("history", "greeting"))]
-    assert kept and dropped
-    assert kept[-1] == "history[40]"
-    # Everything dropped is older than everything kept (stop at the first that does not fit).
-    assert max(int(s[8:-1]) for s in dropped if s != "greeting") < min(int(s[8:-1]) for s in kept)
-    assert result.token_total <= 1500 - 100
-    tc = assemble(card, messages, user_name="Sam", profile=text_profile(max_context=1500, max_tokens=100), counter=est)
-    assert tc.dropped
-    assert tc.token_total < 1500 - 100
+    for profile in (chat_profile(max_context=1500, max_tokens=100), text_profile(max_context=1500, max_tokens=100)):
+        result = assemble(card, messages, user_name="Sam", profile=profile, counter=est)
+        kept = [int(s.source[8:-1]) for s in result.sections if s.source.startswith("history[")]
+        assert kept and kept[-1] == 40
+        # Contiguous newest messages are kept: the fill stops at the first one that does not fit.
+        assert kept == list(range(kept[0], 41))
+        summary = result.dropped[0]
+        assert summary.source == f"greeting..history[{kept[0] - 1}]"
+        assert summary.name == f"{kept[0]} older messages"
+        assert result.token_total <= 1500 - 100
 
 
 def test_pending_user_is_substituted_and_last(card: Card, est: TokenCounter) -> None:

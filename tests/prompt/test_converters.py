@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import pytest
@@ -110,7 +111,7 @@ def test_strict_alternates_user_first(messages: list[dict[str, Any]]) -> None:
     out = run(messages, "strict")
     body = out[1:] if out[0]["role"] == "system" else out
     assert body and body[0]["role"] == "user"
-    for a, b in zip(body, body[1:], strict=False):
+    for a, b in itertools.pairwise(body):
         assert a["role"] != b["role"]
     assert all(m["role"] != "system" for m in body)
 
@@ -120,7 +121,7 @@ def test_semi_has_at_most_one_system_message_first(messages: list[dict[str, Any]
     out = run(messages, "semi")
     systems = [i for i, m in enumerate(out) if m["role"] == "system"]
     assert systems in ([], [0])
-    for a, b in zip(out, out[1:], strict=False):
+    for a, b in itertools.pairwise(out):
         assert a["role"] != b["role"]
 
 
@@ -145,5 +146,5 @@ def test_single_is_one_user_message(messages: list[dict[str, Any]]) -> None:
 @given(message_lists)
 def test_merge_never_has_equal_neighbours(messages: list[dict[str, Any]]) -> None:
     out = run(messages, "merge")
-    for a, b in zip(out, out[1:], strict=False):
+    for a, b in itertools.pairwise(out):
         assert a["role"] != b["role"]

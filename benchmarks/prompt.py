@@ -1,0 +1,126 @@
+"""Prompt assembly speed and memory on a large chat.
+
+Run by hand: `.venv/bin/python benchmarks/prompt.py [--messages 10000] [--entries 1000] [--context 128000]`.
+Builds a synthetic chat and lorebook, then measures a cold assembly (fresh token counter), re-assembly after
+one new message (the session layer's common case, same counter) and peak memory. Goals: cold < 500 ms,
+incremental < 10 ms. Uses the shared tiktoken cache when present (else the estimate), like the product.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import statistics
+import time
+import tracemalloc
+from pathlib import Path
+
+SHARED_CACHE = Path(__file__).resolve().parent.parent.parent / "shared" / "tiktoken-cache"
+if SHARED_CACHE.is_dir():
+    os.environ.setdefault("TIKTOKEN_CACHE_DIR", str(SHARED_CACHE))
+
+from tavo_tui.model import Card, ConnectionProfile, Lorebook, LorebookEntry, Message  # noqa: E402
+from tavo_tui.prompt import assemble, counter_for_model  # noqa: E402
+
+WORDS = (
+    "the forest river castle dragon sword lantern whisper storm harbor market tavern shadow ember crystal "
+    "mountain valley bridge tower garden library archive compass map journey ancient silver golden quiet"
+).split()
+
+
+def sentence(rng: random.Random, n: int) -> str:
+    return " ".join(rng.choice(WORDS) for _ in range(n)).capitalize() + "."
+
+
+def build(messages: int, entries: int, seed: int = 7) -> tuple[Card, list[Message], Lorebook]:
+    rng = random.Random(seed)
+    book = Lorebook(
+        name="Bench",
+        entries=[
+            LorebookEntry(
+                id=i,
+                keys=[f"keyword{i}", f"alias {i}"],
+                secondary_keys=[rng.choice(WORDS)] if i % 5 == 0 else [],
+                selective=i % 5 == 0,
+                content=sentence(rng, 30),
+                insertion_order=rng.randint(1, 200),
+                extensions={"position": i % 2, "depth": 4},
+            )
+            for i in range(entries)
+        ],
+    )
+    card = Card(
+        name="Aria",
+        description=" ".join(sentence(rng, 20) for _ in range(10)),
+        personality=sentence(rng, 15),
+        scenario=sentence(rng, 25),
+        first_mes=sentence(rng, 40),
+        mes_example="<START>\n{{user}}: Hi.\n{{char}}: " + sentence(rng, 20),
+        character_book=book,
+    )
+    chat = [Message(name="Aria", is_user=False, mes=card.first_mes)]
+    for i in range(1, messages):
+        is_user = i % 2 == 1
+        text = sentence(rng, rng.randint(10, 60))
+        if i % 97 == 0:
+            text += f" keyword{rng.randrange(entries)}"
+        chat.append(Message(name="Sam" if is_user else "Aria", is_user=is_user, mes=text))
+    return card, chat, book
+
+
+def timed(fn: object, repeat: int) -> list[float]:
+    out = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()  # type: ignore[operator]
+        out.append((time.perf_counter() - start) * 1000)
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--messages", type=int, default=10_000)
+    parser.add_argument("--entries", type=int, default=1_000)
+    parser.add_argument("--context", type=int, default=128_000)
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+
+    card, chat, _book = build(args.messages, args.entries)
+    for mode in ("chat", "text"):
+        profile = ConnectionProfile(name="bench", model="gpt-4o", mode=mode, max_context=args.context, max_tokens=1024)
+
+        def cold(profile: ConnectionProfile = profile) -> None:
+            assemble(card, chat, user_name="Sam", profile=profile, counter=counter_for_model("gpt-4o"))
+
+        cold()  # import and tokenizer-load warm-up, not part of the figure
+        cold_ms = timed(cold, args.runs)
+
+        counter = counter_for_model("gpt-4o")
+        result = assemble(card, chat, user_name="Sam", profile=profile, counter=counter)
+        history = list(chat)
+        rng = random.Random(1)
+        incremental: list[float] = []
+        for i in range(args.runs * 4):
+            history.append(Message(name="Sam" if i % 2 == 0 else "Aria", is_user=i % 2 == 0, mes=sentence(rng, 30)))
+            start = time.perf_counter()
+            result = assemble(card, history, user_name="Sam", profile=profile, counter=counter)
+            incremental.append((time.perf_counter() - start) * 1000)
+
+        tracemalloc.start()
+        assemble(card, chat, user_name="Sam", profile=profile, counter=counter_for_model("gpt-4o"))
+        _current, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+
+        kept = sum(1 for s in result.sections if s.source.startswith(("history", "greeting")))
+        print(
+            f"{mode:4}: {args.messages} messages, {args.entries} lore entries, {args.context} context, "
+            f"{result.token_method}: {kept} messages kept, {result.token_total} tokens\n"
+            f"      cold median {statistics.median(cold_ms):.1f} ms (min {min(cold_ms):.1f}), "
+            f"incremental median {statistics.median(incremental):.2f} ms (max {max(incremental):.2f}), "
+            f"peak memory {peak / 1e6:.1f} MB"
+        )
+
+
+if __name__ == "__main__":
+    main()
