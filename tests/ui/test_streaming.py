@@ -1,0 +1,137 @@
+"""How replies are drawn: streamed in batches, reasoning apart, a bounded history, clean exits."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.widgets import Markdown
+
+from tavo_tui.model import ConnectionProfile, Message
+from tavo_tui.session import AppContext
+from tavo_tui.ui.app import TavoApp
+from tavo_tui.ui.widgets.chat_log import MAX_MOUNTED
+from tests.fakes.openai_server import FakeOpenAIServer, endless_stream
+from tests.ui.helpers import main, screen_text, type_and_send, wait_for, wait_idle
+
+
+async def test_a_reply_is_streamed_not_re_rendered_per_token(
+    ctx: AppContext, alice: Path, openai_server: FakeOpenAIServer, fake_profile: ConnectionProfile,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    words = [f"word{i} " for i in range(120)]
+    openai_server.reply = "".join(words)
+    updates: list[tuple[Markdown, str]] = []
+    appends: list[tuple[Markdown, str]] = []
+    real_update, real_append = Markdown.update, Markdown.append
+
+    def counting_update(self: Markdown, markdown: str) -> Any:
+        updates.append((self, markdown))
+        return real_update(self, markdown)
+
+    def counting_append(self: Markdown, markdown: str) -> Any:
+        appends.append((self, markdown))
+        return real_append(self, markdown)
+
+    monkeypatch.setattr(Markdown, "update", counting_update)
+    monkeypatch.setattr(Markdown, "append", counting_append)
+    app = TavoApp(ctx, card_path=alice, connection="fake")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await type_and_send(pilot, "count for me")
+        await wait_idle(pilot)
+        reply = main(app).chat_log.message_views()[-1]
+        assert reply.text == openai_server.reply
+        # The text reaches the reply's Markdown by appends, in batches, and one full render at the end.
+        full_renders = [text for widget, text in updates if widget is reply.body and text]
+        assert full_renders == [openai_server.reply]
+        streamed = [text for widget, text in appends if widget is reply.body]
+        assert 1 <= len(streamed) < len(words)
+        assert openai_server.reply.startswith("".join(streamed))  # the last batch comes with the full render
+
+
+async def test_reasoning_is_shown_apart_from_the_reply(
+    ctx: AppContext, alice: Path, openai_server: FakeOpenAIServer, fake_profile: ConnectionProfile
+) -> None:
+    openai_server.reasoning = "Let me think about lamps."
+    openai_server.reply = "The lamp is lit."
+    app = TavoApp(ctx, card_path=alice, connection="fake")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await type_and_send(pilot, "lamp?")
+        await wait_idle(pilot)
+        reply = main(app).chat_log.message_views()[-1]
+        assert reply.text == "The lamp is lit."
+        reasoning = reply.query_one(".msg-reasoning")
+        assert reasoning.display and "Let me think about lamps." in reasoning.render().plain  # type: ignore[attr-defined]
+
+
+async def test_status_bar_says_when_a_reply_is_being_written(
+    ctx: AppContext, alice: Path, openai_server: FakeOpenAIServer, fake_profile: ConnectionProfile
+) -> None:
+    openai_server.script.append(endless_stream(10))
+    app = TavoApp(ctx, card_path=alice, connection="fake")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        screen = main(app)
+        await type_and_send(pilot, "go on")
+        await wait_for(pilot, lambda: "generating" in screen_text(app))
+        assert "esc stops" in screen_text(app)
+        # Sending again while a reply is written does nothing (the composer keeps the text).
+        await type_and_send(pilot, "again")
+        await pilot.pause()
+        assert screen.composer.text == "again"
+        await pilot.press("escape")
+        await wait_idle(pilot)
+        assert "generating" not in screen_text(app)
+
+
+async def test_long_chats_mount_only_the_tail(ctx: AppContext, alice: Path) -> None:
+    chat = ctx.new_chat(ctx.load_card(alice))
+    chat.messages.extend(
+        Message(name="User" if i % 2 else "Alice", is_user=bool(i % 2), mes=f"line {i}") for i in range(100)
+    )
+    ctx.chats.create(ctx.card_key(alice), chat)
+    app = TavoApp(ctx, card_path=alice)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        views = main(app).chat_log.message_views()
+        assert len(views) == MAX_MOUNTED
+        assert views[-1].text == "line 99"
+        assert "61 earlier messages not shown" in main(app).chat_log.query_one(".older").render().plain  # type: ignore[attr-defined]
+        await type_and_send(pilot, "and one more")
+        await wait_idle(pilot)
+        assert len(main(app).chat_log.message_views()) == MAX_MOUNTED
+
+
+async def test_quitting_mid_reply_exits_cleanly_and_keeps_the_partial(
+    ctx: AppContext, alice: Path, openai_server: FakeOpenAIServer, fake_profile: ConnectionProfile
+) -> None:
+    openai_server.script.append(endless_stream(10))
+    app = TavoApp(ctx, card_path=alice, connection="fake")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        screen = main(app)
+        await type_and_send(pilot, "go on")
+        await wait_for(pilot, lambda: "more" in screen.chat_log.message_views()[-1].text)
+        await pilot.press("ctrl+q")
+        await pilot.pause()
+    assert app.return_code in (0, None)
+    saved = AppContext(ctx.paths, ctx.library).open_chat(alice)
+    assert saved.messages[-1].mes.startswith("more ")
+
+
+async def test_a_failed_save_is_reported_in_the_chat(ctx: AppContext, alice: Path) -> None:
+    ctx.paths.chats_dir.parent.mkdir(parents=True, exist_ok=True)
+    ctx.paths.chats_dir.write_text("not a folder")  # the chat file cannot be created
+    app = TavoApp(ctx, card_path=alice)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        screen = main(app)
+        await type_and_send(pilot, "hello")
+        await wait_idle(pilot)
+        notices = screen.chat_log.notices()
+        assert notices and "not saved" in notices[0].render().plain  # type: ignore[attr-defined]
+        assert not notices[0].is_error
+        assert len(screen.chat_log.message_views()) == 3  # the chat goes on in memory
