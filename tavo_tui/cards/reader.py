@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -48,7 +49,7 @@ def read_card(path: Path, *, limits: Limits = DEFAULT_LIMITS, with_image: bool =
             kind = sniff(head)
             f.seek(0)
             if kind == "png" and not with_image:
-                return _png(f, path, limits, None)
+                return _guarded(path, lambda: _png(f, path, limits, None))
             # Sized read of what stat() reported (+1 to notice growth): f.read(cap) would
             # pre-allocate the whole cap, tens of MB, for every small card.
             data = f.read(size + 1)
@@ -60,36 +61,45 @@ def read_card(path: Path, *, limits: Limits = DEFAULT_LIMITS, with_image: bool =
 
 
 def read_card_bytes(data: bytes, path: Path | str | None = None, *, limits: Limits = DEFAULT_LIMITS) -> LoadedCard:
+    """`read_card` for bytes already in memory; `path` only names the file in messages."""
     p = Path(path) if path is not None else None
     if len(data) > limits.max_file:
         raise CardError(p, f"file is over the {limits.max_file}-byte limit")
+    return _guarded(p, lambda: _dispatch(data, p, limits))
+
+
+def _dispatch(data: bytes, p: Path | None, limits: Limits) -> LoadedCard:
     kind = sniff(data[:16])
+    if kind == "png":
+        return _png(io.BytesIO(data), p, limits, data)
+    if kind == "json":
+        return _json(data, p, limits)
+    if kind == "zip":
+        return _zip(data, p, limits, "")
+    if kind == "webp":
+        return _exif_card(webp_exif(data), p, limits, "webp", data)
+    if kind == "jpeg":
+        if b"PK\x03\x04" in data:
+            return _zip(data, p, limits, "jpeg+")
+        return _exif_card(jpeg_exif(data), p, limits, "jpeg", data)
+    if b"PK\x03\x04" in data[: 1024 * 1024]:
+        return _zip(data, p, limits, "sfx+")
+    raise CardError(p, "not a character card (unrecognised file type)")
+
+
+def _guarded(p: Path | None, read: Callable[[], LoadedCard]) -> LoadedCard:
+    """Run a reader, turning every problem with the input into one CardError naming the file."""
     try:
-        try:
-            if kind == "png":
-                return _png(io.BytesIO(data), p, limits, data)
-            if kind == "json":
-                return _json(data, p, limits)
-            if kind == "zip":
-                return _zip(data, p, limits, "")
-            if kind == "webp":
-                return _exif_card(webp_exif(data), p, limits, "webp", data)
-            if kind == "jpeg":
-                if b"PK\x03\x04" in data:
-                    return _zip(data, p, limits, "jpeg+")
-                return _exif_card(jpeg_exif(data), p, limits, "jpeg", data)
-            if b"PK\x03\x04" in data[: 1024 * 1024]:
-                return _zip(data, p, limits, "sfx+")
-        except _PROBLEMS as e:
-            raise CardError(p, str(e)) from None
-        except (RecursionError, MemoryError) as e:
-            raise CardError(p, f"card too complex to read ({type(e).__name__})") from None
-        except (ValueError, TypeError, KeyError, IndexError, AttributeError) as e:
-            # Anything unforeseen in hostile input still surfaces as one clear CardError.
-            raise CardError(p, f"malformed card data ({type(e).__name__}: {e})") from None
+        return read()
     except CardError:
         raise
-    raise CardError(p, "not a character card (unrecognised file type)")
+    except _PROBLEMS as e:
+        raise CardError(p, str(e)) from None
+    except (RecursionError, MemoryError) as e:
+        raise CardError(p, f"card too complex to read ({type(e).__name__})") from None
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError) as e:
+        # Anything unforeseen in hostile input still surfaces as one clear CardError.
+        raise CardError(p, f"malformed card data ({type(e).__name__}: {e})") from None
 
 
 def _loaded(n: Normalized, fmt: str, path: Path | None, warnings: list[str], **kw: Any) -> LoadedCard:

@@ -11,7 +11,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tavo_tui.cards import CardError, LoadedCard, read_card_bytes, write_card
+from tavo_tui.cards import CardError, LoadedCard, read_card, read_card_bytes, write_card
+from tavo_tui.cards.library import summarize
 from tests.cards.helpers import b64json, itxt, png_with, v2, v3, ztxt
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -54,8 +55,16 @@ def mutated(draw: st.DrawFn) -> bytes:
 
 @FUZZ
 @given(mutated())
-def test_mutated_real_cards(blob: bytes) -> None:
+def test_mutated_real_cards(tmp_path_factory: pytest.TempPathFactory, blob: bytes) -> None:
     read_or_card_error(blob)
+    path = tmp_path_factory.mktemp("mut") / "card.png"
+    path.write_bytes(blob)
+    try:
+        read_card(path, with_image=False)
+    except CardError as e:
+        assert "card.png" in str(e)
+    summary = summarize(path, 0.0, len(blob))  # the library listing path never raises
+    assert summary.error is not None or summary.format
 
 
 chunk_types = st.sampled_from([b"tEXt", b"zTXt", b"iTXt", b"eXIf", b"IDAT", b"abCd", b"IHDR"])
