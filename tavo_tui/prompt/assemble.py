@@ -13,6 +13,7 @@ from tavo_tui.prompt.settings import AuthorsNote, PromptSettings
 from tavo_tui.prompt.templates import (
     ContextTemplate,
     InstructTemplate,
+    PresetError,
     SystemPromptPreset,
     context_for_instruct,
     load_context,
@@ -21,6 +22,8 @@ from tavo_tui.prompt.templates import (
 )
 from tavo_tui.prompt.text_completion import assemble_text
 from tavo_tui.prompt.tokens import TokenCounter
+
+FALLBACK_INSTRUCT = "ChatML"
 
 
 def assemble(
@@ -48,7 +51,7 @@ def assemble(
     user's new message, not yet in `messages`. Chat mode yields `messages` for a chat-completion body (after the
     profile's post-processing `converter`); text mode yields `text` and `stop` using the instruct template named by
     `profile.instruct`. Token figures use `counter`; `dropped` lists what the context budget left out.
-    Raises `PresetError` for an unknown instruct template name.
+    An unknown instruct template name falls back to ChatML and says so in `notes`.
     """
     settings = settings or PromptSettings()
     meta: Mapping[str, Any] = chat_metadata or {}
@@ -80,6 +83,7 @@ def assemble(
         count_tokens=count_wi,
         generation_type=generation_type,
     )
+    fallback_notes: list[str] = []
     notes = [f"world info: {e.label}" for e in ext.world.activated]
     notes += [f"world info over budget ({ext.world.budget} tokens): {e.label}" for e in ext.world.dropped_by_budget]
     if chat_mode:
@@ -99,7 +103,13 @@ def assemble(
         elif isinstance(instruct, InstructTemplate):
             template = instruct
         else:
-            template = load_instruct(instruct or profile.instruct)
+            wanted = instruct or profile.instruct
+            try:
+                template = load_instruct(wanted)
+            except PresetError:
+                # A profile naming a template we do not ship still gets a usable prompt, with a visible note.
+                template = load_instruct(FALLBACK_INSTRUCT)
+                fallback_notes.append(f"unknown instruct template {wanted!r}: using {FALLBACK_INSTRUCT}")
         if context is None:
             if settings.context_name:
                 context = load_context(settings.context_name)
@@ -122,5 +132,5 @@ def assemble(
             max_context=profile.max_context,
             max_tokens=profile.max_tokens,
         )
-    result.notes = notes + result.notes
+    result.notes = fallback_notes + notes + result.notes
     return result

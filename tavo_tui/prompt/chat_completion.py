@@ -118,10 +118,10 @@ def assemble_chat(
             and card.system
             and not entry.forbid_overrides
         ):
-            return substitute(card.system, env, original=content)
+            return substitute(card.system, env, original=substitute(content, env))
         if entry.identifier == "jailbreak" and settings.prefer_character_jailbreak and card.jailbreak:
             if not entry.forbid_overrides:
-                return substitute(card.jailbreak, env, original=content)
+                return substitute(card.jailbreak, env, original=substitute(content, env))
         return substitute(content, env)
 
     def wi(texts: list[str]) -> str:

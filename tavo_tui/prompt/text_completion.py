@@ -108,11 +108,11 @@ def assemble_text(
     jailbreak = ""
     if sysprompt is not None and sysprompt.enabled:
         if settings.prefer_character_prompt and card.system:
-            system = substitute(card.system, env, original=sysprompt.content)
+            system = substitute(card.system, env, original=substitute(sysprompt.content, env))
         else:
             system = substitute(sysprompt.content, env)
         if settings.prefer_character_jailbreak and card.jailbreak:
-            jailbreak = substitute(card.jailbreak, env, original=sysprompt.post_history)
+            jailbreak = substitute(card.jailbreak, env, original=substitute(sysprompt.post_history, env))
         else:
             jailbreak = substitute(sysprompt.post_history, env)
 

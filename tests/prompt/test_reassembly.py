@@ -1,0 +1,83 @@
+"""Re-assembly with one TokenCounter (the session's case): memoised data never goes stale."""
+
+from __future__ import annotations
+
+from tavo_tui.model import Card, Lorebook, LorebookEntry
+from tavo_tui.prompt import assemble
+from tavo_tui.prompt.tokens import TokenCounter, estimate_counter
+
+from .conftest import bot, chat_profile, text_profile, user
+
+
+def counting_counter() -> tuple[TokenCounter, list[str]]:
+    seen: list[str] = []
+
+    def encode(text: str) -> int:
+        seen.append(text)
+        return len(text) // 4 + 1
+
+    return TokenCounter("test", True, encode), seen
+
+
+def test_only_new_text_is_counted_again() -> None:
+    card = Card(name="Bot", description="DESC")
+    messages = [bot("Hi.", "Bot")] + [user(f"message {i}") for i in range(50)]
+    for profile in (chat_profile(), text_profile()):
+        counter, seen = counting_counter()
+        assemble(card, messages, user_name="User", profile=profile, counter=counter)
+        seen.clear()
+        longer = [*messages, user(f"a brand new {profile.mode} message")]
+        assemble(card, longer, user_name="User", profile=profile, counter=counter)
+        assert any(f"a brand new {profile.mode} message" in text for text in seen)
+        assert not any("message 3" in text for text in seen)
+
+
+def test_edited_message_is_seen() -> None:
+    card = Card(name="Bot", description="DESC")
+    counter = estimate_counter()
+    messages = [bot("Hi.", "Bot"), user("first version")]
+    for profile in (chat_profile(), text_profile()):
+        assemble(card, messages, user_name="User", profile=profile, counter=counter)
+        messages[1].mes = "second version"
+        result = assemble(card, messages, user_name="User", profile=profile, counter=counter)
+        text = result.text or " ".join(m["content"] for m in result.messages)
+        assert "second version" in text and "first version" not in text
+        messages[1].mes = "first version"
+
+
+def test_user_rename_and_hiding_are_seen() -> None:
+    card = Card(name="Bot", description="DESC", first_mes="Hello {{user}}")
+    counter = estimate_counter()
+    messages = [bot("Hello {{user}}", "Bot"), user("one"), user("two")]
+    first = assemble(card, messages, user_name="Ann", profile=chat_profile(), counter=counter)
+    assert first.messages[-3]["content"] == "Hello Ann"
+    messages[1].is_system = True
+    second = assemble(card, messages, user_name="Bea", profile=chat_profile(), counter=counter)
+    assert second.messages[-2]["content"] == "Hello Bea"
+    assert "one" not in [m["content"] for m in second.messages]
+
+
+def test_lorebook_edits_are_seen() -> None:
+    entry = LorebookEntry(keys=["ping"], content="OLD LORE", extensions={"position": 0})
+    card = Card(name="Bot", description="DESC", character_book=Lorebook(name="B", entries=[entry]))
+    counter = estimate_counter()
+    messages = [bot("Hi.", "Bot"), user("ping")]
+    assert "OLD LORE" in [
+        m["content"] for m in assemble(card, messages, user_name="U", profile=chat_profile(), counter=counter).messages
+    ]
+    entry.content = "NEW LORE"
+    contents = [
+        m["content"] for m in assemble(card, messages, user_name="U", profile=chat_profile(), counter=counter).messages
+    ]
+    assert "NEW LORE" in contents and "OLD LORE" not in contents
+
+
+def test_results_identical_with_fresh_and_reused_counter() -> None:
+    card = Card(name="Bot", description="DESC", mes_example="<START>\n{{user}}: a\n{{char}}: b")
+    messages = [bot("Hi.", "Bot")] + [user(f"m{i} " * 30) if i % 2 else bot(f"r{i} " * 30, "Bot") for i in range(60)]
+    reused = estimate_counter()
+    for profile in (chat_profile(max_context=900, max_tokens=100), text_profile(max_context=900, max_tokens=100)):
+        for _ in range(2):
+            again = assemble(card, messages, user_name="U", profile=profile, counter=reused)
+        fresh = assemble(card, messages, user_name="U", profile=profile, counter=estimate_counter())
+        assert again.model_dump() == fresh.model_dump()
