@@ -31,7 +31,7 @@ def read_zip(data: bytes, limits: Limits) -> dict[str, bytes]:
     """
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, OSError, ValueError) as e:
+    except (zipfile.BadZipFile, OSError, ValueError, NotImplementedError, EOFError) as e:
         raise ArchiveError(f"invalid ZIP archive ({e})") from None
     with zf:
         infos = zf.infolist()

@@ -191,6 +191,8 @@ def summarize(path: Path, mtime: float, size: int, limits: Limits = DEFAULT_LIMI
         base.error = e.problem
     except (PngFormatError, PayloadError, NotACard, Invalid, OSError, ValueError, TypeError) as e:
         base.error = str(e)
+    except Exception as e:  # a listing must survive any one bad file
+        base.error = f"unreadable ({type(e).__name__}: {e})"
     return base
 
 
@@ -225,7 +227,7 @@ def _peek(path: Path, size: int, limits: Limits) -> tuple[Any, str]:
 def _fill(s: CardSummary, obj: Any, container: str) -> None:
     family = classify(obj)
     d: dict[str, Any] = obj
-    if family in ("v2", "v3"):
+    if family in ("v2", "v3") and isinstance(obj.get("data"), dict):
         d = obj["data"]
     elif family == "backyard":
         ch = obj["character"]

@@ -97,9 +97,10 @@ def _guarded(p: Path | None, read: Callable[[], LoadedCard]) -> LoadedCard:
         raise CardError(p, str(e)) from None
     except (RecursionError, MemoryError) as e:
         raise CardError(p, f"card too complex to read ({type(e).__name__})") from None
-    except (ValueError, TypeError, KeyError, IndexError, AttributeError) as e:
-        # Anything unforeseen in hostile input still surfaces as one clear CardError.
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError, NotImplementedError) as e:
         raise CardError(p, f"malformed card data ({type(e).__name__}: {e})") from None
+    except Exception as e:  # the last line of defence: hostile input never escapes as a traceback
+        raise CardError(p, f"unreadable card ({type(e).__name__}: {e})") from None
 
 
 def _loaded(n: Normalized, fmt: str, path: Path | None, warnings: list[str], **kw: Any) -> LoadedCard:
