@@ -22,6 +22,15 @@ if SHARED_CACHE.is_dir():
 
 from tavo_tui.model import Card, ConnectionProfile, Lorebook, LorebookEntry, Message  # noqa: E402
 from tavo_tui.prompt import assemble, counter_for_model  # noqa: E402
+from tavo_tui.prompt.tokens import TokenCounter, tiktoken_cache_dir  # noqa: E402
+from tavo_tui.prompt.tokens import _load_encode as load_encode  # noqa: E402
+
+
+def fresh_counter() -> TokenCounter:
+    """A new counter with empty memos (counter_for_model shares one per process)."""
+    shared = counter_for_model("gpt-4o")
+    encode = load_encode("o200k_base", tiktoken_cache_dir())
+    return TokenCounter(shared.method, shared.exact, encode) if encode else TokenCounter(shared.method, False)
 
 WORDS = (
     "the forest river castle dragon sword lantern whisper storm harbor market tavern shadow ember crystal "
@@ -91,12 +100,12 @@ def main() -> None:
         profile = ConnectionProfile(name="bench", model="gpt-4o", mode=mode, max_context=args.context, max_tokens=1024)
 
         def cold(profile: ConnectionProfile = profile) -> None:
-            assemble(card, chat, user_name="Sam", profile=profile, counter=counter_for_model("gpt-4o"))
+            assemble(card, chat, user_name="Sam", profile=profile, counter=fresh_counter())
 
         cold()  # import and tokenizer-load warm-up, not part of the figure
         cold_ms = timed(cold, args.runs)
 
-        counter = counter_for_model("gpt-4o")
+        counter = fresh_counter()
         result = assemble(card, chat, user_name="Sam", profile=profile, counter=counter)
         history = list(chat)
         rng = random.Random(1)
@@ -108,7 +117,7 @@ def main() -> None:
             incremental.append((time.perf_counter() - start) * 1000)
 
         tracemalloc.start()
-        assemble(card, chat, user_name="Sam", profile=profile, counter=counter_for_model("gpt-4o"))
+        assemble(card, chat, user_name="Sam", profile=profile, counter=fresh_counter())
         _current, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
 

@@ -126,16 +126,25 @@ def encoding_for_model(model: str) -> str:
     return "o200k_base" if name.startswith(_O200K_PREFIXES) else "cl100k_base"
 
 
-def counter_for_encoding(encoding: str) -> TokenCounter:
-    """A counter for `encoding`, or the labelled estimate when its file is not cached locally."""
-    encode = _load_encode(encoding, tiktoken_cache_dir())
+@lru_cache(maxsize=8)
+def _shared_counter(encoding: str, cache_dir: str | None) -> TokenCounter:
+    encode = _load_encode(encoding, cache_dir)
     if encode is None:
         return estimate_counter()
     return TokenCounter(f"tiktoken {encoding}", True, encode)
 
 
+def counter_for_encoding(encoding: str) -> TokenCounter:
+    """A counter for `encoding`, or the labelled estimate when its file is not cached locally.
+
+    The counter is shared per process (and per tiktoken cache directory): its memos are keyed by content and
+    object identity, so sharing is safe, and callers that ask again for every turn still re-assemble fast.
+    """
+    return _shared_counter(encoding, tiktoken_cache_dir())
+
+
 def counter_for_model(model: str) -> TokenCounter:
-    """The best offline counter for `model`."""
+    """The best offline counter for `model` (shared per process, see `counter_for_encoding`)."""
     return counter_for_encoding(encoding_for_model(model))
 
 

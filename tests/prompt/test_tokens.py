@@ -130,3 +130,9 @@ def test_loader_is_keyed_by_cache_dir(tmp_path: Path, monkeypatch: pytest.Monkey
     # A different directory without files is not served from the earlier load.
     assert counter_for_model("gpt-4").exact is False
     assert tokens.tiktoken_cache_dir() == str(tmp_path)
+
+
+def test_counter_is_shared_per_encoding(shared_cache: Path) -> None:
+    # Callers asking for a counter every turn still benefit from the memo of the previous turn.
+    assert counter_for_model("gpt-4o") is counter_for_model("gpt-4o-mini")
+    assert counter_for_model("gpt-4") is not counter_for_model("gpt-4o")
