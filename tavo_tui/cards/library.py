@@ -68,6 +68,7 @@ class CardLibrary:
         self.limits = limits
         self._cache: dict[str, dict[str, Any]] | None = None
         self._dirty = False
+        self._last: list[CardSummary] | None = None
 
     # -- listing -----------------------------------------------------------------------------
     def entries(self, *, sort: SortKey = "name", reverse: bool = False,
@@ -92,10 +93,17 @@ class CardLibrary:
             del cache[gone]
             self._dirty = True
         self._save_cache()
+        self._last = [s for s in out if s.error is None]
         return sort_summaries(out, sort, reverse)
 
-    def search(self, query: str, *, sort: SortKey = "name", reverse: bool = False) -> list[CardSummary]:
-        return [s for s in self.entries(sort=sort, reverse=reverse) if s.matches(query)]
+    def search(self, query: str, *, sort: SortKey = "name", reverse: bool = False,
+               refresh: bool = False) -> list[CardSummary]:
+        """Cards matching `query` (see CardSummary.matches). Reuses the last listing unless
+        `refresh` is set or nothing was listed yet, so search-as-you-type costs no disk access."""
+        if refresh or self._last is None:
+            self.entries()
+        assert self._last is not None
+        return sort_summaries([s for s in self._last if s.matches(query)], sort, reverse)
 
     def load(self, path: Path) -> LoadedCard:
         """The full card (image and all) for the detail view or a chat."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -47,4 +49,17 @@ class LoadedCard:
             return self.files.get(uri)
         if uri == "ccdefault:":
             return self.image
+        if uri.startswith("data:"):
+            return data_uri_bytes(uri)
+        return None
+
+
+def data_uri_bytes(uri: str, cap: int = 16 * 1024 * 1024) -> bytes | None:
+    """The bytes of a base64 `data:` URI (inline V3 assets), or None if malformed or too large."""
+    head, sep, body = uri.partition(",")
+    if not sep or not head.endswith(";base64") or len(body) > cap * 4 // 3 + 4:
+        return None
+    try:
+        return base64.b64decode(body, validate=True)
+    except (binascii.Error, ValueError):
         return None

@@ -113,7 +113,9 @@ def _loaded(n: Normalized, fmt: str, path: Path | None, warnings: list[str], **k
 def _json(data: bytes, path: Path | None, limits: Limits) -> LoadedCard:
     warnings: list[str] = []
     n = normalize(parse_json(data, warnings, limits.max_json), warnings)
-    return _loaded(n, f"json-{n.family}", path, warnings)
+    loaded = _loaded(n, f"json-{n.family}", path, warnings)
+    loaded.image = _main_icon(loaded)  # V3 JSON may inline its icon as a data: URI
+    return loaded
 
 
 def _png(f: BinaryIO, path: Path | None, limits: Limits, whole: bytes | None) -> LoadedCard:

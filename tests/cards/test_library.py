@@ -105,3 +105,11 @@ def test_listing_reads_png_fields_like_the_full_reader(tmp_path: Path) -> None:
     by = {e.path.name: e for e in entries}
     assert by["both.png"].name == "New" and by["both.png"].tags == ["x", "y"]
     assert by["bad.png"].error and "base64" in by["bad.png"].error
+
+
+def test_search_reuses_the_last_listing(lib_dir: Path) -> None:
+    lib = CardLibrary([lib_dir])
+    assert [e.name for e in lib.search("grimble")] == ["Grimble"]
+    (lib_dir / "grimble.json").unlink()
+    assert [e.name for e in lib.search("grimble")] == ["Grimble"]  # no disk access while typing
+    assert lib.search("grimble", refresh=True) == []

@@ -322,3 +322,17 @@ def test_card_helpers_for_display() -> None:
                                        creator_notes_multilingual={"ja": "日本語"})).encode()).card
     assert c.char_name() == "Nick"
     assert c.creator_notes_for("ja-JP") == "日本語" and c.creator_notes_for("fr") == "en notes"
+
+
+def test_inline_data_uri_icon_in_v3_json(tmp_path: Path) -> None:
+    from tavo_tui.cards.avatar import avatar_png
+
+    icon = avatar_png("D", 16)
+    uri = "data:image/png;base64," + base64.b64encode(icon).decode()
+    obj = v3(name="Inline", assets=[{"type": "icon", "uri": uri, "name": "main", "ext": "png"},
+                                    {"type": "other", "uri": "data:x;base64,!!", "name": "bad", "ext": "bin"}])
+    loaded = read_card_bytes(json.dumps(obj).encode())
+    assert loaded.image == icon and loaded.asset_bytes("data:x;base64,!!") is None
+    write_card(loaded, tmp_path / "i.png")
+    assert read_card(tmp_path / "i.png").image is not None
+    assert read_card(tmp_path / "i.png").card == loaded.card
