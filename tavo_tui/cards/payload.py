@@ -9,6 +9,7 @@ import re
 from typing import Any
 
 _WS = bytes.maketrans(b"", b"")
+_NOT_B64 = re.compile(rb"[^A-Za-z0-9+/]")
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
@@ -17,9 +18,19 @@ class PayloadError(ValueError):
     pass
 
 
-def b64decode_lenient(text: bytes) -> bytes:
-    """Base64 without padding, with whitespace or the URL-safe alphabet, as Node's decoder accepts."""
+def b64decode_lenient(text: bytes, warnings: list[str] | None = None) -> bytes:
+    """Base64 as Node's decoder (and so SillyTavern) accepts it: padding optional, whitespace and the
+    URL-safe alphabet allowed, stray characters skipped (with a warning)."""
     s = text.translate(_WS, b" \t\r\n\v\f").replace(b"-", b"+").replace(b"_", b"/").rstrip(b"=")
+    stray = _NOT_B64.sub(b"", s)
+    if stray != s:
+        if len(stray) < len(s) // 2:
+            raise PayloadError("invalid base64 (mostly non-base64 characters)")
+        if warnings is not None:
+            warnings.append(f"{len(s) - len(stray)} stray non-base64 character(s) skipped")
+        s = stray
+    if not s:
+        raise PayloadError("invalid base64 (empty)")
     if len(s) % 4 == 1:
         raise PayloadError("invalid base64 (impossible length)")
     s += b"=" * (-len(s) % 4)
@@ -74,4 +85,4 @@ def chunk_json(text: bytes, warnings: list[str], max_bytes: int) -> Any:
     if stripped.startswith((b"{", b"\xef\xbb\xbf{")):
         warnings.append("card chunk holds raw JSON instead of base64")
         return parse_json(stripped, warnings, max_bytes)
-    return parse_json(b64decode_lenient(stripped), warnings, max_bytes)
+    return parse_json(b64decode_lenient(stripped, warnings), warnings, max_bytes)

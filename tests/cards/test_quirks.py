@@ -336,3 +336,9 @@ def test_inline_data_uri_icon_in_v3_json(tmp_path: Path) -> None:
     write_card(loaded, tmp_path / "i.png")
     assert read_card(tmp_path / "i.png").image is not None
     assert read_card(tmp_path / "i.png").card == loaded.card
+
+
+def test_stray_characters_in_base64_are_skipped_like_node() -> None:
+    raw = b64json(v2(name="Stray"))
+    loaded = read_card_bytes(png_with(text("chara", raw[:20] + b"*" + raw[20:] + b"\x01")))
+    assert loaded.card.name == "Stray" and any("stray" in w for w in loaded.warnings)
