@@ -28,6 +28,7 @@ from tavo_tui.prompt.tokens import TokenCounter
 # Overhead SillyTavern's tiktoken counter adds per message (role token plus framing) and for reply priming.
 MESSAGE_OVERHEAD = 4
 REPLY_PRIMING = 3
+MANDATORY_OVERFLOW = "Mandatory prompts exceed the context size: some were left out."
 _NAME_OK = re.compile(r"^[a-zA-Z0-9_]{1,64}$")
 
 _MARKERS = {
@@ -195,11 +196,13 @@ def assemble_chat(
     custom_rank = len(priority)
     for entry, msg in sorted(relative, key=lambda pair: _relative_rank(pair[0], rank, custom_rank)):
         if overflow:
-            dropped.append(_section(msg))
+            if msg.content:
+                dropped.append(_section(msg))
             continue
         if not try_add(entry.identifier, msg):
             overflow = True
-            dropped.append(_section(msg))
+            if msg.content:
+                dropped.append(_section(msg))
 
     # Extension prompts positioned before/after the main prompt become separate messages next to it.
     if "main" in collections:
@@ -323,6 +326,7 @@ def assemble_chat(
         max_context=max_context,
         max_tokens=max_tokens,
         dropped=dropped,
+        notes=[MANDATORY_OVERFLOW] if overflow and any(not s.source.startswith("history") for s in dropped) else [],
     )
 
 

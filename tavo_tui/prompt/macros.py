@@ -27,6 +27,8 @@ _LEGACY_TARGET = {
 }
 _TIME_UTC = re.compile(r"\{\{time_UTC([+-]\d+)\}\}", re.IGNORECASE)
 _TRIM_RE = re.compile(r"(?:\r?\n)*" + re.escape(_TRIM_MARK) + r"(?:\r?\n)*")
+_MAX_DEPTH = 40
+_MAX_REPEAT = 10_000
 _ROLL_RE = re.compile(r"^\s*(\d*)d(\d+)\s*([+-]\s*\d+)?\s*$", re.IGNORECASE)
 
 # Card-field macros: inside card fields themselves they expand to "" (no recursive expansion).
@@ -146,6 +148,7 @@ class _State:
     original: str | None
     exclude: frozenset[str]
     extra: dict[str, str]
+    depth: int = 0
 
 
 def _find_close(text: str, start: int) -> int:
@@ -168,6 +171,17 @@ def _find_close(text: str, start: int) -> int:
 
 
 def _expand(text: str, state: _State) -> str:
+    if state.depth >= _MAX_DEPTH:
+        # Pathological nesting (untrusted card text) is left as it is rather than recursing further.
+        return text
+    state.depth += 1
+    try:
+        return _expand_level(text, state)
+    finally:
+        state.depth -= 1
+
+
+def _expand_level(text: str, state: _State) -> str:
     parts: list[str] = []
     i = 0
     while True:
@@ -306,7 +320,7 @@ def _h_space(args: list[str], state: _State) -> str:
 
 def _count(args: list[str]) -> int:
     if args and args[0].isdigit():
-        return int(args[0])
+        return min(int(args[0]), _MAX_REPEAT)
     return 1
 
 

@@ -172,6 +172,7 @@ def test_mandatory_prompts_over_budget_still_returns_partial(card: Card) -> None
     )
     assert result.messages == [{"role": "system", "content": MAIN}]
     assert any(s.source == "card.description" for s in result.dropped)
+    assert any("exceed the context size" in n for n in result.notes)
 
 
 def test_empty_and_hidden_only_chat(card: Card) -> None:

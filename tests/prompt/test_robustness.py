@@ -1,0 +1,152 @@
+"""assemble() never fails on untrusted input: random cards, chats, lorebooks and settings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tavo_tui.model import Card, ConnectionProfile, Lorebook, LorebookEntry, Message
+from tavo_tui.prompt import AuthorsNote, PromptSettings, assemble, preset_names, substitute
+from tavo_tui.prompt.macros import MacroEnv
+from tavo_tui.prompt.tokens import estimate_counter
+
+tricky = st.sampled_from(
+    [
+        "{{",
+        "}}",
+        "{{user}}",
+        "{{char}}",
+        "<START>",
+        "{{trim}}",
+        "{{#if x}}",
+        "{{/if}}",
+        "{{random::a::b}}",
+        "{{original}}",
+        "\\{",
+        "@@activate",
+        "/[/",
+        "/a+/i",
+        "\n",
+        "\r\n",
+        "{{// c}}",
+        "{{roll::3d6}}",
+        "<USER>",
+        "User:",
+        "Bot:",
+        "{{newline::5}}",
+        "{{getvar::x}}",
+        "{{setvar::x::1}}",
+        "*",
+        "\x00",
+    ]
+)
+text = st.lists(st.one_of(tricky, st.text(max_size=8)), max_size=8).map("".join)
+
+
+@st.composite
+def scenario(draw: Any) -> tuple[Card, list[Message], ConnectionProfile, list[Lorebook], PromptSettings, str]:
+    entries = [
+        LorebookEntry(
+            keys=draw(st.lists(text, max_size=3)),
+            secondary_keys=draw(st.lists(text, max_size=2)),
+            selective=draw(st.booleans()),
+            content=draw(text),
+            constant=draw(st.booleans()),
+            insertion_order=draw(st.integers(-5, 300)),
+            extensions={
+                "position": draw(st.integers(0, 7)),
+                "depth": draw(st.integers(0, 6)),
+                "role": draw(st.integers(0, 2)),
+                "selectiveLogic": draw(st.integers(0, 3)),
+                "group": draw(st.sampled_from(["", "g", "g,h"])),
+                "outlet_name": draw(st.sampled_from(["", "o"])),
+            },
+        )
+        for _ in range(draw(st.integers(0, 4)))
+    ]
+    card = Card(
+        name=draw(st.sampled_from(["Bot", "", "A{{b}}"])),
+        description=draw(text),
+        personality=draw(text),
+        scenario=draw(text),
+        first_mes=draw(text),
+        mes_example=draw(text),
+        system_prompt=draw(text),
+        post_history_instructions=draw(text),
+        extensions={"depth_prompt": {"prompt": draw(text), "depth": draw(st.integers(-2, 5)), "role": "user"}},
+        character_book=Lorebook(entries=entries) if entries else None,
+    )
+    messages = [
+        Message(
+            name=draw(st.sampled_from(["User", "Bot", ""])),
+            is_user=draw(st.booleans()),
+            is_system=draw(st.booleans()),
+            mes=draw(text),
+            extra=draw(st.sampled_from([{}, {"type": "narrator"}])),
+        )
+        for _ in range(draw(st.integers(0, 6)))
+    ]
+    mode = draw(st.sampled_from(["chat", "text"]))
+    profile = ConnectionProfile(
+        name="p",
+        mode=mode,
+        max_context=draw(st.integers(1, 3000)),
+        max_tokens=draw(st.integers(0, 500)),
+        converter=draw(st.sampled_from(["none", "merge", "semi", "strict", "single"])),
+        instruct=draw(st.sampled_from([*preset_names("instruct"), "no-such-template"])),
+    )
+    prompt_settings = PromptSettings(
+        instruct_enabled=draw(st.booleans()),
+        persona_position=draw(st.sampled_from([0, 2, 3, 4, 9])),
+        pin_examples=draw(st.booleans()),
+        collapse_newlines=draw(st.booleans()),
+    )
+    return card, messages, profile, [], prompt_settings, draw(text)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(scenario(), st.one_of(st.none(), text), st.one_of(st.none(), text))
+def test_assemble_never_fails(
+    case: tuple[Card, list[Message], ConnectionProfile, list[Lorebook], PromptSettings, str],
+    pending: str | None,
+    note: str | None,
+) -> None:
+    card, messages, profile, books, prompt_settings, persona = case
+    result = assemble(
+        card,
+        messages,
+        user_name="User",
+        profile=profile,
+        counter=estimate_counter(),
+        pending_user=pending,
+        persona=persona,
+        settings=prompt_settings,
+        lorebooks=books,
+        authors_note=AuthorsNote(prompt=note) if note else None,
+    )
+    assert result.token_total >= 0
+    if profile.mode == "chat":
+        assert (
+            result.messages
+            or any("exceed the context size" in n for n in result.notes)
+            or (profile.max_context - profile.max_tokens < 40)
+        )
+        assert all(
+            isinstance(m["content"], str) and m["role"] in ("system", "user", "assistant") for m in result.messages
+        )
+    else:
+        assert isinstance(result.text, str)
+        assert (
+            "".join(s.content for s in result.sections).replace("\r", "") == result.text
+            or prompt_settings.collapse_newlines
+        )
+
+
+def test_pathological_macros_are_bounded() -> None:
+    env = MacroEnv(user="U", char="C")
+    deep = "{{" * 3000 + "user" + "}}" * 3000
+    assert isinstance(substitute(deep, env), str)
+    assert len(substitute("{{newline::999999999}}", env)) <= 10_000
+    assert substitute("{{roll::100000d6}}", env) == ""
