@@ -108,7 +108,7 @@ def main() -> None:
         print(f"list warm:   {warm_s * 1000:7.1f} ms   (peak traced memory {warm_peak / 1e6:.1f} MB)")
         print(f"open detail: {detail_s * 1000:7.1f} ms   (peak traced memory {detail_peak / 1e6:.1f} MB; "
               "a PNG with a 100-entry book)")
-        print(f"search warm: {search_s * 1000:7.1f} ms   ({len(hits)} hits)")
+        print(f"search:      {search_s * 1000:7.1f} ms   ({len(hits)} hits; a new CardLibrary on the warm cache)")
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         print(f"process max RSS: {rss:.0f} MB (includes generating the library)")
 
