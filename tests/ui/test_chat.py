@@ -212,3 +212,19 @@ async def test_new_chat_starts_over_with_the_greeting(ctx: AppContext, alice: Pa
         await pilot.pause()
         assert len(screen.chat_log.message_views()) == 1
         assert len(screen.session.messages) == 1
+
+
+async def test_a_connection_with_an_unknown_kind_fails_with_a_notice(ctx: AppContext, alice: Path) -> None:
+    # A hand-edited connections.json can name a kind this version does not have.
+    ctx.profiles.save(ConnectionProfile(name="odd", kind="telepathy", base_url="http://127.0.0.1:9/v1"))
+    app = TavoApp(ctx, card_path=alice, connection="odd")
+    async with app.run_test(size=(200, 60)) as pilot:
+        await pilot.pause()
+        screen = main(app)
+        assert "Cannot build the prompt" in screen_text(app)  # the inspector says so, no crash
+        await type_and_send(pilot, "hello")
+        await wait_idle(pilot)
+        notices = screen.chat_log.notices()
+        assert len(notices) == 1 and "telepathy" in notices[0].render().plain  # type: ignore[attr-defined]
+        assert "Traceback" not in screen_text(app)
+        assert app.is_running

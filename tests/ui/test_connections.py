@@ -179,9 +179,14 @@ def test_build_profile_validates_and_keeps_unedited_fields() -> None:
     profile = build_profile(base, {"name": " b ", "kind": "", "base_url": "http://y/v1", "model": "n",
                                    "mode": "text", "max_context": "", "max_tokens": "", "api_key_env": ""})
     assert (profile.name, profile.kind, profile.mode, profile.max_tokens) == ("b", "openai-compatible", "text", 123)
-    for values, message in [({"name": ""}, "needs a name"), ({"name": "x", "max_tokens": "-1"}, "positive")]:
+    cases = [
+        ({"name": ""}, "needs a name"),
+        ({"name": "x", "max_tokens": "-1"}, "positive"),
+        ({"name": "x", "kind": "telepathy"}, "unknown kind 'telepathy'; known kinds: demo, openai-compatible"),
+    ]
+    for values, message in cases:
         try:
-            build_profile(None, values)
+            build_profile(None, values, ["demo", "openai-compatible"])
         except ValueError as exc:
             assert message in str(exc)
         else:

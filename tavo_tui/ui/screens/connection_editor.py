@@ -28,18 +28,23 @@ class EditResult:
     original_name: str | None
 
 
-def build_profile(base: ConnectionProfile | None, values: dict[str, str]) -> ConnectionProfile:
+def build_profile(
+    base: ConnectionProfile | None, values: dict[str, str], kinds: Sequence[str] = ()
+) -> ConnectionProfile:
     """Apply the form's text values to a profile (pure, so it can be tested without a screen).
 
-    Raises ValueError with a message meant for the user.
+    `kinds`, when given, are the backend kinds that exist. Raises ValueError with a message for the user.
     """
     name = values.get("name", "").strip()
     if not name:
         raise ValueError("the connection needs a name")
+    kind = values.get("kind", "").strip() or "openai-compatible"
+    if kinds and kind not in kinds:
+        raise ValueError(f"unknown kind {kind!r}; known kinds: {', '.join(kinds)}")
     data = base.model_dump() if base is not None else {}
     data.update(
         name=name,
-        kind=values.get("kind", "").strip() or "openai-compatible",
+        kind=kind,
         base_url=values.get("base_url", "").strip(),
         model=values.get("model", "").strip(),
         mode=values.get("mode", "chat"),
@@ -95,13 +100,15 @@ class ConnectionEditor(ModalScreen[EditResult | None]):
         title = "Add a connection" if p is None else "Edit connection"
         with VerticalScroll():
             yield Static(Content(title).stylize("bold"))
-            yield Label("Name")
+            yield Label("Name (saving under a new name makes a copy)")
             yield Input(p.name if p else "", id="f-name")
             yield Label("Kind (API family)")
             yield Input(
                 p.kind if p else "openai-compatible",
                 id="f-kind",
-                suggester=SuggestFromList(self.kinds, case_sensitive=False) if self.kinds else None,
+                suggester=SuggestFromList([k for k in self.kinds if k != "demo"], case_sensitive=False)
+                if self.kinds
+                else None,
             )
             yield Label("Base URL")
             yield Input(p.base_url if p else "", placeholder="http://127.0.0.1:8080/v1", id="f-base_url")
@@ -149,7 +156,7 @@ class ConnectionEditor(ModalScreen[EditResult | None]):
 
     def action_save(self) -> None:
         try:
-            profile = build_profile(self.profile, self._values())
+            profile = build_profile(self.profile, self._values(), self.kinds)
         except ValueError as exc:
             self.show_error(str(exc))
             return

@@ -15,6 +15,7 @@ from textual.reactive import reactive
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Static, TextArea
+from textual.worker import Worker, WorkerCancelled, WorkerFailed
 
 from tavo_tui.model import ConnectionProfile, Message
 from tavo_tui.session import ChatSession, Delta, Done, Failed, Notice, Reasoning, Started
@@ -53,6 +54,16 @@ DEFAULT_HINT = "Test the connection with ctrl+t, switch with F5, or retry with c
 
 def error_hint(kind: str) -> str:
     return ERROR_HINTS.get(kind, DEFAULT_HINT)
+
+
+def exception_notice(exc: Exception) -> Content:
+    """A notice for an exception that escaped the session. Backend errors carry a kind and a readable message."""
+    kind, message = getattr(exc, "kind", None), getattr(exc, "message", None)
+    if isinstance(kind, str) and isinstance(message, str):
+        return error_notice(message, kind, error_hint(kind))
+    return Content.assemble(
+        ("Unexpected error: ", "bold"), plain(f"{type(exc).__name__}: {exc}"), "\n", (DEFAULT_HINT, "italic")
+    )
 
 
 class MainScreen(Screen[None]):
@@ -96,6 +107,7 @@ class MainScreen(Screen[None]):
         self._initial_card = card_path
         self._inspect_timer: Timer | None = None
         self._layout_class = ""
+        self._generation: Worker[None] | None = None
 
     # ---- layout ------------------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -109,7 +121,7 @@ class MainScreen(Screen[None]):
                 yield ConnectionPane(id="connections")
                 yield PromptInspector(id="inspector")
         yield StatusBar(id="status")
-        yield Footer()
+        yield Footer(compact=True)
 
     @property
     def chat_log(self) -> ChatLog:
@@ -200,6 +212,8 @@ class MainScreen(Screen[None]):
     @on(CardList.Chosen)
     async def _card_chosen(self, event: CardList.Chosen) -> None:
         await self.open_card(event.path)
+        if self._layout_class == "narrow":
+            self.query_one(CardList).display = False  # give the chat its room back
         self.composer.focus()
 
     async def open_card(self, path: Path, *, new: bool = False) -> None:
@@ -256,7 +270,7 @@ class MainScreen(Screen[None]):
         self.composer.load_text("")
         await self.chat_log.add_message(self._display_user_message(text))
         self.generating = True
-        self._generate(self.session, text)
+        self._generation = self._generate(self.session, text)
 
     def _display_user_message(self, text: str) -> Message:
         """A display copy of the user's message; the session creates and saves the real one."""
@@ -272,7 +286,7 @@ class MainScreen(Screen[None]):
             self.notify("Retry works when the last message is yours.", markup=False)
             return
         self.generating = True
-        self._generate(session, None)
+        self._generation = self._generate(session, None)
 
     @work(exclusive=True, group="generate", exit_on_error=False)
     async def _generate(self, session: ChatSession, text: str | None) -> None:
@@ -304,13 +318,10 @@ class MainScreen(Screen[None]):
         except asyncio.CancelledError:
             await self._finish_stopped(reply)
             raise
-        except Exception as exc:  # a bug or an unexpected failure below: say so, keep the app alive
+        except Exception as exc:  # a failure the session did not turn into an event: say so, keep the app alive
             if reply is not None and reply.streaming:
                 await reply.finish(None, "(partial reply)")
-            await log.add_notice(
-                Content.assemble(("Unexpected error: ", "bold"), plain(f"{type(exc).__name__}: {exc}"),
-                                 "\n", (DEFAULT_HINT, "italic"))
-            )
+            await log.add_notice(exception_notice(exc))
         finally:
             self.generating = False
             self._show_status()
@@ -334,13 +345,19 @@ class MainScreen(Screen[None]):
             await self.chat_log.add_notice(Content("Stopped before any reply arrived."), error=False)
 
     def action_stop(self) -> None:
-        if self.generating:
-            self.workers.cancel_group(self, "generate")
+        if self._generation is not None and not self._generation.is_finished:
+            self._generation.cancel()
 
     async def _stop_generation(self) -> None:
-        if self.generating:
-            self.workers.cancel_group(self, "generate")
-            await self.workers.wait_for_complete()
+        """Stop a running reply and wait until it has been finalised (partial kept)."""
+        worker = self._generation
+        if worker is None or worker.is_finished:
+            return
+        worker.cancel()
+        try:
+            await worker.wait()
+        except (WorkerCancelled, WorkerFailed):
+            pass
 
     # ---- inspector ---------------------------------------------------------------------------------------
     @on(TextArea.Changed, "#composer")
@@ -496,9 +513,7 @@ class MainScreen(Screen[None]):
 
 
 def known_kinds() -> list[str]:
-    """Backend kinds to suggest in the editor (the session/backends layer is the source of truth)."""
-    try:
-        from tavo_tui.backends.registry import KINDS  # type: ignore[attr-defined]
-    except Exception:
-        return ["openai-compatible"]
+    """Backend kinds the editor accepts and suggests; the backend registry is the source of truth."""
+    from tavo_tui.backends.registry import KINDS
+
     return sorted(KINDS)
