@@ -50,8 +50,11 @@ def assemble(
     `messages` is the chat so far (greeting first; hidden `is_system` messages are skipped); `pending_user` is the
     user's new message, not yet in `messages`. Chat mode yields `messages` for a chat-completion body (after the
     profile's post-processing `converter`); text mode yields `text` and `stop` using the instruct template named by
-    `profile.instruct`. Token figures use `counter`; `dropped` lists what the context budget left out.
-    An unknown instruct template name falls back to ChatML and says so in `notes`.
+    `profile.instruct`. `generation_type` is "normal", "continue" (extend the newest message) or "impersonate"
+    (write the user's next message); other values only matter to lore entries with triggers.
+    Token figures use `counter` (keep one per chat: it also memoises converted messages for fast re-assembly);
+    `dropped` lists what the context budget left out and `notes` says which lore fired. An unknown instruct
+    template name falls back to ChatML and says so in `notes`.
     """
     settings = settings or PromptSettings()
     meta: Mapping[str, Any] = chat_metadata or {}
@@ -95,6 +98,7 @@ def assemble(
             max_context=profile.max_context,
             max_tokens=profile.max_tokens,
             converter=converter if converter is not None else profile.converter,
+            generation_type=generation_type,
         )
     else:
         template: InstructTemplate | None
@@ -131,6 +135,7 @@ def assemble(
             counter=counter,
             max_context=profile.max_context,
             max_tokens=profile.max_tokens,
+            generation_type=generation_type,
         )
     result.notes = fallback_notes + notes + result.notes
     return result

@@ -102,6 +102,7 @@ def assemble_chat(
     max_context: int,
     max_tokens: int,
     converter: str,
+    generation_type: str = "normal",
 ) -> AssembledPrompt:
     preset = settings.chat_completion
     env = inputs.env
@@ -236,8 +237,33 @@ def assemble_chat(
     def to_msg(item: ChatItem) -> _Msg:
         return counter.cache.get("cc-msg", item, msg_key, lambda: build_msg(item))
 
+    # Continue: the newest message goes to the very end with a nudge; impersonate: a closing instruction.
+    tail: list[_Msg] = []
+    skip_newest = False
+    if generation_type == "continue" and len(chat):
+        last = chat[len(chat) - 1]
+        text = last.text
+        postfix = preset.continue_postfix
+        if postfix and not text.endswith(postfix):
+            text += postfix
+        nudge = substitute(preset.continue_nudge_prompt, env, extra={"lastchatmessage": last.text})
+        tail = [
+            _Msg(last.role, text, "Continued message", last.source),
+            _Msg("system", nudge, "Continue nudge", "preset.continue_nudge_prompt"),
+        ]
+        skip_newest = True
+    elif generation_type == "impersonate":
+        impersonation = substitute(preset.impersonation_prompt, env)
+        tail = [_Msg("system", impersonation, "Impersonation prompt", "preset.impersonation_prompt")]
+    for msg in tail:
+        msg.tokens = message_tokens(counter, msg.content, msg.speaker)
+        used += msg.tokens
+
     def originals() -> Iterator[_Msg]:
-        for item in chat.iter_newest():
+        items = chat.iter_newest()
+        if skip_newest:
+            next(items, None)
+        for item in items:
             yield to_msg(item)
 
     def make(role: int, text: str, prompt: ExtensionPrompt) -> _Msg:
@@ -273,7 +299,8 @@ def assemble_chat(
             dropped.extend(_dropped_history(chat, len(chat) - kept_originals, cut, later))
         collections["chatHistory"].messages = ([new_chat] if marker_ok else []) + kept
 
-    # Examples: whole blocks while they fit.
+    # Examples: whole blocks while they fit; the first block that does not fit ends them.
+    examples_full = False
     if "dialogueExamples" in collections:
         example_texts = [*world.em_top, card.mes_examples, *world.em_bottom]
         example_blocks = [b for text in example_texts for b in parse_blocks(text)]
@@ -297,18 +324,21 @@ def assemble_chat(
                     )
                 )
             cost = sum(message_tokens(counter, m.content, m.speaker) for m in block_msgs)
-            if not overflow and used + cost <= budget:
+            if not overflow and not examples_full and used + cost <= budget:
                 for m in block_msgs:
                     m.tokens = message_tokens(counter, m.content, m.speaker)
                 used += cost
                 collections["dialogueExamples"].messages.extend(block_msgs)
             else:
-                overflow = True
+                examples_full = True
                 dropped.extend(_section(m) for m in block_msgs)
 
     ordered: list[_Msg] = []
     for entry in entries:
         ordered.extend(m for m in collections[entry.identifier].messages if m.content)
+    ordered.extend(m for m in tail if m.content)
+    if preset.squash_system_messages:
+        ordered = _squash_system(ordered)
     raw = [m.as_dict() for m in ordered]
     if converter in ("", "none"):
         final = raw
@@ -328,6 +358,25 @@ def assemble_chat(
         dropped=dropped,
         notes=[MANDATORY_OVERFLOW] if overflow and any(not s.source.startswith("history") for s in dropped) else [],
     )
+
+
+_UNSQUASHED = ("preset.new_chat_prompt", "preset.new_example_chat_prompt")
+
+
+def _squash_system(messages: list[_Msg]) -> list[_Msg]:
+    """The deprecated "squash system messages" option: consecutive unnamed system messages joined by newlines."""
+    out: list[_Msg] = []
+    for msg in messages:
+        prev = out[-1] if out else None
+        mergeable = msg.role == "system" and not msg.speaker and msg.source not in _UNSQUASHED
+        if prev is not None and mergeable and prev.role == "system" and not prev.speaker:
+            if prev.source not in _UNSQUASHED:
+                merged = _Msg("system", f"{prev.content}\n{msg.content}", prev.name, prev.source)
+                merged.tokens = prev.tokens + msg.tokens
+                out[-1] = merged
+                continue
+        out.append(msg)
+    return out
 
 
 def _relative_rank(entry: PromptEntry, rank: dict[str, int], custom_rank: int) -> int:

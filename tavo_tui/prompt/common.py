@@ -91,9 +91,9 @@ def build_extensions(
                 "DEPTH_PROMPT", card.depth_prompt, IN_CHAT, card.depth_prompt_depth, role_index(card.depth_prompt_role)
             )
         )
+    # Extension prompts flagged for scanning: only the persona at depth by default (the character's note and
+    # the Author's Note are scanned only when "allow WI scan" is on, which defaults to off).
     scan_extra: list[str] = []
-    if card.depth_prompt:
-        scan_extra.append(card.depth_prompt)
     if settings.persona_position == 4 and inputs.persona:
         scan_extra.append(inputs.persona)
     deepest = max([settings.world_info.depth, *(e.scan_depth or 0 for e in entries)]) if entries else 0
@@ -108,6 +108,14 @@ def build_extensions(
         substitute=lambda text: substitute(text, env),
         generation_type=generation_type,
         extra_scan_text=scan_extra,
+        sources={
+            "persona": inputs.persona,
+            "description": card.description,
+            "personality": card.personality,
+            "depth_prompt": card.depth_prompt,
+            "scenario": card.scenario,
+            "creator_notes": card.creator_notes,
+        },
     )
     if note is not None and note_active:
         top = "\n".join(world.an_top)

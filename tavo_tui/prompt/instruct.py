@@ -131,22 +131,50 @@ def last_line(
     name2: str,
     force_name2: bool,
     group: bool = False,
+    impersonate_as: str | None = None,
 ) -> str:
-    """Text appended after the history so the model answers as the character."""
+    """Text appended after the history so the model answers as the character (or as the user, impersonating)."""
     if template is None:
+        if impersonate_as is not None:
+            return f"{impersonate_as}:"
         return f"{name2}:" if force_name2 else ""
     t = template
-    sequence = t.last_output_sequence or t.output_sequence
-    include = bool(name2) and (t.names_behavior == "always" or (group and t.names_behavior == "force"))
-    seq = substitute(sequence, env, extra={"name": name2}) if t.macro else sequence
+    if impersonate_as is not None:
+        name = impersonate_as
+        sequence = t.last_input_sequence or t.input_sequence
+        last_variant = False
+    else:
+        name = name2
+        sequence = t.last_output_sequence or t.output_sequence
+        last_variant = bool(t.last_output_sequence)
+    include = bool(name) and (t.names_behavior == "always" or (group and t.names_behavior == "force"))
+    seq = substitute(sequence, env, extra={"name": name}) if t.macro else sequence
     sep = "\n" if t.wrap else ""
     filler = ""
-    if include and t.last_output_sequence and t.output_sequence[-1:].isspace():
+    if include and last_variant and t.output_sequence[-1:].isspace():
         if not t.last_output_sequence[-1:].isspace():
             filler = t.output_sequence[-1]
-    text = f"{sep}{seq}{sep}{filler}{name2}:" if include else f"{sep}{seq}"
+    text = f"{sep}{seq}{sep}{filler}{name}:" if include else f"{sep}{seq}"
     text = text.rstrip() if t.wrap else text
     return text if include else text + sep
+
+
+def continued_item(item: HistoryItem, template: InstructTemplate | None, env: MacroEnv, *, name1: str) -> str:
+    """The message being continued: its prefix and text, left open (no suffix)."""
+    if template is None:
+        return f"{item.name}: {item.text}" if item.name and not item.narrator else item.text
+    t = template
+    if item.is_user:
+        prefix = t.input_sequence
+    elif item.narrator:
+        prefix = t.input_sequence if t.system_same_as_user else t.system_sequence
+    else:
+        prefix = t.last_output_sequence or t.output_sequence
+    prefix = _seq(t, prefix, env, item.name or "System")
+    sep = "\n" if t.wrap else ""
+    include = t.names_behavior == "always" and not item.narrator
+    body = (f"{item.name}: " if include and item.name else "") + item.text
+    return sep.join(part for part in (prefix, body) if part)
 
 
 def stop_strings(
@@ -157,11 +185,15 @@ def stop_strings(
     name1: str,
     name2: str,
     custom: Sequence[str] = (),
+    impersonate: bool = False,
+    continuing_user: bool = False,
 ) -> list[str]:
     """Stop strings for text completion, in SillyTavern's order, de-duplicated."""
     result: list[str] = []
     if context.names_as_stop_strings:
-        result += [f"\n{name1}:", f"\n{name1}:"]
+        result += [f"\n{name2}:" if impersonate else f"\n{name1}:", f"\n{name1}:"]
+        if continuing_user:
+            result.append(f"\n{name2}:")
     if template is not None:
         seqs: list[str] = [template.stop_sequence]
         if template.sequences_as_stop_strings:

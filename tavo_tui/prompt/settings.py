@@ -68,6 +68,7 @@ class ChatCompletionPreset(BaseModel):
     new_chat_prompt: str = "[Start a new Chat]"
     new_example_chat_prompt: str = "[Example Chat]"
     continue_nudge_prompt: str = "[Continue your last message without repeating its original content.]"
+    continue_postfix: str = " "
     impersonation_prompt: str = DEFAULT_IMPERSONATION
     wi_format: str = "{0}"
     scenario_format: str = "{{scenario}}"

@@ -22,6 +22,7 @@ from tavo_tui.prompt.inputs import ChatItem, PromptInputs
 from tavo_tui.prompt.instruct import (
     HistoryItem,
     Variant,
+    continued_item,
     format_examples_instruct,
     format_examples_raw,
     format_item,
@@ -98,6 +99,7 @@ def assemble_text(
     counter: TokenCounter,
     max_context: int,
     max_tokens: int,
+    generation_type: str = "normal",
 ) -> AssembledPrompt:
     env = inputs.env
     card = inputs.card
@@ -158,8 +160,24 @@ def assemble_text(
             return HistoryItem(name2, text, False, False, f"injection.{prompt.key}", injected=True)
         return HistoryItem("", text, False, True, f"injection.{prompt.key}", injected=True)
 
-    force_name2 = context.always_force_name2
-    final_line = last_line(template, env, name2=name2, force_name2=force_name2)
+    impersonate = generation_type == "impersonate"
+    continuing = generation_type == "continue" and len(inputs.chat) > 0
+    continued_text = ""
+    continued_piece: _Piece | None = None
+    if continuing:
+        last = inputs.chat[len(inputs.chat) - 1]
+        open_item = HistoryItem(last.name, last.text, last.is_user, last.narrator, last.source, last.force_avatar)
+        continued_text = continued_item(open_item, template, env, name1=name1)
+        role: Role = "user" if last.is_user else "system" if last.narrator else "assistant"
+        continued_piece = _Piece("continued message", last.source, role, continued_text)
+    force_name2 = context.always_force_name2 and not impersonate
+    final_line = (
+        ""
+        if continuing
+        else last_line(
+            template, env, name2=name2, force_name2=force_name2, impersonate_as=name1 if impersonate else None
+        )
+    )
     chat_start = substitute(context.chat_start + "\n", env) if context.chat_start else ""
     filler_text = ""
     if template is not None and template.user_alignment_message:
@@ -169,16 +187,25 @@ def assemble_text(
     limit = max_context - max_tokens
     count = counter.count
     base = count(story) + count(filler_text) + count(chat_start) + count(final_line) + settings.token_padding
+    base += count(continued_text)
+    blocks = injection_blocks(prompts, make)
+    if continuing:
+        # The continued message leaves the history; depth 0 injections go before it (as depth 1).
+        shifted: dict[int, list[HistoryItem]] = {}
+        for depth in sorted(blocks):
+            shifted.setdefault(max(depth, 1) - 1, []).extend(blocks[depth])
+        blocks = shifted
     if settings.pin_examples:
         base += sum(count(e) for e in example_entries)
     history, dropped, total = _fill_history(
         inputs,
-        injection_blocks(prompts, make),
+        blocks,
         jailbreak,
         template=template,
         counter=counter,
         total=base,
         limit=limit,
+        skip_newest=continuing,
     )
     kept = history
     if filler_text and (not kept or kept[0].role != "user"):
@@ -203,10 +230,14 @@ def assemble_text(
             for e in example_entries[len(examples_kept) :]
         )
 
-    # The last kept item loses one trailing newline before the final line is appended.
-    if kept and (template is None or template.wrap) and kept[-1].text.endswith("\n"):
+    # The last kept item loses one trailing newline before the final line is appended (not when continuing,
+    # where the open message follows).
+    if continued_piece is not None:
+        continued_piece.tokens = count(continued_piece.text)
+        kept.append(continued_piece)
+    elif kept and (template is None or template.wrap) and kept[-1].text.endswith("\n"):
         kept[-1] = kept[-1].with_text(kept[-1].text[:-1], count(kept[-1].text[:-1]))
-    if template is None and final_line:
+    if template is None and final_line and not continuing:
         if kept and not kept[-1].text.endswith("\n"):
             kept[-1] = kept[-1].with_text(kept[-1].text + "\n", count(kept[-1].text + "\n"))
 
@@ -228,7 +259,16 @@ def assemble_text(
         import re
 
         text = re.sub(r"\n+", "\n", text)
-    stops = stop_strings(template, context, env, name1=name1, name2=name2, custom=settings.custom_stopping_strings)
+    stops = stop_strings(
+        template,
+        context,
+        env,
+        name1=name1,
+        name2=name2,
+        custom=settings.custom_stopping_strings,
+        impersonate=impersonate,
+        continuing_user=continued_piece is not None and continued_piece.role == "user",
+    )
     return AssembledPrompt.model_construct(
         mode="text",
         sections=[p.section() for p in sections],
@@ -257,6 +297,7 @@ def _fill_history(
     counter: TokenCounter,
     total: int,
     limit: int,
+    skip_newest: bool = False,
 ) -> tuple[list[_Piece], list[PromptSection], int]:
     """Format and budget the history newest to oldest: injections are reserved first, then messages are added
     until the first that does not fit. Returns (kept pieces, chronological; dropped; running total)."""
@@ -284,7 +325,10 @@ def _fill_history(
         return counter.cache.get("tc-item", item, (variant, fmt_key), lambda: _frozen(build()))
 
     def originals() -> Iterator[HistoryItem | ChatItem]:
-        yield from chat.iter_newest()
+        items = chat.iter_newest()
+        if skip_newest:
+            next(items, None)
+        yield from items
 
     # Reserve injected prompts first, shallowest first; stop at the first that does not fit.
     reserved: dict[int, _Piece] = {}
@@ -341,7 +385,7 @@ def _fill_history(
             for block_item in blocks[depth]:
                 if id(block_item) not in emitted and id(block_item) in reserved:
                     kept.append(reserved[id(block_item)])
-        remaining = len(chat) - consumed
+        remaining = len(chat) - consumed - (1 if skip_newest else 0)
         if cut.source == "post_history_instructions":
             dropped.append(cut.section())
         elif remaining > 0:

@@ -56,6 +56,8 @@ class WIEntry:
     delay: int = 0
     triggers: list[str] = field(default_factory=list)
     decorators: tuple[str, ...] = ()
+    # Extra texts this entry also scans (SillyTavern's matchPersonaDescription, matchCharacterDescription, ...).
+    match_sources: tuple[str, ...] = ()
     plain_keys: list[str] = field(default_factory=list, repr=False)
     plain_secondary: list[str] = field(default_factory=list, repr=False)
     keys_dynamic: bool = field(default=False, repr=False)
@@ -86,6 +88,21 @@ def split_decorators(content: str) -> tuple[tuple[str, ...], str]:
         found.append(lines[index].strip())
         index += 1
     return tuple(found), "\n".join(lines[index:])
+
+
+# Scan sources in buffer order, with the world-file flag and the card-book extension key naming them.
+SCAN_SOURCES = (
+    ("persona", "matchPersonaDescription", "match_persona_description"),
+    ("description", "matchCharacterDescription", "match_character_description"),
+    ("personality", "matchCharacterPersonality", "match_character_personality"),
+    ("depth_prompt", "matchCharacterDepthPrompt", "match_character_depth_prompt"),
+    ("scenario", "matchScenario", "match_scenario"),
+    ("creator_notes", "matchCreatorNotes", "match_creator_notes"),
+)
+
+
+def _sources(data: Mapping[str, Any], index: int) -> tuple[str, ...]:
+    return tuple(name for name, *keys in SCAN_SOURCES if data.get(keys[index]))
 
 
 def _int(value: Any, default: int) -> int:
@@ -148,6 +165,7 @@ def from_card_entry(entry: LorebookEntry, world: str, index: int) -> WIEntry:
         match_whole_words=_opt_bool(ext.get("match_whole_words")),
         delay=_int(ext.get("delay"), 0),
         triggers=_strings(ext.get("triggers")),
+        match_sources=_sources(ext, 1),
     )
 
 
@@ -183,6 +201,7 @@ def from_world_entry(data: Mapping[str, Any], world: str) -> WIEntry:
         match_whole_words=_opt_bool(data.get("matchWholeWords")),
         delay=_int(data.get("delay"), 0),
         triggers=_strings(data.get("triggers")),
+        match_sources=_sources(data, 0),
     )
 
 
@@ -304,11 +323,13 @@ def scan_world_info(
     extra_scan_text: Sequence[str] = (),
     rng: random.Random | None = None,
     chat_length: int | None = None,
+    sources: Mapping[str, str] | None = None,
 ) -> WorldInfoResult:
     """Activate entries for one generation. `chat` is chronological; `substitute` expands macros.
 
     `chat` may hold only the newest messages (at least the deepest scan depth); `chat_length` is then the
-    length of the whole chat (used by delayed entries).
+    length of the whole chat (used by delayed entries). `extra_scan_text` are extension prompts scanned by every
+    entry; `sources` are texts (persona, description, ...) scanned only by entries that ask for them.
     """
     result = WorldInfoResult()
     budget = round(settings.budget * max_prompt_tokens / 100) or 1
@@ -329,22 +350,26 @@ def scan_world_info(
     overflowed = False
     recursing = False
     steps = 0
-    buffers: dict[int, _Buffer] = {}
+    buffers: dict[tuple[int, tuple[str, ...]], _Buffer] = {}
+    source_texts = sources or {}
 
-    def buffer_for(depth: int, rec_text: str) -> _Buffer:
+    def buffer_for(depth: int, wanted: tuple[str, ...], rec_text: str) -> _Buffer:
         depth = max(0, depth)
-        cached = buffers.get(depth)
+        cached = buffers.get((depth, wanted))
         if cached is None:
             if depth <= 0:
                 text = ""
             else:
                 text = "\x01" + "\n\x01".join(newest_first[:depth])
+                for name in wanted:
+                    if source_texts.get(name):
+                        text += "\n\x01" + source_texts[name]
                 for extra in extra_scan_text:
                     text += "\n\x01" + extra
                 if rec_text:
                     text += "\n\x01" + rec_text
             cached = _Buffer(text)
-            buffers[depth] = cached
+            buffers[(depth, wanted)] = cached
         return cached
 
     def keys_of(entry: WIEntry, secondary: bool) -> list[str]:
@@ -379,7 +404,7 @@ def scan_world_info(
             if not keys:
                 continue
             depth = entry.scan_depth if entry.scan_depth is not None else settings.depth
-            buffer = buffer_for(depth, rec_text)
+            buffer = buffer_for(depth, entry.match_sources, rec_text)
             if not buffer.text:
                 continue
             cs = entry.case_sensitive if entry.case_sensitive is not None else settings.case_sensitive

@@ -263,3 +263,28 @@ def test_card_lorebook_can_be_switched_off(seraphina: Card) -> None:
     )
     assert len(on.messages) == len(off.messages) + 1
     assert not any(n.startswith("world info") for n in off.notes)
+
+
+def test_entries_can_scan_card_fields() -> None:
+    chat = [ScanMessage("U", "nothing here")]
+    plain = entry(1, ["pilot"])
+    flagged = entry(2, ["pilot"], match_sources=("description",))
+    result = scan_world_info(
+        [plain, flagged],
+        chat,
+        settings=WorldInfoSettings(),
+        max_prompt_tokens=10000,
+        count_tokens=len,
+        substitute=lambda s: s,
+        sources={"description": "She is a pilot.", "scenario": "pilot"},
+    )
+    assert [e.uid for e in result.activated] == [2]
+
+
+def test_match_flags_from_both_file_shapes() -> None:
+    world = {"entries": {"0": {"uid": 0, "key": ["a"], "content": "x", "matchScenario": True}}}
+    assert entries_of(world)[0].match_sources == ("scenario",)
+    card_book = Lorebook(
+        entries=[LorebookEntry(keys=["a"], content="x", extensions={"match_persona_description": True})]
+    )
+    assert entries_of(card_book)[0].match_sources == ("persona",)
