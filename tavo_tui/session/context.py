@@ -3,29 +3,21 @@
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
 
-from tavo_tui.cards import CardError, read_card
-from tavo_tui.model import Card, Chat, ChatHeader, Message
+from tavo_tui.cards import read_card
+from tavo_tui.cards.library import CardLibrary, CardSummary, SortKey
+from tavo_tui.model import Card, Chat, Message
 from tavo_tui.model.chat import now_send_date
 from tavo_tui.session.chat_session import ChatSession
-from tavo_tui.store import AppPaths, ChatStore, ProfileStore, SecretStore
-from tavo_tui.store.chats import safe_name
+from tavo_tui.store import AppPaths, ChatRef, ChatStore, PersonaStore, ProfileStore, SecretStore, StoreError
+from tavo_tui.store.chats import ChatSummary, OpenedChat, safe_name
+from tavo_tui.store.jsonl import new_header
 
-CARD_SUFFIXES = {".png", ".json", ".charx", ".webp", ".byaf", ".apng"}
+CardEntry = CardSummary  # what the library lists: path, name, tags, creator, mtime, format
 DEFAULT_USER = "User"
-
-
-@dataclass(frozen=True)
-class CardEntry:
-    """A card as the library lists it (cheap to build; the full card loads on demand)."""
-
-    path: Path
-    name: str
-    tags: list[str] = field(default_factory=list)
-    creator: str = ""
 
 
 def replace_names(text: str, char: str, user: str) -> str:
@@ -41,6 +33,9 @@ class AppContext:
         self.library = [Path(p) for p in library]
         self.profiles = ProfileStore(paths.connections_file, SecretStore(paths.secrets_file))
         self.chats = ChatStore(paths.chats_dir)
+        self.cards = CardLibrary(self.card_folders(), paths.cache_dir / "cards.json")
+        self.personas = PersonaStore(paths.config_dir / "personas.json")
+        self.user_override = user_name  # --user: wins over the default persona
         self.user_name = user_name or self._settings().get("user_name") or DEFAULT_USER
 
     @classmethod
@@ -59,25 +54,14 @@ class AppContext:
         return [self.paths.cards_dir, *self.library]
 
     def card_paths(self) -> list[Path]:
-        found: list[Path] = []
-        for folder in self.card_folders():
-            if folder.is_file():
-                found.append(folder)
-            elif folder.is_dir():
-                found.extend(p for p in sorted(folder.iterdir()) if p.suffix.lower() in CARD_SUFFIXES and p.is_file())
-        return found
+        return [entry.path for entry in self.cards.entries()]
 
-    def card_entries(self) -> list[CardEntry]:
-        """Every readable card in the library folders, sorted by name; unreadable files are skipped."""
-        entries: list[CardEntry] = []
-        for path in self.card_paths():
-            try:
-                card = read_card(path).card
-            except CardError:
-                continue
-            name = card.name or path.stem
-            entries.append(CardEntry(path=path, name=name, tags=list(card.tags), creator=card.creator))
-        return sorted(entries, key=lambda e: e.name.casefold())
+    def card_entries(self, query: str = "", *, sort: str = "name") -> list[CardEntry]:
+        """Readable cards in the library folders (cheap: cached by path+mtime, parsed lazily)."""
+        order: SortKey = "added" if sort == "added" else "name"
+        if query.strip():
+            return self.cards.search(query, sort=order)
+        return self.cards.entries(sort=order)
 
     def load_card(self, path: Path) -> Card:
         return read_card(path).card
@@ -87,25 +71,59 @@ class AppContext:
         """Chats are grouped by the card's file name, as SillyTavern groups them by avatar file."""
         return safe_name(card_path.stem)
 
+    @property
+    def worlds_dir(self) -> Path:
+        """World-info (lorebook) files a chat can bind by name."""
+        return self.paths.data_dir / "worlds"
+
+    def persona_name(self) -> str:
+        if self.user_override:
+            return self.user_override
+        try:
+            persona = self.personas.default()
+        except Exception:
+            persona = None
+        return persona.name if persona else self.user_name
+
     # ---- chats -------------------------------------------------------------------------------------------
     def new_chat(self, card: Card, greeting_index: int = 0) -> Chat:
-        """A fresh chat that starts with the chosen greeting (0 = first message)."""
-        chat = Chat(header=ChatHeader(user_name=self.user_name, character_name=card.name))
+        """A fresh chat that starts with the chosen greeting (0 = first message; the others stay as swipes)."""
+        user = self.persona_name()
+        chat = Chat(header=new_header(user, card.name, {"integrity": str(uuid.uuid4())}))
         greetings = card.greetings()
         if greetings:
-            text = greetings[min(max(greeting_index, 0), len(greetings) - 1)]
+            chosen = min(max(greeting_index, 0), len(greetings) - 1)
+            date = now_send_date()
+            swipes = [replace_names(g, card.name, user) for g in greetings]
             chat.messages.append(
                 Message(
                     name=card.name,
                     is_user=False,
-                    mes=replace_names(text, card.name, self.user_name),
-                    send_date=now_send_date(),
-                    swipes=[replace_names(g, card.name, self.user_name) for g in greetings],
-                    swipe_id=min(max(greeting_index, 0), len(greetings) - 1),
-                    swipe_info=[],
+                    is_system=False,
+                    send_date=date,
+                    mes=swipes[chosen],
+                    extra={},
+                    swipes=swipes,
+                    swipe_id=chosen,
+                    swipe_info=[{"send_date": date, "gen_started": None, "gen_finished": None, "extra": {}}
+                                for _ in swipes],
                 )
             )
         return chat
+
+    def chat_summaries(self, card_path: Path | None = None) -> list[ChatSummary]:
+        """The chat list (all characters, or one card's), most recent first, with last-message previews."""
+        return self.chats.summaries(self.card_key(card_path) if card_path else None)
+
+    def find_chat(self, chat_id: str) -> ChatRef:
+        return self.chats.find(chat_id)
+
+    def card_for_chat(self, ref: ChatRef) -> Path | None:
+        """The library card whose chats folder holds `ref` (chats are grouped by card file name)."""
+        for path in self.card_paths():
+            if self.card_key(path) == ref.card_key:
+                return path
+        return None
 
     def open_chat(
         self,
@@ -115,6 +133,7 @@ class AppContext:
         chat_id: str | None = None,
         new: bool = False,
         persist: bool = True,
+        greeting_index: int = 0,
     ) -> ChatSession:
         """Open the card's chat: `chat_id` when given, else its latest chat, else a new one."""
         card = self.load_card(card_path)
@@ -124,7 +143,21 @@ class AppContext:
             ref = self.chats.find(chat_id)
         elif persist and not new:
             ref = self.chats.latest(self.card_key(card_path))
-        chat = self.chats.load(ref) if ref else self.new_chat(card)
-        return ChatSession(self, card, card_path, chat, profile, ref=ref, persist=persist)
+        chat: Chat | OpenedChat = self.chats.open(ref) if ref else self.new_chat(card, greeting_index)
+        session = ChatSession(self, card, card_path, chat, profile, ref=ref, persist=persist)
+        if ref is not None and not session.read_only and isinstance(chat, OpenedChat) and chat.torn_tail:
+            session.rewrite_file()  # drop the half-written line a crash left, before anything is appended
+        return session
+
+    def open_chat_id(self, chat_id: str, card_path: Path | None = None, connection: str | None = None,
+                     *, persist: bool = True) -> ChatSession:
+        """Open a stored chat by id; its card is `card_path` or the library card the chat belongs to."""
+        ref = self.chats.find(chat_id)
+        path = card_path or self.card_for_chat(ref)
+        if path is None:
+            raise StoreError(
+                f"no card for chat {chat_id!r} in the library (folder {ref.card_key!r}); pass --card PATH"
+            )
+        return self.open_chat(path, connection, chat_id=chat_id, persist=persist)
 
 

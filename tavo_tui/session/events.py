@@ -9,9 +9,12 @@ from tavo_tui.model import Message, PreparedRequest
 
 @dataclass(frozen=True)
 class Started:
-    """The request is about to be sent."""
+    """The request is about to be sent. `action`: reply, swipe, continue or impersonate; `index`: the message
+    it changes (None for a new reply and for impersonate)."""
 
     request: PreparedRequest
+    action: str = "reply"
+    index: int | None = None
 
 
 @dataclass(frozen=True)
@@ -30,10 +33,14 @@ class Reasoning:
 
 @dataclass(frozen=True)
 class Done:
-    """The reply is complete and saved. `incomplete` when the stream ended without a finish reason."""
+    """The reply is complete and saved. `incomplete` when the stream ended without a finish reason.
+
+    `index` is the message's position in the chat (None for impersonate: that text goes to the composer)."""
 
     message: Message
     incomplete: bool = False
+    action: str = "reply"
+    index: int | None = None
 
 
 @dataclass(frozen=True)

@@ -1,24 +1,51 @@
-"""Chat files in SillyTavern's JSONL format: one folder per character, one file per chat."""
+"""Chat files in SillyTavern's JSONL format: one folder per character, one file per chat.
+
+Appends are flushed and fsynced; every other change rewrites the file atomically (temp file, fsync, rename).
+"""
 
 from __future__ import annotations
 
 import json
 import os
 import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-
 from tavo_tui.model import Chat, ChatHeader, Message
 from tavo_tui.store.errors import StoreError
 from tavo_tui.store.files import atomic_write
+from tavo_tui.store.jsonl import (
+    OPTIONAL_KEYS,
+    decode_header,
+    decode_message,
+    encode_message,
+    encode_obj,
+    header_to_json,
+    is_header,
+    message_to_json,
+)
+from tavo_tui.store.locks import lock_path
+from tavo_tui.store.messages import MessageList
 
-# Keys SillyTavern omits on messages that never had them; we keep explicit nulls from imported files.
-_OPTIONAL_KEYS = ("swipes", "swipe_id", "swipe_info")
+__all__ = [
+    "OPTIONAL_KEYS",
+    "ChatRef",
+    "ChatStore",
+    "ChatSummary",
+    "OpenedChat",
+    "SearchHit",
+    "encode_line",
+    "message_to_json",
+    "parse_chat",
+    "safe_name",
+    "serialize_chat",
+]
+
 _UNSAFE = re.compile(r'[\x00-\x1f<>:"/\\|?*]+')
+_TAIL_BYTES = 65536
 
 
 def safe_name(text: str) -> str:
@@ -27,16 +54,14 @@ def safe_name(text: str) -> str:
     return cleaned[:100] or "unnamed"
 
 
-def message_to_json(message: Message) -> dict[str, Any]:
-    data = message.model_dump(mode="json")
-    for key in _OPTIONAL_KEYS:
-        if data.get(key) is None and key not in message.model_fields_set:
-            data.pop(key, None)
-    return data
-
-
 def encode_line(obj: dict[str, Any]) -> bytes:
-    return (json.dumps(obj, ensure_ascii=False) + "\n").encode("utf-8")
+    return encode_obj(obj) + b"\n"
+
+
+def chat_title(character_name: str, when: datetime | None = None) -> str:
+    """SillyTavern's name for a new chat: `Name - YYYY-MM-DD@HHhMMmSSsMMMms` (local time)."""
+    when = when or datetime.now()
+    return f"{character_name} - {when:%Y-%m-%d@%Hh%Mm%Ss}{when.microsecond // 1000:03d}ms"
 
 
 @dataclass(frozen=True)
@@ -51,6 +76,10 @@ class ChatRef:
         return f"{self.card_key}/{self.path.stem}"
 
     @property
+    def title(self) -> str:
+        return self.path.stem
+
+    @property
     def mtime(self) -> float:
         try:
             return self.path.stat().st_mtime
@@ -58,8 +87,67 @@ class ChatRef:
             return 0.0
 
 
+@dataclass(frozen=True)
+class ChatSummary:
+    """A chat as the chat list shows it: no message is parsed except the last one."""
+
+    ref: ChatRef
+    mtime: float
+    size: int
+    message_count: int
+    last_name: str
+    last_preview: str
+
+    @property
+    def id(self) -> str:
+        return self.ref.id
+
+    @property
+    def title(self) -> str:
+        return self.ref.title
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    ref: ChatRef
+    index: int  # message index in the chat (0 = first message after the header)
+    name: str
+    snippet: str
+
+
+@dataclass
+class OpenedChat:
+    """A chat read lazily: the header parsed, the messages split into lines and decoded on access."""
+
+    header: ChatHeader
+    messages: MessageList
+    torn_tail: bool = False  # the file ended in a half-written line (a crash mid-append); it was left out
+
+
+def split_chat_bytes(data: bytes, source: str) -> OpenedChat:
+    lines = [line for line in data.split(b"\n") if line.strip()]
+    if not lines:
+        return OpenedChat(ChatHeader(), MessageList())
+    torn = False
+    if len(lines) > 1:
+        try:
+            json.loads(lines[-1])
+        except ValueError:
+            lines.pop()  # an append cut by a crash; everything before it is intact
+            torn = True
+    try:
+        first = json.loads(lines[0])
+    except ValueError:
+        raise StoreError(f"{source}: line 1 is not valid JSON") from None
+    if not isinstance(first, dict):
+        raise StoreError(f"{source}: line 1 is not a JSON object")
+    if is_header(first):
+        return OpenedChat(decode_header(first), MessageList.from_lines(lines[1:]), torn)
+    return OpenedChat(ChatHeader(), MessageList.from_lines(lines), torn)  # headerless vintage
+
+
 def parse_chat(text: str, source: str) -> Chat:
-    """Parse a JSONL chat. A torn last line (a crash mid-append) is dropped; other damage is an error."""
+    """Parse a whole JSONL chat eagerly. A torn last line is dropped; other damage is an error."""
     lines = [line for line in text.splitlines() if line.strip()]
     if not lines:
         return Chat()
@@ -69,26 +157,55 @@ def parse_chat(text: str, source: str) -> Chat:
             value = json.loads(line)
         except json.JSONDecodeError:
             if index == len(lines) - 1 and index > 0:
-                break  # an append cut by a crash; everything before it is intact
+                break
             raise StoreError(f"{source}: line {index + 1} is not valid JSON") from None
         if not isinstance(value, dict):
             raise StoreError(f"{source}: line {index + 1} is not a JSON object")
         records.append(value)
-    try:
-        first = records[0]
-        if "mes" in first and "chat_metadata" not in first:
-            header, body = ChatHeader(), records  # headerless vintage: every line is a message
-        else:
-            header, body = ChatHeader.model_validate(first), records[1:]
-        return Chat(header=header, messages=[Message.model_validate(r) for r in body])
-    except ValidationError as exc:
-        raise StoreError(f"{source}: {str(exc).splitlines()[0]}") from None
+    first = records[0]
+    header: ChatHeader
+    if is_header(first):
+        header, body = decode_header(first), records[1:]
+    else:
+        header, body = ChatHeader(), records
+    return Chat(header=header, messages=[decode_message(r) for r in body])
+
+
+def chat_lines(header: ChatHeader, messages: Sequence[Message]) -> Iterable[bytes]:
+    """Every line of the file, newline-terminated (so an append never has to repair the last line)."""
+    yield encode_line(header_to_json(header))
+    if isinstance(messages, MessageList):
+        for line in messages.encoded_lines():
+            yield line + b"\n"
+    else:
+        for message in messages:
+            yield encode_message(message) + b"\n"
 
 
 def serialize_chat(chat: Chat) -> bytes:
-    out = [encode_line(chat.header.model_dump(mode="json"))]
-    out += [encode_line(message_to_json(m)) for m in chat.messages]
-    return b"".join(out)
+    return b"".join(chat_lines(chat.header, chat.messages))
+
+
+def _save_error(path: Path, exc: OSError) -> StoreError:
+    reason = exc.strerror or str(exc)
+    return StoreError(f"cannot save to {path}: {reason}; the chat is kept in memory")
+
+
+def _count_lines(path: Path) -> tuple[int, bytes]:
+    """Newline count and the file's last bytes, reading in blocks (no parsing)."""
+    count = 0
+    tail = b""
+    with open(path, "rb") as fh:
+        while block := fh.read(1 << 20):
+            count += block.count(b"\n")
+            tail = (tail + block)[-_TAIL_BYTES:]
+    if tail and not tail.endswith(b"\n"):
+        count += 1
+    return count, tail
+
+
+SummaryList = list[ChatSummary]
+HitList = list[SearchHit]
 
 
 class ChatStore:
@@ -97,11 +214,28 @@ class ChatStore:
     def __init__(self, root: Path) -> None:
         self.root = root
 
+    # ---- finding -------------------------------------------------------------------------------------------
     def list(self, card_key: str | None = None) -> list[ChatRef]:
         """Chats, most recently written first."""
-        folders = [self.root / card_key] if card_key else sorted(p for p in self.root.glob("*") if p.is_dir())
+        if card_key:
+            folders = [self.root / card_key]
+        else:
+            folders = sorted(p for p in self.root.glob("*") if p.is_dir()) if self.root.is_dir() else []
         refs = [ChatRef(path, folder.name) for folder in folders for path in folder.glob("*.jsonl")]
         return sorted(refs, key=lambda r: r.mtime, reverse=True)
+
+    def summaries(self, card_key: str | None = None) -> SummaryList:
+        """The chat list: most recent first, with message count and the last message's first line."""
+        out: list[ChatSummary] = []
+        for ref in self.list(card_key):
+            try:
+                stat = ref.path.stat()
+                count, tail = _count_lines(ref.path)
+            except OSError:
+                continue
+            name, preview = _last_message(tail)
+            out.append(ChatSummary(ref, stat.st_mtime, stat.st_size, max(count - 1, 0), name, preview))
+        return out
 
     def latest(self, card_key: str) -> ChatRef | None:
         refs = self.list(card_key)
@@ -110,43 +244,170 @@ class ChatStore:
     def find(self, chat_id: str) -> ChatRef:
         card_key, _, stem = chat_id.partition("/")
         path = self.root / card_key / f"{stem}.jsonl"
-        if not stem or not path.is_file():
+        if not stem or not card_key or ".." in (card_key, stem) or not path.is_file():
             raise StoreError(f"no chat with id {chat_id!r}; `tavo-tui chat list` shows the ids")
         return ChatRef(path, card_key)
 
-    def load(self, ref: ChatRef) -> Chat:
+    # ---- reading -------------------------------------------------------------------------------------------
+    def read_bytes(self, ref: ChatRef) -> bytes:
         try:
-            text = ref.path.read_text(encoding="utf-8")
+            return ref.path.read_bytes()
         except OSError as exc:
             raise StoreError(f"cannot read chat {ref.path}: {exc.strerror}") from None
-        return parse_chat(text, str(ref.path))
 
-    def create(self, card_key: str, chat: Chat) -> ChatRef:
+    def load(self, ref: ChatRef) -> Chat:
+        """The whole chat parsed eagerly (small chats, tests, export)."""
+        return parse_chat(self.read_bytes(ref).decode("utf-8", "replace"), str(ref.path))
+
+    def open(self, ref: ChatRef) -> OpenedChat:
+        """The chat with messages decoded on demand: fast for very long chats."""
+        return split_chat_bytes(self.read_bytes(ref), str(ref.path))
+
+    # ---- writing -------------------------------------------------------------------------------------------
+    def new_ref(self, card_key: str, title: str) -> ChatRef:
+        """A free file name for `title` in the card's folder."""
         folder = self.root / card_key
-        stamp = datetime.now().strftime("%Y-%m-%d@%Hh%Mm%Ss")
-        base = safe_name(f"{chat.header.character_name or card_key} - {stamp}")
+        base = safe_name(title)
         path = folder / f"{base}.jsonl"
         counter = 2
         while path.exists():
             path = folder / f"{base} ({counter}).jsonl"
             counter += 1
-        ref = ChatRef(path, card_key)
-        self.rewrite(ref, chat)
+        return ChatRef(path, card_key)
+
+    def create(self, card_key: str, chat: Chat, title: str | None = None) -> ChatRef:
+        ref = self.new_ref(card_key, title or chat_title(chat.header.character_name or card_key))
+        self.write(ref, chat.header, chat.messages)
         return ref
 
     def append(self, ref: ChatRef, message: Message) -> None:
-        """Append one message line, flushed and fsynced before returning."""
+        """Append one message line, flushed and fsynced before returning; a failed write is rolled back."""
+        line = encode_message(message) + b"\n"
         try:
-            with open(ref.path, "ab") as fh:
-                fh.write(encode_line(message_to_json(message)))
-                fh.flush()
-                os.fsync(fh.fileno())
+            fd = os.open(ref.path, os.O_RDWR | os.O_APPEND)
         except OSError as exc:
-            raise StoreError(f"cannot save to {ref.path}: {exc.strerror}; the chat is kept in memory") from None
+            raise _save_error(ref.path, exc) from None
+        try:
+            try:
+                size = os.fstat(fd).st_size
+                if size and os.pread(fd, 1, size - 1) != b"\n":
+                    line = b"\n" + line  # a file SillyTavern wrote has no final newline
+            except OSError as exc:
+                raise _save_error(ref.path, exc) from None
+            try:
+                view = memoryview(line)
+                while view:
+                    written = os.write(fd, view)
+                    view = view[written:]
+                os.fsync(fd)
+            except OSError as exc:
+                try:
+                    os.ftruncate(fd, size)  # never leave half a line behind
+                    os.fsync(fd)
+                except OSError:
+                    pass
+                raise _save_error(ref.path, exc) from None
+        finally:
+            os.close(fd)
 
-    def rewrite(self, ref: ChatRef, chat: Chat) -> None:
+    def write(self, ref: ChatRef, header: ChatHeader, messages: Sequence[Message]) -> None:
         """Replace the whole file atomically (edits, swipes, deletes)."""
         try:
-            atomic_write(ref.path, serialize_chat(chat))
+            atomic_write(ref.path, b"".join(chat_lines(header, messages)))
         except OSError as exc:
-            raise StoreError(f"cannot save to {ref.path}: {exc.strerror}; the chat is kept in memory") from None
+            raise _save_error(ref.path, exc) from None
+
+    def rewrite(self, ref: ChatRef, chat: Chat) -> None:
+        self.write(ref, chat.header, chat.messages)
+
+    def rename(self, ref: ChatRef, title: str) -> ChatRef:
+        new = self.new_ref(ref.card_key, title)
+        if new.path.name == ref.path.name:
+            return ref
+        try:
+            os.rename(ref.path, new.path)
+        except OSError as exc:
+            raise StoreError(f"cannot rename {ref.path}: {exc.strerror}") from None
+        try:
+            lock_path(ref.path).unlink()
+        except OSError:
+            pass
+        return new
+
+    def delete(self, ref: ChatRef) -> None:
+        try:
+            ref.path.unlink()
+        except FileNotFoundError:
+            pass
+        except OSError as exc:
+            raise StoreError(f"cannot delete {ref.path}: {exc.strerror}") from None
+        try:
+            lock_path(ref.path).unlink()
+        except OSError:
+            pass
+
+    # ---- search --------------------------------------------------------------------------------------------
+    def search(self, query: str, card_key: str | None = None, limit: int = 200) -> HitList:
+        """Messages whose text contains `query` (case-insensitive) in every chat, newest chats first."""
+        needle = query.casefold()
+        if not needle:
+            return []
+        hits: list[SearchHit] = []
+        for ref in self.list(card_key):
+            try:
+                opened = self.open(ref)
+            except StoreError:
+                continue
+            for index in search_messages(opened.messages, query):
+                message = opened.messages[index]
+                hits.append(SearchHit(ref, index, message.name, snippet(message.mes, query)))
+                if len(hits) >= limit:
+                    return hits
+        return hits
+
+
+def search_messages(messages: MessageList | Sequence[Message], query: str) -> list[int]:
+    """Indices of messages whose text (or a swipe) contains `query`, case-insensitive.
+
+    Unparsed lines are pre-filtered on their raw text so a long chat is not decoded to be searched.
+    """
+    needle = query.casefold()
+    if not needle:
+        return []
+    found: list[int] = []
+    ascii_needle = needle.isascii() and needle.isprintable() and '"' not in needle and "\\" not in needle
+    for index in range(len(messages)):
+        if ascii_needle and isinstance(messages, MessageList) and not messages.is_loaded(index):
+            if needle not in messages.raw_text(index).casefold():
+                continue
+        message = messages[index]
+        texts = [message.mes, *(message.swipes or [])]
+        if any(needle in t.casefold() for t in texts):
+            found.append(index)
+    return found
+
+
+def snippet(text: str, query: str, width: int = 80) -> str:
+    flat = " ".join(text.split())
+    at = flat.casefold().find(query.casefold())
+    if at < 0:
+        return flat[:width]
+    start = max(0, at - width // 3)
+    piece = flat[start : start + width]
+    return ("…" if start else "") + piece + ("…" if start + width < len(flat) else "")
+
+
+def _last_message(tail: bytes) -> tuple[str, str]:
+    for line in reversed(tail.split(b"\n")):
+        if not line.strip():
+            continue
+        try:
+            value = json.loads(line)
+        except ValueError:
+            continue  # torn tail or a cut first line of the window
+        if isinstance(value, dict) and "mes" in value:
+            mes = value.get("mes")
+            text = mes if isinstance(mes, str) else json.dumps(mes, ensure_ascii=False)
+            return str(value.get("name", "")), " ".join(text.split())[:120]
+        return "", ""
+    return "", ""

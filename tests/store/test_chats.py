@@ -55,7 +55,7 @@ def test_damage_in_the_middle_is_an_error() -> None:
 def test_explicit_nulls_round_trip() -> None:
     text = '{"user_name":"a","character_name":"b","create_date":"d","chat_metadata":{}}\n'
     text += '{"name":"b","is_user":false,"is_system":false,"send_date":"d","mes":"x","swipes":null,"extra":{},"z":1}\n'
-    assert serialize_chat(parse_chat(text, "f")).decode() == text.replace(":", ": ").replace(",", ", ")
+    assert serialize_chat(parse_chat(text, "f")).decode() == text
 
 
 def test_unwritable_chat_gives_store_error(tmp_path: Path) -> None:

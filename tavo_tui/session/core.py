@@ -1,0 +1,259 @@
+"""The state every chat action shares: the chat, its file, its lock, the persona, and saving.
+
+Saving never raises: a failure keeps the chat in memory, records `save_error`, and the next change (or
+`retry_save()`) rewrites the whole file atomically.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from tavo_tui.backends.base import Backend
+from tavo_tui.backends.registry import make_backend
+from tavo_tui.model import Card, Chat, ChatHeader, ConnectionProfile, Message
+from tavo_tui.model.chat import now_send_date
+from tavo_tui.prompt.settings import PromptSettings
+from tavo_tui.session.events import Notice
+from tavo_tui.store import ChatLock, ChatRef, MessageList, Persona, StoreError
+from tavo_tui.store.chats import OpenedChat
+
+if TYPE_CHECKING:
+    from tavo_tui.session.context import AppContext
+
+READ_ONLY_NOTE = "this chat is open in another tavo-tui process, so it is read-only here; changes are not saved"
+
+
+def make_message(name: str, text: str, *, is_user: bool, extra: dict[str, Any] | None = None,
+                 **more: Any) -> Message:
+    """A new message with every SillyTavern core key set explicitly."""
+    return Message(name=name, is_user=is_user, is_system=False, send_date=now_send_date(), mes=text,
+                   extra=dict(extra or {}), **more)
+
+
+class SessionCore:
+    """State and storage; `ChatSession` adds generation and editing on top."""
+
+    def __init__(
+        self,
+        ctx: AppContext,
+        card: Card,
+        card_path: Path,
+        chat: Chat | OpenedChat,
+        profile: ConnectionProfile,
+        *,
+        ref: ChatRef | None = None,
+        persist: bool = True,
+    ) -> None:
+        self.ctx = ctx
+        self.card = card
+        self.card_path = card_path
+        self.header: ChatHeader = chat.header
+        self.messages: MessageList = (
+            chat.messages if isinstance(chat.messages, MessageList) else MessageList(chat.messages)
+        )
+        self.profile = profile
+        self.ref = ref
+        self.persist = persist
+        self.read_only = False
+        self.save_error: str | None = None
+        self.settings: PromptSettings | None = None  # prompt settings (None: the engine's defaults)
+        self._lock: ChatLock | None = None
+        self._backend: Backend | None = None
+        self._retired: list[Backend] = []
+        self._generating = False
+        self._dirty = False  # a save failed: the next save rewrites the whole file
+        if ref is not None and persist:
+            self._take_lock(ref)
+
+    # ---- state -------------------------------------------------------------------------------------------
+    @property
+    def chat(self) -> Chat:
+        """The chat as one model (shares the message list, so changes through it are seen here)."""
+        return Chat.model_construct(header=self.header, messages=self.messages)
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        return self.header.chat_metadata
+
+    @property
+    def persona(self) -> Persona | None:
+        """The chat's persona: the one locked to this chat, else the default persona."""
+        locked = self.metadata.get("persona")
+        store = self.ctx.personas
+        try:
+            if isinstance(locked, str) and locked:
+                found = store.get(locked)
+                if found is not None:
+                    return found
+            if self.ctx.user_override is not None:
+                return None
+            return store.default()
+        except StoreError:
+            return None
+
+    @property
+    def user_name(self) -> str:
+        """`{{user}}`: the persona's name, else the name given with --user or in settings."""
+        persona = self.persona
+        if persona is not None:
+            return persona.name
+        return self.ctx.user_override or self.header.user_name or self.ctx.user_name
+
+    @property
+    def is_demo(self) -> bool:
+        return self.profile.kind == "demo"
+
+    @property
+    def generating(self) -> bool:
+        return self._generating
+
+    @property
+    def title(self) -> str:
+        return self.ref.title if self.ref else "(new chat)"
+
+    @property
+    def backend(self) -> Backend:
+        if self._backend is None:
+            self._backend = make_backend(self.profile, self.ctx.profiles.api_key(self.profile))
+            # The demo backend builds its canned replies from the character.
+            if hasattr(self._backend, "char_name"):
+                self._backend.char_name = self.card.name
+        return self._backend
+
+    def prompt_settings(self) -> PromptSettings:
+        """Prompt settings with the persona's description position applied."""
+        settings = self.settings or PromptSettings()
+        persona = self.persona
+        if persona is None:
+            return settings
+        return settings.model_copy(
+            update={"persona_position": persona.position, "persona_depth": persona.depth,
+                    "persona_role": persona.role}
+        )
+
+    def lorebooks(self) -> list[Mapping[str, Any]]:
+        """The chat's own lorebook (`chat_metadata.world_info`), read from the data dir's worlds/ folder."""
+        name = self.metadata.get("world_info")
+        if not isinstance(name, str) or not name:
+            return []
+        path = self.ctx.worlds_dir / f"{name}.json"
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return []
+        return [data] if isinstance(data, dict) else []
+
+    # ---- lock --------------------------------------------------------------------------------------------
+    def _take_lock(self, ref: ChatRef) -> None:
+        lock = ChatLock(ref.path)
+        if lock.acquire():
+            self._lock = lock
+            self.read_only = False
+        else:
+            self.read_only = True
+
+    @property
+    def read_only_reason(self) -> str | None:
+        return READ_ONLY_NOTE if self.read_only else None
+
+    # ---- saving ------------------------------------------------------------------------------------------
+    def _refuse(self) -> Notice | None:
+        if not self.persist:
+            return None
+        if self.read_only:
+            return Notice(f"not saved: {READ_ONLY_NOTE}")
+        return None
+
+    def _ensure_file(self) -> bool:
+        """Create the chat's file on the first save. True when it was just created (nothing else to write)."""
+        if self.ref is not None:
+            return False
+        self.ref = self.ctx.chats.create(self.ctx.card_key(self.card_path), self.chat)
+        self._take_lock(self.ref)
+        return True
+
+    def _save_new(self, message: Message) -> Notice | None:
+        """Persist a message just appended at the end. A failure keeps the chat in memory and says so."""
+        if not self.persist or self.read_only:
+            return self._refuse()
+        try:
+            if self._ensure_file():
+                pass
+            elif self._dirty:
+                self.ctx.chats.write(self.ref, self.header, self.messages)  # type: ignore[arg-type]
+            else:
+                self.ctx.chats.append(self.ref, message)  # type: ignore[arg-type]
+        except StoreError as exc:
+            return self._failed(exc)
+        self._saved()
+        return None
+
+    def _save_all(self) -> Notice | None:
+        """Persist after an edit/delete/swipe: an atomic rewrite of the whole file."""
+        if not self.persist or self.read_only:
+            return self._refuse()
+        try:
+            if not self._ensure_file():
+                self.ctx.chats.write(self.ref, self.header, self.messages)  # type: ignore[arg-type]
+        except StoreError as exc:
+            return self._failed(exc)
+        self._saved()
+        return None
+
+    def _failed(self, exc: StoreError) -> Notice:
+        self._dirty = self.ref is not None
+        self.save_error = str(exc)
+        return Notice(f"not saved: {exc}")
+
+    def _saved(self) -> None:
+        self._dirty = False
+        self.save_error = None
+
+    @property
+    def unsaved(self) -> bool:
+        """A save failed and the file on disk is behind the chat in memory."""
+        return self._dirty or (self.save_error is not None)
+
+    def retry_save(self) -> Notice | None:
+        """Try again to write the whole chat (after a full disk or a read-only folder was fixed)."""
+        if not self.unsaved:
+            return None
+        return self._save_all()
+
+    def rewrite_file(self) -> Notice | None:
+        """Write the whole chat again (atomic)."""
+        return self._save_all()
+
+    def _close_storage(self) -> None:
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
+
+    def _copy_messages(self, upto: int) -> list[Message]:
+        return [m.model_copy(deep=True) for m in self.messages[: upto + 1]]
+
+    def _indices(self, indices: Sequence[int] | int) -> list[int]:
+        items = [indices] if isinstance(indices, int) else list(indices)
+        size = len(self.messages)
+        out = sorted({i + size if i < 0 else i for i in items})
+        for i in out:
+            if not 0 <= i < size:
+                raise IndexError(f"no message {i} (the chat has {size})")
+        return out
+
+    @staticmethod
+    def _sync_swipe(message: Message) -> None:
+        """Before switching swipes, the visible text/extra go back into the current swipe (as SillyTavern does)."""
+        if message.swipes is None or message.swipe_id is None:
+            return
+        if 0 <= message.swipe_id < len(message.swipes):
+            swipes = list(message.swipes)
+            swipes[message.swipe_id] = message.mes
+            message.swipes = swipes
+            infos = list(message.swipe_info or [])
+            if 0 <= message.swipe_id < len(infos):
+                infos[message.swipe_id] = {**infos[message.swipe_id], "extra": dict(message.extra or {})}
+                message.swipe_info = infos

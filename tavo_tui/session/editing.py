@@ -1,0 +1,253 @@
+"""Actions that change the chat without the model: swipe, edit, delete, hide, narrator, branch, metadata.
+
+Every method saves at once (an atomic rewrite, or an append for a message added at the end) and returns a
+`Notice` when the save failed (the change is kept in memory), else None.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from tavo_tui.model import Chat, ChatHeader, Message
+from tavo_tui.model.chat import now_send_date
+from tavo_tui.session.core import SessionCore, make_message
+from tavo_tui.session.events import Notice
+from tavo_tui.store import StoreError
+from tavo_tui.store.chats import search_messages
+from tavo_tui.store.jsonl import header_to_json
+
+if TYPE_CHECKING:
+    from tavo_tui.session.chat_session import ChatSession
+
+NARRATOR_NAME = "System"
+
+
+class EditingMixin(SessionCore):
+    # ---- swipes ------------------------------------------------------------------------------------------
+    def swipe_count(self, index: int = -1) -> int:
+        if not self.messages:
+            return 0
+        message = self.messages[index]
+        return len(message.swipes) if message.swipes else 1
+
+    def _pristine(self) -> bool:
+        """Only the greeting, and nothing generated yet: its swipes are the alternate greetings."""
+        return len(self.messages) == 1 and not self.metadata.get("tainted")
+
+    def swipe(self, direction: int) -> bool:
+        """Show the previous (-1) or next (+1) version of the last reply.
+
+        Left from the first version wraps to the last. Returns False when moving right from the last version:
+        the caller then generates a new one with `new_swipe()` (the greeting of an untouched chat wraps instead).
+        """
+        if not self.messages or not self._swipeable_last():
+            return False
+        index = len(self.messages) - 1
+        message = self.messages[index]
+        swipes = message.swipes or [message.mes]
+        current = message.swipe_id if message.swipe_id is not None else 0
+        if direction >= 0 and current >= len(swipes) - 1:
+            if not self._pristine():
+                return False
+            target = 0
+        else:
+            target = (current + (1 if direction >= 0 else -1)) % len(swipes)
+        if target == current:
+            return True
+        self._select_swipe(message, target)
+        self._save_all()
+        return True
+
+    def _swipeable_last(self) -> bool:
+        message = self.messages[-1]
+        extra = message.extra or {}
+        return not message.is_user and not extra.get("isSmallSys") and extra.get("swipeable") is not False
+
+    def _select_swipe(self, message: Message, target: int) -> None:
+        self._sync_swipe(message)
+        swipes = list(message.swipes or [message.mes])
+        infos = list(message.swipe_info or [])
+        message.swipe_id = target
+        message.mes = swipes[target]
+        info = infos[target] if 0 <= target < len(infos) and isinstance(infos[target], dict) else {}
+        extra = info.get("extra")
+        message.extra = dict(extra) if isinstance(extra, dict) else {}
+        for key in ("send_date", "gen_started", "gen_finished"):
+            if info.get(key) is not None:
+                setattr(message, key, info[key])
+
+    def choose_greeting(self, greeting_index: int) -> Notice | None:
+        """Start the chat with another greeting (first message = 0, then the alternates). Only before the reply."""
+        if not self.messages or self.messages[0].is_user:
+            raise ValueError("this chat has no greeting")
+        if len(self.messages) > 1:
+            raise ValueError("the greeting can only be changed before the conversation starts")
+        message = self.messages[0]
+        count = len(message.swipes or [message.mes])
+        if not 0 <= greeting_index < count:
+            raise IndexError(f"no greeting {greeting_index} (the card has {count})")
+        self._select_swipe(message, greeting_index)
+        return self._save_all()
+
+    def delete_swipe(self) -> Notice | None:
+        """Remove the shown version of the last reply (the only version cannot be removed)."""
+        message = self.messages[-1]
+        swipes = list(message.swipes or [])
+        if len(swipes) < 2 or message.swipe_id is None:
+            raise ValueError("the last message has only one version; delete the message instead")
+        current = message.swipe_id
+        infos = list(message.swipe_info or [])
+        del swipes[current]
+        if current < len(infos):
+            del infos[current]
+        message.swipes = swipes
+        message.swipe_info = infos
+        message.swipe_id = min(current, len(swipes) - 1)
+        message.mes = swipes[message.swipe_id]
+        info = infos[message.swipe_id] if message.swipe_id < len(infos) else {}
+        extra = info.get("extra") if isinstance(info, dict) else None
+        message.extra = dict(extra) if isinstance(extra, dict) else {}
+        return self._save_all()
+
+    # ---- edit / delete / hide ----------------------------------------------------------------------------
+    def edit(self, index: int, text: str) -> Notice | None:
+        """Replace a message's text (and its shown swipe)."""
+        i = self._indices(index)[0]
+        message = self.messages[i]
+        message.mes = text
+        if message.swipes is not None and message.swipe_id is not None and 0 <= message.swipe_id < len(
+            message.swipes
+        ):
+            swipes = list(message.swipes)
+            swipes[message.swipe_id] = text
+            message.swipes = swipes
+        return self._save_all()
+
+    def delete(self, indices: Sequence[int] | int) -> Notice | None:
+        """Delete one or several messages."""
+        for i in reversed(self._indices(indices)):
+            del self.messages[i]
+        return self._save_all()
+
+    def set_hidden(self, indices: Sequence[int] | int, hidden: bool = True) -> Notice | None:
+        """Hide messages from the prompt (SillyTavern's `is_system`), keeping them in the chat; or show them again."""
+        for i in self._indices(indices):
+            self.messages[i].is_system = hidden
+        return self._save_all()
+
+    def insert_narrator(self, text: str, index: int | None = None,
+                        name: str = NARRATOR_NAME) -> tuple[int, Notice | None]:
+        """A narrator/system message (in the prompt as a system turn), at the end or before message `index`.
+
+        Returns where it went and the save notice, if any."""
+        message = make_message(name, text, is_user=False, extra={"type": "narrator"})
+        if index is None or index >= len(self.messages):
+            self.messages.append(message)
+            return len(self.messages) - 1, self._save_new(message)
+        at = self._indices(index)[0]
+        self.messages.insert(at, message)
+        return at, self._save_all()
+
+    # ---- chat metadata -----------------------------------------------------------------------------------
+    def _set_meta(self, updates: dict[str, Any]) -> Notice | None:
+        meta = dict(self.header.chat_metadata)
+        for key, value in updates.items():
+            if value is None:
+                meta.pop(key, None)
+            else:
+                meta[key] = value
+        self.header.chat_metadata = meta
+        return self._save_all()
+
+    def set_authors_note(self, text: str, *, depth: int | None = None, position: int | None = None,
+                         interval: int | None = None, role: int | None = None) -> Notice | None:
+        """The chat's author's note (SillyTavern's note_* keys in chat_metadata)."""
+        return self._set_meta({"note_prompt": text, "note_depth": depth, "note_position": position,
+                               "note_interval": interval, "note_role": role})
+
+    def set_scenario(self, text: str | None) -> Notice | None:
+        """A scenario for this chat only (overrides the card's); None or "" removes it."""
+        return self._set_meta({"scenario": text or None})
+
+    def set_lorebook(self, name: str | None) -> Notice | None:
+        """Bind a world-info file (by name, from the data dir's worlds/ folder) to this chat."""
+        return self._set_meta({"world_info": name or None})
+
+    def set_persona(self, persona_id: str | None) -> Notice | None:
+        """Lock a persona to this chat (None: follow the default persona)."""
+        if persona_id is not None:
+            self.ctx.personas.find(persona_id)
+        return self._set_meta({"persona": persona_id})
+
+    # ---- whole-chat operations ---------------------------------------------------------------------------
+    def search(self, query: str) -> list[int]:
+        """Indices of messages containing `query` (case-insensitive, swipes included)."""
+        return search_messages(self.messages, query)
+
+    def window(self, size: int, end: int | None = None) -> tuple[int, list[Message]]:
+        """Up to `size` messages ending before `end` (default: the newest), and the index of the first."""
+        end = len(self.messages) if end is None else max(0, min(end, len(self.messages)))
+        start = max(0, end - size)
+        return start, self.messages[start:end]
+
+    def rename(self, title: str) -> None:
+        """Rename the chat's file (its id changes; the lock moves with it)."""
+        if self.ref is None:
+            raise StoreError("the chat has not been saved yet")
+        if self.read_only:
+            raise StoreError(self.read_only_reason or "read-only")
+        old_lock = self._lock
+        self.ref = self.ctx.chats.rename(self.ref, title)
+        self._lock = None
+        self._take_lock(self.ref)
+        if old_lock is not None:
+            old_lock.release()
+
+    def delete_chat(self) -> None:
+        """Delete this chat's file (the UI asks for confirmation first). The session keeps the messages."""
+        if self.ref is None:
+            return
+        if self.read_only:
+            raise StoreError(self.read_only_reason or "read-only")
+        self.ctx.chats.delete(self.ref)
+        self._close_storage()
+        self.ref = None
+        self.persist = False
+
+    def _copy_chat(self, index: int, kind: str) -> tuple[Chat, str]:
+        i = self._indices(index)[0]
+        base = self.title if self.ref else self.card.name
+        existing = {r.title for r in self.ctx.chats.list(self.ctx.card_key(self.card_path))}
+        n = 1
+        while f"{base} - {kind} #{n}" in existing:
+            n += 1
+        title = f"{base} - {kind} #{n}"
+        meta = dict(header_to_json(self.header).get("chat_metadata") or {})
+        meta.pop("integrity", None)
+        meta["main_chat"] = base
+        header = ChatHeader(user_name=self.header.user_name, character_name=self.header.character_name,
+                            create_date=now_send_date(), chat_metadata=meta)
+        return Chat.model_construct(header=header, messages=self._copy_messages(i)), title
+
+    def branch(self, index: int) -> ChatSession:
+        """A new chat holding messages 0..index, saved and opened (the current session stays as it was)."""
+        chat, title = self._copy_chat(index, "Branch")
+        from tavo_tui.session.chat_session import ChatSession
+
+        ref = None
+        if self.persist:
+            ref = self.ctx.chats.create(self.ctx.card_key(self.card_path), chat, title=title)
+        session = ChatSession(self.ctx, self.card, self.card_path, chat, self.profile, ref=ref,
+                              persist=self.persist)
+        session.settings = self.settings
+        return session
+
+    def checkpoint(self, index: int) -> str:
+        """Save messages 0..index as a separate chat without opening it (SillyTavern's checkpoint); its id."""
+        chat, title = self._copy_chat(index, "Checkpoint")
+        ref = self.ctx.chats.create(self.ctx.card_key(self.card_path), chat, title=title)
+        message = self.messages[self._indices(index)[0]]
+        message.extra = {**(message.extra or {}), "bookmark_link": ref.title}
+        self._save_all()
+        return ref.id

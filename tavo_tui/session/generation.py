@@ -1,0 +1,312 @@
+"""Everything that asks the model for text: reply, regenerate / new swipe, continue, impersonate.
+
+Each action is an async generator of `GenerationEvent`s (Started, Delta, Reasoning, then Done or Failed; Notice
+for save problems). Closing or cancelling the consumer stops the request and keeps what arrived.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
+
+from tavo_tui.backends.base import BackendError, Finish, ReasoningDelta, TextDelta
+from tavo_tui.model import AssembledPrompt, Message
+from tavo_tui.model.chat import now_send_date
+from tavo_tui.prompt.assemble import assemble
+from tavo_tui.prompt.templates import load_instruct
+from tavo_tui.prompt.tokens import counter_for_model
+from tavo_tui.session import prompt_variants as pv
+from tavo_tui.session.core import SessionCore, make_message
+from tavo_tui.session.events import Delta, Done, Failed, GenerationEvent, Notice, Reasoning, Started
+from tavo_tui.session.inspection import Inspection
+
+EMPTY_STREAM = (
+    "the server closed the stream without sending any text "
+    "(llama-cpp-python does this when the prompt is longer than its context)"
+)
+
+
+class ActionError(Exception):
+    """An action that cannot apply to the chat as it stands (e.g. continue with no message)."""
+
+
+class GenerationMixin(SessionCore):
+    # ---- prompt ------------------------------------------------------------------------------------------
+    def _assemble(self, history: Sequence[Message], *, pending: str | None = None,
+                  generation_type: str = "normal") -> AssembledPrompt:
+        persona = self.persona
+        return assemble(
+            self.card,
+            history,  # type: ignore[arg-type]  # any sequence of messages; a MessageList decodes lazily
+            user_name=self.user_name,
+            profile=self.profile,
+            counter=counter_for_model(self.profile.model),
+            pending_user=pending or None,
+            persona=persona.description if persona else "",
+            settings=self.prompt_settings(),
+            lorebooks=self.lorebooks(),
+            chat_metadata=self.metadata,
+            generation_type=generation_type,
+        )
+
+    def build_prompt(self, action: str = "normal", pending: str | None = None) -> AssembledPrompt:
+        """The prompt for `action`: normal, swipe (regenerate), continue or impersonate."""
+        counter = counter_for_model(self.profile.model)
+        settings = self.prompt_settings()
+        if action == "swipe":
+            index = self._swipe_target()
+            return self._assemble(self.messages[:index], generation_type="swipe")
+        if action == "continue":
+            index = self._continue_target()
+            text = self.messages[index].mes
+            if self.profile.mode == "chat":
+                prompt = self._assemble(self.messages, generation_type="continue")
+                cc = settings.chat_completion
+                prefill = bool(getattr(cc, "continue_prefill", False))
+                return pv.continue_chat(prompt, text, nudge=cc.continue_nudge_prompt, prefill=prefill,
+                                        user=self.user_name, char=self.card.name, counter=counter)
+            return pv.continue_text(self._assemble(self.messages[:index], generation_type="continue"), text,
+                                    counter=counter)
+        if action == "impersonate":
+            prompt = self._assemble(self.messages, pending=pending, generation_type="impersonate")
+            if self.profile.mode == "chat":
+                return pv.impersonate_chat(prompt, settings.chat_completion.impersonation_prompt,
+                                           user=self.user_name, char=self.card.name, counter=counter)
+            template = load_instruct(self.profile.instruct) if settings.instruct_enabled else None
+            return pv.impersonate_text(prompt, template, user=self.user_name, char=self.card.name, counter=counter)
+        return self._assemble(self.messages, pending=pending)
+
+    def inspect(self, pending: str | None = None, action: str = "normal") -> Inspection:
+        """The exact request the next generation would send (with `pending` as the new user message)."""
+        prompt = self.build_prompt(action, pending)
+        return Inspection(prompt=prompt, request=self.backend.prepare(prompt))
+
+    # ---- targets -----------------------------------------------------------------------------------------
+    def _last_bot_index(self) -> int | None:
+        if not self.messages:
+            return None
+        last = self.messages[-1]
+        return None if last.is_user else len(self.messages) - 1
+
+    def can_swipe(self, index: int = -1) -> bool:
+        """Only the last message swipes, and only a character/narrator reply that allows it."""
+        if not self.messages:
+            return False
+        size = len(self.messages)
+        index = index + size if index < 0 else index
+        if index != size - 1:
+            return False
+        message = self.messages[index]
+        extra = message.extra or {}
+        return not message.is_user and not extra.get("isSmallSys") and extra.get("swipeable") is not False
+
+    def _swipe_target(self) -> int:
+        if not self.can_swipe():
+            raise ActionError("only the character's last reply can get another version")
+        return len(self.messages) - 1
+
+    def _continue_target(self) -> int:
+        if not self.messages:
+            raise ActionError("there is no message to continue")
+        return len(self.messages) - 1
+
+    # ---- public actions ----------------------------------------------------------------------------------
+    def add_user_message(self, text: str) -> Message:
+        persona = self.persona
+        extra: dict[str, Any] = {}
+        more: dict[str, Any] = {}
+        if persona is not None and persona.avatar:
+            more["force_avatar"] = persona.avatar
+        message = make_message(self.user_name, text, is_user=True, extra=extra, **more)
+        self.messages.append(message)
+        return message
+
+    async def send(self, text: str) -> AsyncIterator[GenerationEvent]:
+        """Add the user's message (saved before the request), then stream the character's reply."""
+        message = self.add_user_message(text)
+        notice = self._save_new(message)
+        if notice:
+            yield notice
+        async for event in self.generate():
+            yield event
+
+    async def generate(self) -> AsyncIterator[GenerationEvent]:
+        """Stream a new character message for the chat as it stands."""
+        async for event in self._run("reply", self.build_prompt("normal"), None):
+            yield event
+
+    async def regenerate(self) -> AsyncIterator[GenerationEvent]:
+        """A new version of the last reply, kept beside the old ones as a swipe (a new reply after a user turn)."""
+        if self.can_swipe():
+            async for event in self.new_swipe():
+                yield event
+        else:
+            async for event in self.generate():
+                yield event
+
+    async def new_swipe(self) -> AsyncIterator[GenerationEvent]:
+        """Generate another version of the last reply (the prompt leaves that reply out) and select it."""
+        index = self._swipe_target()
+        async for event in self._run("swipe", self.build_prompt("swipe"), index):
+            yield event
+
+    async def continue_last(self) -> AsyncIterator[GenerationEvent]:
+        """Extend the last message in place; the prompt ends with its text (sillytavern.md §7)."""
+        index = self._continue_target()
+        async for event in self._run("continue", self.build_prompt("continue"), index):
+            yield event
+
+    async def impersonate(self) -> AsyncIterator[GenerationEvent]:
+        """Write the user's next message. `Done.message` is not added to the chat: it belongs in the composer."""
+        async for event in self._run("impersonate", self.build_prompt("impersonate"), None):
+            yield event
+
+    # ---- the engine --------------------------------------------------------------------------------------
+    async def _run(self, action: str, prompt: AssembledPrompt, index: int | None) -> AsyncIterator[GenerationEvent]:
+        backend = self.backend
+        profile = self.profile
+        request = backend.prepare(prompt)
+        counter = counter_for_model(profile.model)
+        parts: list[str] = []
+        reasoning: list[str] = []
+        finish: Finish | None = None
+        started = time.monotonic()
+        gen_started = now_send_date()
+        first_token: float | None = None
+        committed = False
+        self._generating = True
+
+        def metadata(text: str, incomplete: bool) -> dict[str, Any]:
+            extra: dict[str, Any] = {
+                "api": profile.kind,
+                "model": profile.model,
+                "connection": profile.name,
+                "gen_seconds": round(time.monotonic() - started, 3),
+                "token_count": counter.count(text),
+                "prompt_tokens": prompt.token_total,
+            }
+            if first_token is not None:
+                extra["time_to_first_token"] = round((first_token - started) * 1000)
+            if reasoning:
+                extra["reasoning"] = "".join(reasoning)
+            if incomplete:
+                extra["incomplete"] = True
+            return extra
+
+        def commit(incomplete: bool) -> tuple[Message | None, Notice | None]:
+            text = "".join(parts)
+            if action == "impersonate":
+                return make_message(self.user_name, pv.clean_impersonation(text, self.user_name),
+                                    is_user=True), None
+            if action == "continue":
+                assert index is not None
+                return self._apply_continue(index, text, metadata, incomplete, gen_started)
+            extra = metadata(text, incomplete)
+            info = {"send_date": now_send_date(), "gen_started": gen_started, "gen_finished": now_send_date(),
+                    "extra": dict(extra)}
+            if action == "swipe":
+                assert index is not None
+                return self._apply_new_swipe(index, text, extra, info)
+            message = make_message(self.card.name, text, is_user=False, extra=extra, swipes=[text], swipe_id=0,
+                                   swipe_info=[info], gen_started=gen_started, gen_finished=info["gen_finished"])
+            self.messages.append(message)
+            self.header.chat_metadata["tainted"] = True
+            return message, self._save_new(message)
+
+        try:
+            yield Started(request, action=action, index=index)
+            try:
+                async for event in backend.stream(request):
+                    if isinstance(event, TextDelta):
+                        if first_token is None:
+                            first_token = time.monotonic()
+                        parts.append(event.text)
+                        yield Delta(event.text)
+                    elif isinstance(event, ReasoningDelta):
+                        reasoning.append(event.text)
+                        yield Reasoning(event.text)
+                    elif isinstance(event, Finish):
+                        finish = event
+            except BackendError as exc:
+                partial = None
+                if "".join(parts):
+                    committed = True
+                    partial, notice = commit(incomplete=True)
+                    if notice:
+                        yield notice
+                committed = True
+                yield Failed(error=exc.message, kind=exc.kind, partial=partial)
+                return
+            incomplete = finish is None or finish.reason is None
+            received = "".join(parts)
+            if not received and incomplete:
+                committed = True
+                yield Failed(error=EMPTY_STREAM, kind="server")
+                return
+            committed = True
+            message, notice = commit(incomplete)
+            if notice:
+                yield notice
+            assert message is not None
+            yield Done(message=message, incomplete=incomplete, action=action,
+                       index=None if action == "impersonate" else self._index_of(message, index))
+        finally:
+            self._generating = False
+            if not committed and "".join(parts) and action != "impersonate":
+                # Stopped by the user (task cancelled or generator closed): keep what arrived.
+                commit(incomplete=True)
+
+    def _index_of(self, message: Message, hint: int | None) -> int:
+        if hint is not None:
+            return hint
+        return len(self.messages) - 1
+
+    def _apply_new_swipe(self, index: int, text: str, extra: dict[str, Any],
+                         info: dict[str, Any]) -> tuple[Message, Notice | None]:
+        message = self.messages[index]
+        self._sync_swipe(message)
+        swipes = list(message.swipes or [message.mes])
+        infos = list(message.swipe_info or [])
+        infos += [{"send_date": message.send_date, "extra": dict(message.extra or {})}] * (len(swipes) - len(infos))
+        swipes.append(text)
+        infos.append(info)
+        message.swipes = swipes
+        message.swipe_info = infos
+        message.swipe_id = len(swipes) - 1
+        message.mes = text
+        message.extra = dict(extra)
+        message.send_date = info["send_date"]
+        setattr(message, "gen_started", info["gen_started"])  # noqa: B010  extra keys SillyTavern writes
+        setattr(message, "gen_finished", info["gen_finished"])  # noqa: B010
+        self.header.chat_metadata["tainted"] = True
+        return message, self._save_all()
+
+    def _apply_continue(self, index: int, text: str, metadata: Any, incomplete: bool,
+                        gen_started: str) -> tuple[Message, Notice | None]:
+        message = self.messages[index]
+        old = message.mes
+        if text and self.profile.mode == "chat" and old and not old[-1:].isspace() and not text[:1].isspace():
+            text = " " + text  # SillyTavern's continue_postfix
+        combined = old + text
+        message.mes = combined
+        extra = dict(message.extra or {})
+        fresh = metadata(combined, incomplete)
+        extra.update({k: v for k, v in fresh.items() if k != "incomplete"})
+        if incomplete:
+            extra["incomplete"] = True
+        message.extra = extra
+        if message.swipes is not None and message.swipe_id is not None and 0 <= message.swipe_id < len(
+            message.swipes
+        ):
+            swipes = list(message.swipes)
+            swipes[message.swipe_id] = combined
+            message.swipes = swipes
+            infos = list(message.swipe_info or [])
+            if 0 <= message.swipe_id < len(infos):
+                infos[message.swipe_id] = {**infos[message.swipe_id], "gen_finished": now_send_date(),
+                                           "extra": dict(extra)}
+                message.swipe_info = infos
+        setattr(message, "gen_finished", now_send_date())  # noqa: B010
+        self.header.chat_metadata["tainted"] = True
+        return message, self._save_all()
