@@ -59,6 +59,20 @@ async def test_hostile_model_output_is_literal_and_inert(
         assert screen.session.messages[-1].mes == HOSTILE_REPLY
 
 
+async def test_html_like_tags_in_replies_stay_visible(
+    ctx: AppContext, alice: Path, openai_server: FakeOpenAIServer, fake_profile: ConnectionProfile
+) -> None:
+    openai_server.reply = "Before <START> and <b>bold?</b>\n\n<div>a block</div>\n\nafter"
+    app = TavoApp(ctx, card_path=alice, connection="fake")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await type_and_send(pilot, "tags")
+        await wait_idle(pilot)
+        text = screen_text(app)
+        assert "Before <START> and <b>bold?</b>" in text
+        assert "<div>a block</div>" in text
+
+
 async def test_control_characters_typed_by_the_user_are_not_echoed_raw(ctx: AppContext, alice: Path) -> None:
     app = TavoApp(ctx, card_path=alice)
     async with app.run_test(size=(120, 40)) as pilot:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+from markdown_it import MarkdownIt
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.content import Content
@@ -14,6 +15,11 @@ from tavo_tui.ui.safe_text import plain_line, sanitize
 
 # Flushing the stream ~15 times a second keeps the UI responsive (tui.md §3.1: per-token writes cost more).
 FLUSH_INTERVAL = 1 / 15
+
+
+def literal_html_parser() -> MarkdownIt:
+    """Markdown without raw HTML: tags such as `<START>` or `<div>` stay visible text instead of vanishing."""
+    return MarkdownIt("gfm-like", {"html": False})
 
 
 class MessageView(Vertical):
@@ -45,6 +51,7 @@ class MessageView(Vertical):
         self._pieces: list[str] = []
         self._pending: list[str] = []
         self._last_flush = 0.0
+        self._last_reasoning = 0.0
         self._stream: MarkdownStream | None = None
 
     def compose(self) -> ComposeResult:
@@ -52,7 +59,7 @@ class MessageView(Vertical):
         reasoning = Static("", classes="msg-reasoning")
         reasoning.display = False
         yield reasoning
-        yield Markdown(sanitize(self._text), open_links=False)
+        yield Markdown(sanitize(self._text), open_links=False, parser_factory=literal_html_parser)
         note = Static(Content(self._note), classes="msg-note")
         note.display = bool(self._note)
         yield note
@@ -96,10 +103,21 @@ class MessageView(Vertical):
             await self._stream.write(chunk)
 
     def add_reasoning(self, text: str) -> None:
+        """Reasoning is plain text, redrawn at most ~15 times a second (and once more in `finish`)."""
         self._reasoning.append(text)
+        now = time.monotonic()
+        if now - self._last_reasoning >= FLUSH_INTERVAL:
+            self._last_reasoning = now
+            self._show_reasoning()
+
+    def _show_reasoning(self) -> None:
         widget = self.query_one(".msg-reasoning", Static)
-        widget.display = True
+        widget.display = bool(self._reasoning)
         widget.update(Content(sanitize("".join(self._reasoning)).strip()))
+
+    @property
+    def reasoning(self) -> str:
+        return sanitize("".join(self._reasoning))
 
     async def finish(self, text: str | None = None, note: str = "") -> None:
         """End streaming: flush, stop the stream, then render the final text once in full.
@@ -113,6 +131,8 @@ class MessageView(Vertical):
             await stream.stop()
         self._text = final
         await self.body.update(sanitize(final))
+        if self._reasoning:
+            self._show_reasoning()
         self.set_note(note)
 
     def set_note(self, note: str) -> None:
