@@ -191,3 +191,26 @@ def test_build_profile_validates_and_keeps_unedited_fields() -> None:
             assert message in str(exc)
         else:
             raise AssertionError("no error")
+
+
+async def test_switching_to_a_text_completion_profile_redraws_the_inspector_for_that_mode(
+    ctx: AppContext, alice: Path, openai_server: FakeOpenAIServer, fake_profile: ConnectionProfile
+) -> None:
+    ctx.profiles.save(fake_profile.model_copy(update={"name": "fake-text", "mode": "text"}))
+    openai_server.reply = "A text-mode answer."
+    app = TavoApp(ctx, card_path=alice, connection="fake")
+    async with app.run_test(size=(200, 60)) as pilot:
+        await pilot.pause()
+        screen = main(app)
+        assert screen.inspector.body.text.lstrip().startswith("{")  # chat mode: the JSON body
+        assert screen.switch_connection("fake-text")
+        await pilot.pause()
+        summary = screen.inspector.query_one(".insp-summary").render().plain  # type: ignore[attr-defined]
+        assert "mode: text" in summary and "/v1/completions" in summary
+        body = screen.inspector.body.text
+        assert not body.lstrip().startswith("{") and "Welcome in, traveller." in body  # the prompt text
+        await type_and_send(pilot, "plain prompt please")
+        await wait_idle(pilot)
+        assert openai_server.requests[-1].path == "/v1/completions"
+        assert "plain prompt please" in openai_server.requests[-1].json()["prompt"]
+        assert screen.chat_log.message_views()[-1].text == "A text-mode answer."
