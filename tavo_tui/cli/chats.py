@@ -1,34 +1,244 @@
-"""`tavo-tui chat list`: the stored chats (more chat commands come with the chats issue)."""
+"""`tavo-tui chat ...` (list, new, import, export, rename, delete, search) and `tavo-tui persona ...`."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import sys
+from pathlib import Path
 
-from tavo_tui.cli.common import add_common
+from tavo_tui.cli.common import add_common, fail
 from tavo_tui.session import AppContext
+from tavo_tui.store import StoreError
+from tavo_tui.store.interchange import EXPORT_FORMATS, export_chat, import_chat
+from tavo_tui.store.personas import POSITIONS
+
+
+def _ctx(args: argparse.Namespace) -> AppContext:
+    return AppContext.open(getattr(args, "home", None), getattr(args, "library", []), getattr(args, "user", None))
+
+
+def _card(value: str) -> Path:
+    path = Path(value)
+    if not path.exists():
+        raise FileNotFoundError(2, "no such card file", str(path))
+    return path
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sub.add_parser("chat", help="stored chats")
     add_common(p)
     csub = p.add_subparsers(dest="chat_command", metavar="ACTION", required=True)
-    lst = csub.add_parser("list", help="list chats, most recent first")
-    add_common(lst)
+
+    def action(name: str, help_text: str) -> argparse.ArgumentParser:
+        parser = csub.add_parser(name, help=help_text)
+        add_common(parser)
+        return parser
+
+    lst = action("list", "list chats, most recent first, with the last message")
     lst.add_argument("--card", default=None, help="only this card's chats (its file path)")
     lst.add_argument("--json", action="store_true")
     lst.set_defaults(handler=cmd_list)
 
+    new = action("new", "start a new chat with a card (prints its id)")
+    new.add_argument("--card", required=True, help="the character card")
+    new.add_argument("--greeting", type=int, default=0, metavar="N",
+                     help="start with greeting N (0 = first message, 1.. = alternate greetings)")
+    new.set_defaults(handler=cmd_new)
 
+    imp = action("import", "import a SillyTavern chat file (.jsonl; also oobabooga/Agnai/CAI-Tools .json)")
+    imp.add_argument("file", type=Path)
+    imp.add_argument("--card", required=True, help="the card the chat belongs to")
+    imp.set_defaults(handler=cmd_import)
+
+    exp = action("export", "export a chat as SillyTavern JSONL, Markdown or plain text")
+    exp.add_argument("id")
+    exp.add_argument("--format", choices=EXPORT_FORMATS, default="jsonl")
+    exp.add_argument("-o", "--output", type=Path, default=None, metavar="FILE", help="write here (default: stdout)")
+    exp.set_defaults(handler=cmd_export)
+
+    ren = action("rename", "rename a chat (prints the new id)")
+    ren.add_argument("id")
+    ren.add_argument("title")
+    ren.set_defaults(handler=cmd_rename)
+
+    dele = action("delete", "delete a chat")
+    dele.add_argument("id")
+    dele.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    dele.set_defaults(handler=cmd_delete)
+
+    srch = action("search", "find messages containing TEXT in every chat (or one card's)")
+    srch.add_argument("text")
+    srch.add_argument("--card", default=None)
+    srch.add_argument("--json", action="store_true")
+    srch.set_defaults(handler=cmd_search)
+
+    per = sub.add_parser("persona", help="your personas (who {{user}} is)")
+    add_common(per)
+    psub = per.add_subparsers(dest="persona_command", metavar="ACTION", required=True)
+    plist = psub.add_parser("list", help="list personas (* marks the default)")
+    add_common(plist)
+    plist.set_defaults(handler=cmd_persona_list)
+    padd = psub.add_parser("add", help="add a persona (prints its id)")
+    add_common(padd)
+    padd.add_argument("name")
+    padd.add_argument("--description", default="")
+    padd.add_argument("--position", type=int, default=0, choices=sorted(POSITIONS),
+                      help="where the description goes: " + ", ".join(f"{k} {v}" for k, v in POSITIONS.items()))
+    padd.add_argument("--depth", type=int, default=2)
+    padd.add_argument("--avatar", default=None, metavar="IMAGE")
+    padd.add_argument("--default", action="store_true", help="make it the default persona")
+    padd.set_defaults(handler=cmd_persona_add)
+    pdef = psub.add_parser("default", help="make a persona the default")
+    add_common(pdef)
+    pdef.add_argument("persona", help="id or name")
+    pdef.set_defaults(handler=cmd_persona_default)
+    pdel = psub.add_parser("delete", help="delete a persona")
+    add_common(pdel)
+    pdel.add_argument("persona", help="id or name")
+    pdel.set_defaults(handler=cmd_persona_delete)
+
+
+# ---- chats -------------------------------------------------------------------------------------------------
 def cmd_list(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
-    ctx = AppContext.open(getattr(args, "home", None))
-    key = ctx.card_key(Path(args.card)) if args.card else None
-    refs = ctx.chats.list(key)
+    ctx = _ctx(args)
+    summaries = ctx.chat_summaries(_card(args.card) if args.card else None)
     if args.json:
-        print(json.dumps([{"id": r.id, "path": str(r.path), "mtime": r.mtime} for r in refs], ensure_ascii=False))
+        print(json.dumps([
+            {"id": s.id, "title": s.title, "path": str(s.ref.path), "mtime": s.mtime, "messages": s.message_count,
+             "last_name": s.last_name, "last_message": s.last_preview}
+            for s in summaries
+        ], ensure_ascii=False))
         return 0
-    for ref in refs:
-        print(ref.id)
+    for s in summaries:
+        preview = f"{s.last_name}: {s.last_preview}" if s.last_name else s.last_preview
+        print(f"{s.id}\t{s.message_count} messages\t{_printable(preview)[:80]}")
     return 0
+
+
+def cmd_new(args: argparse.Namespace) -> int:
+    ctx = _ctx(args)
+    card = _card(args.card)
+    session = ctx.open_chat(card, getattr(args, "connection", None), new=True, greeting_index=args.greeting)
+    try:
+        notice = session.rewrite_file()
+        if notice:
+            return fail(notice.text)
+        print(session.ref.id if session.ref else "")
+    finally:
+        session.close()
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    ctx = _ctx(args)
+    card = _card(args.card)
+    ref = import_chat(ctx.chats, args.file, ctx.card_key(card))
+    print(ref.id)
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    ctx = _ctx(args)
+    data = export_chat(ctx.chats, ctx.chats.find(args.id), args.format)
+    if args.output is None:
+        sys.stdout.buffer.write(data)
+        if args.format == "jsonl":
+            sys.stdout.buffer.write(b"\n")
+        sys.stdout.flush()
+        return 0
+    from tavo_tui.store.files import atomic_write
+
+    try:
+        atomic_write(args.output, data)
+    except OSError as exc:
+        raise StoreError(f"cannot write {args.output}: {exc.strerror}") from None
+    return 0
+
+
+def cmd_rename(args: argparse.Namespace) -> int:
+    ctx = _ctx(args)
+    ref = ctx.chats.find(args.id)
+    from tavo_tui.store import ChatLock
+
+    lock = ChatLock(ref.path)
+    if not lock.acquire():
+        return fail("the chat is open in another tavo-tui process; close it there first")
+    try:
+        new = ctx.chats.rename(ref, args.title)
+    finally:
+        lock.release()
+    print(new.id)
+    return 0
+
+
+def cmd_delete(args: argparse.Namespace) -> int:
+    ctx = _ctx(args)
+    ref = ctx.chats.find(args.id)
+    if not args.yes:
+        if not sys.stdin.isatty():
+            return fail("refusing to delete without confirmation; pass --yes")
+        answer = input(f"Delete chat {ref.id}? [y/N] ").strip().lower()
+        if answer not in ("y", "yes"):
+            return fail("not deleted")
+    from tavo_tui.store import ChatLock
+
+    lock = ChatLock(ref.path)
+    if not lock.acquire():
+        return fail("the chat is open in another tavo-tui process; close it there first")
+    try:
+        ctx.chats.delete(ref)
+    finally:
+        lock.release()
+    return 0
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    ctx = _ctx(args)
+    key = ctx.card_key(_card(args.card)) if args.card else None
+    hits = ctx.chats.search(args.text, key)
+    if args.json:
+        print(json.dumps([{"id": h.ref.id, "index": h.index, "name": h.name, "snippet": h.snippet} for h in hits],
+                         ensure_ascii=False))
+        return 0
+    for hit in hits:
+        print(f"{hit.ref.id}#{hit.index}\t{_printable(hit.name)}: {_printable(hit.snippet)}")
+    return 0 if hits else 1
+
+
+# ---- personas ----------------------------------------------------------------------------------------------
+def cmd_persona_list(args: argparse.Namespace) -> int:
+    ctx = _ctx(args)
+    default = ctx.personas.default_id
+    for persona in ctx.personas.list():
+        mark = "*" if persona.id == default else " "
+        print(f"{mark} {persona.id}\t{_printable(persona.name)}\t{POSITIONS.get(persona.position, '')}\t"
+              f"{_printable(persona.description)[:60]}")
+    return 0
+
+
+def cmd_persona_add(args: argparse.Namespace) -> int:
+    ctx = _ctx(args)
+    persona = ctx.personas.create(args.name, args.description, position=args.position, depth=args.depth,
+                                  avatar=args.avatar)
+    if args.default:
+        ctx.personas.set_default(persona.id)
+    print(persona.id)
+    return 0
+
+
+def cmd_persona_default(args: argparse.Namespace) -> int:
+    ctx = _ctx(args)
+    ctx.personas.set_default(ctx.personas.find(args.persona).id)
+    return 0
+
+
+def cmd_persona_delete(args: argparse.Namespace) -> int:
+    ctx = _ctx(args)
+    ctx.personas.delete(ctx.personas.find(args.persona).id)
+    return 0
+
+
+def _printable(text: str) -> str:
+    """One terminal line of untrusted text: control characters (escape sequences) shown, not obeyed."""
+    return "".join(ch if ch.isprintable() else " " for ch in text)

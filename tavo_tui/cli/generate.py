@@ -9,8 +9,9 @@ import sys
 from pathlib import Path
 
 from tavo_tui.cli.common import add_common, fail
-from tavo_tui.model import Message
 from tavo_tui.session import AppContext, ChatSession, Delta, Done, Failed, Notice
+from tavo_tui.session.core import make_message
+from tavo_tui.store import StoreError
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -27,7 +28,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 def _add_inputs(p: argparse.ArgumentParser) -> None:
     add_common(p)
-    p.add_argument("--card", required=True, type=Path, metavar="PATH", help="the character card")
+    p.add_argument("--card", type=Path, metavar="PATH", help="the character card (optional with --chat)")
+    p.add_argument("--chat", default=None, metavar="ID",
+                   help="continue this stored chat (`tavo-tui chat list` shows ids); `send` saves to it")
     p.add_argument(
         "-m",
         "--message",
@@ -39,9 +42,21 @@ def _add_inputs(p: argparse.ArgumentParser) -> None:
     )
 
 
-def open_scripted(args: argparse.Namespace) -> ChatSession:
-    """A session that writes nothing: the greeting plus the -m history, on the chosen connection."""
+def open_scripted(args: argparse.Namespace, *, save: bool = False) -> ChatSession:
+    """The greeting plus the -m history (nothing written), or a stored chat with --chat (saved when `save`)."""
     ctx = AppContext.open(getattr(args, "home", None), getattr(args, "library", []), getattr(args, "user", None))
+    if args.card is not None and not args.card.exists():
+        raise FileNotFoundError(2, "no such card file", str(args.card))
+    if args.chat:
+        if args.messages:
+            raise StoreError("-m/--message cannot be combined with --chat (the chat has its own history)")
+        session = ctx.open_chat_id(args.chat, args.card, getattr(args, "connection", None), persist=save)
+        if save and session.read_only:
+            session.close()
+            raise StoreError(f"chat {args.chat!r}: {session.read_only_reason}")
+        return session
+    if args.card is None:
+        raise StoreError("give --card PATH (or --chat ID to continue a stored chat)")
     if not args.card.exists():
         raise FileNotFoundError(2, "no such card file", str(args.card))
     session = ctx.open_chat(args.card, getattr(args, "connection", None), new=True, persist=False)
@@ -49,7 +64,7 @@ def open_scripted(args: argparse.Namespace) -> ChatSession:
         if index % 2 == 0:
             session.add_user_message(text)
         else:
-            session.messages.append(Message(name=session.card.name, is_user=False, mes=text))
+            session.messages.append(make_message(session.card.name, text, is_user=False))
     return session
 
 
@@ -78,7 +93,7 @@ def cmd_prompt(args: argparse.Namespace) -> int:
 
 
 def cmd_send(args: argparse.Namespace) -> int:
-    session = open_scripted(args)
+    session = open_scripted(args, save=True)
 
     async def run() -> int:
         code = 0

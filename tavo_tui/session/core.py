@@ -100,7 +100,8 @@ class SessionCore:
         persona = self.persona
         if persona is not None:
             return persona.name
-        return self.ctx.user_override or self.header.user_name or self.ctx.user_name
+        stored = self.header.user_name if self.header.user_name != "unused" else ""  # modern SillyTavern headers
+        return self.ctx.user_override or stored or self.ctx.user_name
 
     @property
     def is_demo(self) -> bool:
