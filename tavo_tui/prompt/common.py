@@ -97,6 +97,9 @@ def build_extensions(
     if settings.persona_position == 4 and inputs.persona:
         scan_extra.append(inputs.persona)
     deepest = max([settings.world_info.depth, *(e.scan_depth or 0 for e in entries)]) if entries else 0
+    if entries and settings.world_info.min_activations > 0:
+        # Minimum activations may scan deeper, up to the configured maximum or the whole chat.
+        deepest = max(deepest, settings.world_info.min_activations_depth_max or len(inputs.chat))
     newest = inputs.chat[-deepest:] if deepest > 0 else []
     world = scan_world_info(
         entries,

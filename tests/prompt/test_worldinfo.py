@@ -288,3 +288,29 @@ def test_match_flags_from_both_file_shapes() -> None:
         entries=[LorebookEntry(keys=["a"], content="x", extensions={"match_persona_description": True})]
     )
     assert entries_of(card_book)[0].match_sources == ("persona",)
+
+
+def test_min_activations_scan_deeper() -> None:
+    old = entry(1, ["ancient"])
+    assert scan([old], "ancient", "x", "y", "z") == []
+    assert scan([old], "ancient", "x", "y", "z", min_activations=1) == ["E1"]
+    # The depth limit stops the deeper passes.
+    assert scan([old], "ancient", "x", "y", "z", min_activations=1, min_activations_depth_max=3) == []
+
+
+def test_delay_levels_get_their_own_pass() -> None:
+    a = entry(1, ["alpha"], "A")
+    level1 = entry(2, ["alpha"], "L1", delay_until_recursion=1)
+    level2 = entry(3, ["alpha"], "L2", delay_until_recursion=2)
+    # Level 1 fires in the first recursion pass; level 2 only in the extra pass for its level.
+    assert scan([a, level1, level2], "alpha") == ["A", "L1", "L2"]
+    assert scan([a, level1, level2], "alpha", recursive=False) == ["A"]
+
+
+def test_group_scoring_keeps_best_match() -> None:
+    weak = entry(1, ["cat"], "weak", group="g", use_group_scoring=True)
+    strong = entry(2, ["cat", "dog"], "strong", group="g", use_group_scoring=True)
+    for _ in range(5):
+        assert scan([weak, strong], "cat and dog") == ["strong"]
+    globally = [entry(1, ["cat"], "weak", group="g"), entry(2, ["cat", "dog"], "strong", group="g")]
+    assert scan(globally, "cat and dog", use_group_scoring=True) == ["strong"]
