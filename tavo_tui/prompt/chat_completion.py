@@ -108,10 +108,12 @@ def assemble_chat(
     env = inputs.env
     card = inputs.card
     world = ext.world
-    entries: list[PromptEntry] = [p for p in preset.prompts if p.enabled or p.identifier == "main"]
+    # Disabled prompts and prompts not triggered by this generation type are left out; `main` stays (empty)
+    # as the anchor for relative extension prompts.
+    entries: list[PromptEntry] = [p for p in preset.prompts if _active(p, generation_type) or p.identifier == "main"]
 
     def text_of(entry: PromptEntry) -> str:
-        if not entry.enabled:
+        if not _active(entry, generation_type):
             return ""
         content = entry.content
         if (
@@ -358,6 +360,10 @@ def assemble_chat(
         dropped=dropped,
         notes=[MANDATORY_OVERFLOW] if overflow and any(not s.source.startswith("history") for s in dropped) else [],
     )
+
+
+def _active(entry: PromptEntry, generation_type: str) -> bool:
+    return entry.enabled and (not entry.injection_trigger or generation_type in entry.injection_trigger)
 
 
 _UNSQUASHED = ("preset.new_chat_prompt", "preset.new_example_chat_prompt")

@@ -183,3 +183,18 @@ def test_empty_and_hidden_only_chat(card: Card) -> None:
         {"role": "system", "content": "DESC"},
         {"role": "system", "content": "[Start a new Chat]"},
     ]
+
+
+def test_prompt_triggers(card: Card) -> None:
+    only_continue = PromptEntry(identifier="nsfw", content="AUX", injection_trigger=["continue"])
+    assert "AUX" not in [m["content"] for m in run(card, settings=preset_with(only_continue))]
+    result = assemble(
+        card,
+        [bot("Hi.", "Bot"), user("Yo")],
+        user_name="User",
+        profile=chat_profile(),
+        counter=estimate_counter(),
+        settings=preset_with(only_continue),
+        generation_type="continue",
+    )
+    assert "AUX" in [m["content"] for m in result.messages]
