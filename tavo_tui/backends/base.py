@@ -64,7 +64,19 @@ class Finish:
     usage: dict[str, Any] = field(default_factory=dict)
 
 
-StreamEvent = TextDelta | ReasoningDelta | Finish
+@dataclass(frozen=True)
+class Progress:
+    """Waiting before any text (AI Horde queue): position in the queue and estimated seconds, when known.
+
+    Consumers that do not know this event may ignore it; it never carries reply text.
+    """
+
+    queue_position: int | None
+    eta_seconds: float | None
+    detail: str = ""
+
+
+StreamEvent = TextDelta | ReasoningDelta | Finish | Progress
 
 
 @dataclass(frozen=True)

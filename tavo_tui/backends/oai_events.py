@@ -163,10 +163,10 @@ def parse_reply(
 
 
 def model_ids(obj: Any) -> list[str]:
-    """Model ids from `{data:[{id}]}`, `{models:[{name}]}` or a bare list; order kept, duplicates dropped."""
+    """Model ids from `{data:[{id}]}`, `{models:[{name}]}`, Cloudflare's `{result:[{name}]}` or a bare list."""
     items: Any = obj
     if isinstance(obj, dict):
-        items = obj.get("data", obj.get("models", []))
+        items = next((obj[k] for k in ("data", "models", "result") if isinstance(obj.get(k), list)), [])
     ids: list[str] = []
     if isinstance(items, list):
         for item in items:

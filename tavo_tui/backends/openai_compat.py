@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
+from dataclasses import dataclass
 from typing import Any, ClassVar
 
 import httpx
@@ -41,9 +42,10 @@ from tavo_tui.backends.oai_events import (
     model_ids,
     parse_reply,
 )
+from tavo_tui.backends.shaping import shape_reply, shaped
 from tavo_tui.backends.sse import SSEParser
 from tavo_tui.backends.transport import RetryPolicy, Transport, parse_json
-from tavo_tui.backends.urls import URLError, join, oai_base, root_url, with_v1
+from tavo_tui.backends.urls import OAIBase, URLError, join, oai_base, root_url, with_v1
 from tavo_tui.model import AssembledPrompt, ConnectionProfile, PreparedRequest, SamplerSettings
 
 _UNSUPPORTED = (400, 404, 405, 422, 501)
@@ -53,6 +55,21 @@ EMPTY_STREAM_MESSAGE = (
     "is longer than its context (n_ctx); lower the context size in the connection settings or start the "
     "server with a larger context"
 )
+
+
+@dataclass(frozen=True)
+class TokenEndpoint:
+    """A server's token-count endpoint: POST {root or base}/path with {input_key: text} (+ model)."""
+
+    name: str
+    path: str
+    input_key: str
+    relative_to: str = "root"  # "root" (server root) or "base" (the /v1 base)
+    with_model: bool = False
+
+
+LLAMACPP_TOKENIZE = TokenEndpoint("llama.cpp", "tokenize", "content")
+LLAMA_CPP_PYTHON_COUNT = TokenEndpoint("llama-cpp-python", "extras/tokenize/count", "input")
 
 
 def merged_stops(*lists: list[str]) -> list[str]:
@@ -78,6 +95,12 @@ class OpenAICompatBackend:
     text_path: ClassVar[str] = "completions"
     models_path: ClassVar[str] = "models"
     max_stops: ClassVar[int | None] = None  # OpenAI itself accepts at most 4
+    tokenizers: ClassVar[tuple[TokenEndpoint, ...]] = (LLAMACPP_TOKENIZE, LLAMA_CPP_PYTHON_COUNT)
+    static_models: ClassVar[tuple[str, ...]] = ()  # offered when the API has no model list
+    has_model_list: ClassVar[bool] = True
+    chat_only: ClassVar[bool] = False  # hosted chat APIs without a text-completion endpoint
+    extra_headers: ClassVar[dict[str, str]] = {}
+    server_name: ClassVar[str] = ""  # what the connection test calls it when the answer does not say
 
     def __init__(
         self,
@@ -95,13 +118,34 @@ class OpenAICompatBackend:
         self._base = ""
         self._base_known = True
         try:
-            found = oai_base(profile.base_url or self.default_base_url)
+            found = self.normalise_base(profile.base_url or self.default_base_url)
             self._base, self._base_known = found.url, found.certain
         except URLError as exc:
             self._base_error = str(exc)
         self._tokenizer: str | None = None  # "llama.cpp", "llama-cpp-python" or "none" once known
 
     # -- configuration hooks for subclasses -------------------------------------------------------
+
+    @classmethod
+    def normalise_base(cls, raw: str) -> OAIBase:
+        """The API base from what the user typed (hosted kinds with an unusual layout override this)."""
+        return oai_base(raw)
+
+    def models_url(self, base: str) -> str:
+        return join(base, self.models_path)
+
+    def max_tokens_field(self) -> str:
+        return "max_tokens"
+
+    def shape_messages(self, messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Per-provider message rules (alternation, no `name`, ...); the generic server takes them as is."""
+        return [dict(m) for m in messages]
+
+    def client_stops(self, request: PreparedRequest) -> list[str]:
+        """Stop strings applied client-side: those in the body plus the profile's (which a cap may cut)."""
+        sent = request.body.get("stop")
+        listed = [sent] if isinstance(sent, str) else [s for s in sent or [] if isinstance(s, str)]
+        return merged_stops(listed, self.profile.sampler.stop)
 
     @property
     def retry(self) -> RetryPolicy:
@@ -127,6 +171,14 @@ class OpenAICompatBackend:
             )
         return {"Authorization": f"Bearer {self._api_key}"}
 
+    def checked_key(self) -> str | None:
+        """The key, refused when it cannot travel in a header (so subclasses can use other header names)."""
+        if self._api_key and (not self._api_key.isascii() or not self._api_key.isprintable() or " " in self._api_key):
+            raise BackendError(
+                "auth", "the API key contains spaces or non-ASCII characters, so it cannot be sent — re-enter it"
+            )
+        return self._api_key
+
     def sampler_body(self, sampler: SamplerSettings) -> dict[str, Any]:
         """Non-None sampler values in SamplerSettings field order (deterministic), filtered and renamed."""
         out: dict[str, Any] = {}
@@ -151,23 +203,31 @@ class OpenAICompatBackend:
             body["model"] = self.profile.model
         if prompt.mode == "chat":
             path = self.chat_path
-            body["messages"] = [dict(m) for m in prompt.messages]
+            body["messages"] = self.shape_messages(prompt.messages)
         else:
+            if self.chat_only:
+                raise BackendError(
+                    "bad_request",
+                    f"kind {self.kind!r} only has a chat API — set the connection's mode to chat",
+                )
             path = self.text_path
             body["prompt"] = prompt.text
         body.update(self.sampler_body(self.profile.sampler))
-        body["max_tokens"] = prompt.max_tokens or self.profile.max_tokens
+        body[self.max_tokens_field()] = prompt.max_tokens or self.profile.max_tokens
         body["stream"] = streaming
         stops = merged_stops(prompt.stop, self.profile.sampler.stop)[: self.max_stops]
         if stops:
             body["stop"] = stops
         body.update(self.extra_body(prompt, streaming))
-        headers = {"Content-Type": "application/json"}
+        headers = {"Content-Type": "application/json", **self.extra_headers}
         if streaming:
             headers["Accept"] = "text/event-stream"
         return PreparedRequest(url=join(self.base_url, path), body=body, headers=headers, stream=streaming)
 
-    async def stream(self, request: PreparedRequest) -> AsyncIterator[StreamEvent]:
+    def stream(self, request: PreparedRequest) -> AsyncGenerator[StreamEvent, None]:
+        return shaped(self._raw_stream(request), self.client_stops(request), inside=_opens_think(request))
+
+    async def _raw_stream(self, request: PreparedRequest) -> AsyncGenerator[StreamEvent, None]:
         url = await self._final_url(request.url)
         secrets = self._transport.secrets
         async with self._transport.open_stream(
@@ -197,6 +257,10 @@ class OpenAICompatBackend:
         yield Finish(state.finish, state.usage)
 
     async def complete(self, request: PreparedRequest) -> Reply:
+        reply = await self._raw_complete(request)
+        return shape_reply(reply, self.client_stops(request), inside=_opens_think(request))
+
+    async def _raw_complete(self, request: PreparedRequest) -> Reply:
         url = await self._final_url(request.url)
         response = await self._transport.request(
             request.method, url, headers=self._headers(request), content=request.body_bytes()
@@ -211,8 +275,10 @@ class OpenAICompatBackend:
         )
 
     async def list_models(self) -> list[str]:
+        if not self.has_model_list:
+            return list(self.static_models)
         base = await self.resolve_base()
-        return model_ids(await self._transport.get_json(join(base, self.models_path), headers=self.auth_headers()))
+        return model_ids(await self._transport.get_json(self.models_url(base), headers=self._get_headers()))
 
     async def check(self) -> ConnectionCheck:
         start = time.perf_counter()
@@ -220,9 +286,11 @@ class OpenAICompatBackend:
         def elapsed() -> float:
             return round((time.perf_counter() - start) * 1000, 1)
 
+        if not self.has_model_list:
+            return await self._check_by_generation(start)
         try:
             base = await self.resolve_base()
-            response = await self._transport.request("GET", join(base, self.models_path), headers=self.auth_headers())
+            response = await self._transport.request("GET", self.models_url(base), headers=self._get_headers())
             ids = model_ids(parse_json(response.content, str(response.url)))
             server = _server_identity(response, parse_json(response.content, str(response.url)))
             shown = ", ".join(ids[:3]) + (f" (+{len(ids) - 3} more)" if len(ids) > 3 else "")
@@ -235,20 +303,32 @@ class OpenAICompatBackend:
                     return ConnectionCheck(True, elapsed(), f"server answers /health ({health}) but lists no models")
             return ConnectionCheck(False, elapsed(), err.message, error_kind=err.kind)
 
+    async def _check_by_generation(self, start: float) -> ConnectionCheck:
+        """For APIs without a model list: the smallest real chat request (one token)."""
+        prompt = AssembledPrompt(mode="chat", messages=[{"role": "user", "content": "Hi"}], max_tokens=1)
+        try:
+            await self._raw_complete(self.prepare(prompt, stream=False))
+        except BackendError as err:
+            elapsed = round((time.perf_counter() - start) * 1000, 1)
+            return ConnectionCheck(False, elapsed, err.message, error_kind=err.kind)
+        elapsed = round((time.perf_counter() - start) * 1000, 1)
+        server = self.server_name or display_url(self.base_url)
+        return ConnectionCheck(True, elapsed, f"connected to {server}; a 1-token reply worked", server=server,
+                               models=self.static_models)
+
     async def count_tokens(self, text: str) -> int | None:
         if self._tokenizer == "none":
             return None
-        root = root_url(self.base_url)
-        attempts = [
-            ("llama.cpp", "tokenize", {"content": text}),
-            ("llama-cpp-python", "extras/tokenize/count", {"input": text}),
-        ]
-        for name, path, payload in attempts:
-            if self._tokenizer not in (None, name):
+        for endpoint in self.tokenizers:
+            if self._tokenizer not in (None, endpoint.name):
                 continue
-            count = await self._try_count(join(root, path), payload)
+            where = root_url(self.base_url) if endpoint.relative_to == "root" else self.base_url
+            payload: dict[str, Any] = {endpoint.input_key: text}
+            if endpoint.with_model and self.profile.model:
+                payload["model"] = self.profile.model
+            count = await self._try_count(join(where, endpoint.path), payload)
             if count is not None:
-                self._tokenizer = name
+                self._tokenizer = endpoint.name
                 return count
         self._tokenizer = "none"
         return None
@@ -264,13 +344,13 @@ class OpenAICompatBackend:
         if self._base_known:
             return base
         try:
-            await self._transport.request("GET", join(base, self.models_path), headers=self.auth_headers())
+            await self._transport.request("GET", self.models_url(base), headers=self._get_headers())
         except BackendError as err:
             if err.status != 404:
                 raise
             candidate = with_v1(base)
             try:
-                await self._transport.request("GET", join(candidate, self.models_path), headers=self.auth_headers())
+                await self._transport.request("GET", self.models_url(candidate), headers=self._get_headers())
             except BackendError as again:
                 if again.status != 404:
                     raise
@@ -287,8 +367,11 @@ class OpenAICompatBackend:
             return new + url[len(old) :]
         return url
 
+    def _get_headers(self) -> dict[str, str]:
+        return {**self.extra_headers, **self.auth_headers()}
+
     def _headers(self, request: PreparedRequest) -> dict[str, str]:
-        headers = {"Content-Type": "application/json", **request.headers}
+        headers = {"Content-Type": "application/json", **self.extra_headers, **request.headers}
         headers.update(self.auth_headers())
         return headers
 
@@ -315,12 +398,20 @@ class OpenAICompatBackend:
             data = response.json()
         except ValueError:
             return None
-        if isinstance(data, dict):
-            if isinstance(data.get("count"), int):
-                return int(data["count"])
-            if isinstance(data.get("tokens"), list):
-                return len(data["tokens"])
+        return token_count_of(data)
+
+
+def token_count_of(data: Any) -> int | None:
+    """A count from any tokenizer answer: {count}, {length}, {value}, {tokens: [...]} or {ids: [...]}."""
+    if not isinstance(data, dict):
         return None
+    for key in ("count", "length", "value"):
+        if isinstance(data.get(key), int) and not isinstance(data.get(key), bool):
+            return int(data[key])
+    for key in ("tokens", "ids"):
+        if isinstance(data.get(key), list):
+            return len(data[key])
+    return None
 
 
 def _reply_events(reply: Reply) -> list[StreamEvent]:
@@ -382,3 +473,9 @@ def _server_identity(response: httpx.Response, data: Any) -> str:
         return "llama-cpp-python (or another FastAPI server)"
     host = str(response.url.host)
     return f"{host} ({server})" if server else host
+
+
+def _opens_think(request: PreparedRequest) -> bool:
+    """A text prompt that ends inside `<think>` (a reasoning template): the reply starts as reasoning."""
+    prompt = request.body.get("prompt")
+    return isinstance(prompt, str) and prompt.rstrip().endswith("<think>")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -24,6 +24,19 @@ class SamplerSettings(BaseModel):
     repetition_penalty: float | None = None
     seed: int | None = None
     stop: list[str] = Field(default_factory=list)
+    # Local-server knobs (llama.cpp, KoboldCpp, Ooba, TabbyAPI, Aphrodite, NovelAI); hosted APIs drop them.
+    top_a: float | None = None
+    typical_p: float | None = None
+    tfs: float | None = None
+    repetition_penalty_range: int | None = None
+    mirostat_mode: int | None = None
+    mirostat_tau: float | None = None
+    mirostat_eta: float | None = None
+    dry_multiplier: float | None = None
+    dry_base: float | None = None
+    dry_allowed_length: int | None = None
+    xtc_threshold: float | None = None
+    xtc_probability: float | None = None
 
 
 class ConnectionProfile(BaseModel):
@@ -44,3 +57,6 @@ class ConnectionProfile(BaseModel):
     converter: Converter = "none"
     instruct: str = "chatml"
     stream: bool = True
+    # Kind-specific settings, e.g. OpenRouter {"provider": {...}, "reasoning": {...}}, Horde {"models": [...],
+    # "workers": [...]}, Vertex {"project": ..., "region": ...}; each adapter documents and reads its own keys.
+    options: dict[str, Any] = Field(default_factory=dict)
