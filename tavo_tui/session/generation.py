@@ -14,9 +14,7 @@ from tavo_tui.backends.base import BackendError, Finish, ReasoningDelta, TextDel
 from tavo_tui.model import AssembledPrompt, Message
 from tavo_tui.model.chat import now_send_date
 from tavo_tui.prompt.assemble import assemble
-from tavo_tui.prompt.templates import load_instruct
 from tavo_tui.prompt.tokens import counter_for_model
-from tavo_tui.session import prompt_variants as pv
 from tavo_tui.session.core import SessionCore, make_message
 from tavo_tui.session.events import Delta, Done, Failed, GenerationEvent, Notice, Reasoning, Started
 from tavo_tui.session.inspection import Inspection
@@ -51,30 +49,15 @@ class GenerationMixin(SessionCore):
         )
 
     def build_prompt(self, action: str = "normal", pending: str | None = None) -> AssembledPrompt:
-        """The prompt for `action`: normal, swipe (regenerate), continue or impersonate."""
-        counter = counter_for_model(self.profile.model)
-        settings = self.prompt_settings()
+        """The prompt for `action`: normal, swipe (regenerate), continue or impersonate (sillytavern.md §7)."""
         if action == "swipe":
             index = self._swipe_target()
             return self._assemble(self.messages[:index], generation_type="swipe")
         if action == "continue":
-            index = self._continue_target()
-            text = self.messages[index].mes
-            if self.profile.mode == "chat":
-                prompt = self._assemble(self.messages, generation_type="continue")
-                cc = settings.chat_completion
-                prefill = bool(getattr(cc, "continue_prefill", False))
-                return pv.continue_chat(prompt, text, nudge=cc.continue_nudge_prompt, prefill=prefill,
-                                        user=self.user_name, char=self.card.name, counter=counter)
-            return pv.continue_text(self._assemble(self.messages[:index], generation_type="continue"), text,
-                                    counter=counter)
+            self._continue_target()
+            return self._assemble(self.messages, generation_type="continue")
         if action == "impersonate":
-            prompt = self._assemble(self.messages, pending=pending, generation_type="impersonate")
-            if self.profile.mode == "chat":
-                return pv.impersonate_chat(prompt, settings.chat_completion.impersonation_prompt,
-                                           user=self.user_name, char=self.card.name, counter=counter)
-            template = load_instruct(self.profile.instruct) if settings.instruct_enabled else None
-            return pv.impersonate_text(prompt, template, user=self.user_name, char=self.card.name, counter=counter)
+            return self._assemble(self.messages, pending=pending, generation_type="impersonate")
         return self._assemble(self.messages, pending=pending)
 
     def inspect(self, pending: str | None = None, action: str = "normal") -> Inspection:
@@ -197,7 +180,7 @@ class GenerationMixin(SessionCore):
         def commit(incomplete: bool) -> tuple[Message | None, Notice | None]:
             text = "".join(parts)
             if action == "impersonate":
-                return make_message(self.user_name, pv.clean_impersonation(text, self.user_name),
+                return make_message(self.user_name, clean_impersonation(text, self.user_name),
                                     is_user=True), None
             if action == "continue":
                 assert index is not None
@@ -286,8 +269,9 @@ class GenerationMixin(SessionCore):
                         gen_started: str) -> tuple[Message, Notice | None]:
         message = self.messages[index]
         old = message.mes
-        if text and self.profile.mode == "chat" and old and not old[-1:].isspace() and not text[:1].isspace():
-            text = " " + text  # SillyTavern's continue_postfix
+        postfix = self.prompt_settings().chat_completion.continue_postfix if self.profile.mode == "chat" else ""
+        if text and postfix and not old.endswith(postfix):
+            old += postfix  # the prompt sent the message with the postfix; the reply follows it
         combined = old + text
         message.mes = combined
         extra = dict(message.extra or {})
@@ -310,3 +294,11 @@ class GenerationMixin(SessionCore):
         setattr(message, "gen_finished", now_send_date())  # noqa: B010
         self.header.chat_metadata["tainted"] = True
         return message, self._save_all()
+
+
+def clean_impersonation(text: str, user: str) -> str:
+    """Drop a leading `User:` the model may repeat."""
+    stripped = text.lstrip()
+    if user and stripped.startswith(f"{user}:"):
+        stripped = stripped[len(user) + 1 :]
+    return stripped.strip()
