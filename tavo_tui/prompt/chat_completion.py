@@ -257,6 +257,13 @@ def assemble_chat(
     elif generation_type == "impersonate":
         impersonation = substitute(preset.impersonation_prompt, env)
         tail = [_Msg("system", impersonation, "Impersonation prompt", "preset.impersonation_prompt")]
+    bias = "" if generation_type in ("continue", "impersonate") else substitute(settings.start_reply_with, env)
+    bias_msgs: list[_Msg] = []
+    if bias:
+        bias_msg = _Msg("assistant", bias, "Start reply with", "settings.start_reply_with")
+        if not overflow and _fits(counter, bias_msg, used, budget):
+            used += bias_msg.tokens
+            bias_msgs.append(bias_msg)
     for msg in tail:
         msg.tokens = message_tokens(counter, msg.content, msg.speaker)
         used += msg.tokens
@@ -338,6 +345,7 @@ def assemble_chat(
     ordered: list[_Msg] = []
     for entry in entries:
         ordered.extend(m for m in collections[entry.identifier].messages if m.content)
+    ordered.extend(bias_msgs)
     ordered.extend(m for m in tail if m.content)
     if preset.squash_system_messages:
         ordered = _squash_system(ordered)

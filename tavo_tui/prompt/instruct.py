@@ -132,8 +132,12 @@ def last_line(
     force_name2: bool,
     group: bool = False,
     impersonate_as: str | None = None,
+    bias: str = "",
 ) -> str:
-    """Text appended after the history so the model answers as the character (or as the user, impersonating)."""
+    """Text appended after the history so the model answers as the character (or as the user, impersonating).
+
+    `bias` ("Start Reply With") begins the reply; without instruct mode it follows the name (see `assemble_text`).
+    """
     if template is None:
         if impersonate_as is not None:
             return f"{impersonate_as}:"
@@ -155,6 +159,8 @@ def last_line(
         if not t.last_output_sequence[-1:].isspace():
             filler = t.output_sequence[-1]
     text = f"{sep}{seq}{sep}{filler}{name}:" if include else f"{sep}{seq}"
+    if bias and impersonate_as is None:
+        text += bias if include else sep + bias.lstrip()
     text = text.rstrip() if t.wrap else text
     return text if include else text + sep
 

@@ -152,3 +152,4 @@ class PromptSettings(BaseModel):
     persona_depth: int = 2
     persona_role: int = 0
     use_card_lorebook: bool = True
+    start_reply_with: str = ""  # SillyTavern's "Start Reply With" (user_prompt_bias)

@@ -170,14 +170,23 @@ def assemble_text(
         continued_text = continued_item(open_item, template, env, name1=name1)
         role: Role = "user" if last.is_user else "system" if last.narrator else "assistant"
         continued_piece = _Piece("continued message", last.source, role, continued_text)
-    force_name2 = context.always_force_name2 and not impersonate
+    bias = "" if impersonate or continuing else substitute(settings.start_reply_with, env)
+    force_name2 = (context.always_force_name2 or bool(bias)) and not impersonate
     final_line = (
         ""
         if continuing
         else last_line(
-            template, env, name2=name2, force_name2=force_name2, impersonate_as=name1 if impersonate else None
+            template,
+            env,
+            name2=name2,
+            force_name2=force_name2,
+            impersonate_as=name1 if impersonate else None,
+            bias=bias,
         )
     )
+    if template is None and bias:
+        # Without instruct mode the bias follows the final "Name:" (or the last message) after one space.
+        final_line += bias.lstrip() if final_line[-1:].isspace() or not final_line else " " + bias.lstrip()
     chat_start = substitute(context.chat_start + "\n", env) if context.chat_start else ""
     filler_text = ""
     if template is not None and template.user_alignment_message:

@@ -81,3 +81,20 @@ def test_triggers_filter_lore_by_generation_type(card: Card) -> None:
     card = card.model_copy(update={"character_book": Lorebook(entries=[entry])})
     assert "ONLY ON CONTINUE" in run(card, "continue").text
     assert "ONLY ON CONTINUE" not in run(card, "normal").text
+
+
+def test_start_reply_with(card: Card) -> None:
+    settings = PromptSettings(start_reply_with=" {{char}} smiles")
+    messages = [bot("Hello.", "Bot"), user("Hi!")]
+    tc = run(card, "normal", settings=settings, messages=messages)
+    assert tc.text.endswith("<|im_start|>user\nHi!<|im_end|>\n<|im_start|>assistant\nBot smiles\n")
+    plain = run(
+        card,
+        "normal",
+        messages=messages,
+        settings=PromptSettings(instruct_enabled=False, context_name="Minimalist", start_reply_with="Sure,"),
+    )
+    assert plain.text.endswith("User: Hi!\nBot: Sure,")
+    cc = run(card, "normal", mode="chat", settings=settings, messages=messages)
+    assert cc.messages[-1] == {"role": "assistant", "content": " Bot smiles"}
+    assert "Bot smiles" not in run(card, "impersonate", settings=settings, messages=messages).text
