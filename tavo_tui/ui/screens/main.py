@@ -12,22 +12,20 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.reactive import reactive
-from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, Static, TextArea
 from textual.worker import Worker, WorkerCancelled, WorkerFailed
 
-from tavo_tui.model import ConnectionProfile, Message
-from tavo_tui.session import ChatSession, Delta, Done, Failed, Notice, Reasoning, Started
+from tavo_tui.model import Message
+from tavo_tui.session import ChatSession
 from tavo_tui.ui.safe_text import plain, plain_line
-from tavo_tui.ui.screens.connection_editor import ConnectionEditor, EditResult
-from tavo_tui.ui.screens.connection_picker import ConnectionPicker
+from tavo_tui.ui.screens.connection_actions import GENERATING, ConnectionActions
 from tavo_tui.ui.widgets.card_list import CardList
-from tavo_tui.ui.widgets.chat_log import ChatLog, error_notice
+from tavo_tui.ui.widgets.chat_log import ChatLog
 from tavo_tui.ui.widgets.composer import Composer
 from tavo_tui.ui.widgets.connection_pane import ConnectionPane
 from tavo_tui.ui.widgets.inspector import PromptInspector
-from tavo_tui.ui.widgets.message_view import MessageView
+from tavo_tui.ui.widgets.reply_presenter import ReplyPresenter
 from tavo_tui.ui.widgets.status_bar import StatusBar
 
 if TYPE_CHECKING:
@@ -38,35 +36,8 @@ CARDS_MIN_WIDTH = 110
 SIDE_MIN_WIDTH = 150
 INSPECT_DELAY = 0.3
 
-ERROR_HINTS = {
-    "auth": "Fix the key: F3 opens connections, then Edit.",
-    "not_found_model": "Set a model the server knows: F3, then Edit.",
-    "rate_limit": "Wait a moment, then ctrl+r to retry.",
-    "quota": "Check your account with the provider, or switch connection with F5.",
-    "context_length": "Lower max context in the connection (F3, Edit) or start a new chat (ctrl+n).",
-    "overloaded": "Try again shortly with ctrl+r.",
-    "bad_request": "Check the connection settings (F3); F4 shows the exact request body.",
-    "server": "Check the server's log; ctrl+r retries.",
-    "network": "Is the server running and the URL right? Test it with ctrl+t, or switch with F5.",
-}
-DEFAULT_HINT = "Test the connection with ctrl+t, switch with F5, or retry with ctrl+r."
 
-
-def error_hint(kind: str) -> str:
-    return ERROR_HINTS.get(kind, DEFAULT_HINT)
-
-
-def exception_notice(exc: Exception) -> Content:
-    """A notice for an exception that escaped the session. Backend errors carry a kind and a readable message."""
-    kind, message = getattr(exc, "kind", None), getattr(exc, "message", None)
-    if isinstance(kind, str) and isinstance(message, str):
-        return error_notice(message, kind, error_hint(kind))
-    return Content.assemble(
-        ("Unexpected error: ", "bold"), plain(f"{type(exc).__name__}: {exc}"), "\n", (DEFAULT_HINT, "italic")
-    )
-
-
-class MainScreen(Screen[None]):
+class MainScreen(ConnectionActions):
     """Owns the open ChatSession and routes user actions to it."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -290,59 +261,21 @@ class MainScreen(Screen[None]):
 
     @work(exclusive=True, group="generate", exit_on_error=False)
     async def _generate(self, session: ChatSession, text: str | None) -> None:
-        log = self.chat_log
-        reply: MessageView | None = None
-        self._show_status("generating… (esc stops)")
+        presenter = ReplyPresenter(self.chat_log, session.card.name)
+        self._show_status(GENERATING)
         events = session.send(text) if text is not None else session.generate()
         try:
             async for event in events:
-                if isinstance(event, Started):
-                    reply = await log.add_reply(session.card.name)
-                elif isinstance(event, Delta):
-                    if reply is None:
-                        reply = await log.add_reply(session.card.name)
-                    await reply.add_delta(event.text)
-                elif isinstance(event, Reasoning):
-                    if reply is not None:
-                        reply.add_reasoning(event.text)
-                elif isinstance(event, Done):
-                    note = "(incomplete: the stream ended without a finish reason)" if event.incomplete else ""
-                    if reply is None:
-                        reply = await log.add_reply(session.card.name)
-                    await reply.finish(event.message.mes, note)
-                elif isinstance(event, Failed):
-                    await self._show_failure(reply, event)
-                    reply = None
-                elif isinstance(event, Notice):
-                    await log.add_notice(plain(event.text), error=False)
+                await presenter.handle(event)
         except asyncio.CancelledError:
-            await self._finish_stopped(reply)
+            await presenter.stopped()
             raise
-        except Exception as exc:  # a failure the session did not turn into an event: say so, keep the app alive
-            if reply is not None and reply.streaming:
-                await reply.finish(None, "(partial reply)")
-            await log.add_notice(exception_notice(exc))
+        except Exception as exc:  # the session reports failures as events; anything else is still shown
+            await presenter.crashed(exc)
         finally:
             self.generating = False
             self._show_status()
             self._schedule_inspect(0)
-
-    async def _show_failure(self, reply: MessageView | None, event: Failed) -> None:
-        if reply is not None:
-            if event.partial is not None:
-                await reply.finish(event.partial.mes, "(partial reply kept)")
-            else:
-                await reply.remove()
-        await self.chat_log.add_notice(error_notice(event.error, event.kind, error_hint(event.kind)))
-
-    async def _finish_stopped(self, reply: MessageView | None) -> None:
-        if reply is None:
-            return
-        if reply.text.strip():
-            await reply.finish(None, "(stopped — partial reply kept)")
-        else:
-            await reply.remove()
-            await self.chat_log.add_notice(Content("Stopped before any reply arrived."), error=False)
 
     def action_stop(self) -> None:
         if self._generation is not None and not self._generation.is_finished:
@@ -385,135 +318,7 @@ class MainScreen(Screen[None]):
             return
         self.inspector.show(inspection)
 
-    # ---- connections -------------------------------------------------------------------------------------
-    def _profiles(self) -> list[ConnectionProfile]:
-        try:
-            return self.ctx.profiles.list()
-        except Exception as exc:
-            self.notify(f"Cannot read connections: {exc}", markup=False, severity="error")
-            return []
-
-    def _refresh_connections(self) -> None:
-        try:
-            default = self.ctx.profiles.default_name
-        except Exception:
-            default = ""
-        self.connection_pane.set_profiles(self._profiles(), active=self.active_profile_name, default=default)
-
-    @property
-    def active_profile_name(self) -> str:
-        return self.session.profile.name if self.session is not None else self.connection_name
-
-    @property
-    def active_profile(self) -> ConnectionProfile | None:
-        if self.session is not None:
-            return self.session.profile
-        return next((p for p in self._profiles() if p.name == self.connection_name), None)
-
-    def _show_status(self, activity: str = "") -> None:
-        self.query_one(StatusBar).show(self.active_profile, activity)
-
-    def switch_connection(self, name: str) -> bool:
-        """Live switch: the chat stays; the next generation and the inspector use `name`."""
-        try:
-            if self.session is not None:
-                self.session.switch_connection(name)
-            else:
-                self.ctx.profiles.get(name)
-        except Exception as exc:
-            self.notify(f"Cannot switch: {exc}", markup=False, severity="error")
-            return False
-        self.connection_name = name
-        self._refresh_connections()
-        self._show_status("generating… (esc stops)" if self.generating else "")
-        self._schedule_inspect(0)
-        label = "the demo (canned replies)" if name == "demo" else name
-        self.notify(f"Now using {label}", markup=False, timeout=2)
-        return True
-
-    def action_pick_connection(self) -> None:
-        def chosen(name: str | None) -> None:
-            if name:
-                self.switch_connection(name)
-
-        self.app.push_screen(ConnectionPicker(self._profiles(), self.active_profile_name), chosen)
-
-    def action_test_connection(self) -> None:
-        self._test_connection(self.connection_pane.selected_name or self.active_profile_name)
-
-    @work(exclusive=True, group="check", exit_on_error=False)
-    async def _test_connection(self, name: str) -> None:
-        pane = self.connection_pane
-        if self.session is None:
-            pane.show_status("Open a character first, then test.", ok=None)
-            return
-        pane.show_status(f"Testing {name}…", ok=None)
-        try:
-            result = await self.session.check_connection(name)
-        except Exception as exc:
-            pane.show_status(f"{name}: {exc}", ok=False)
-            return
-        verdict = "OK" if result.ok else "FAILED"
-        pane.show_status(f"{name}: {verdict} ({result.latency_ms:.0f} ms) {result.detail}", ok=result.ok)
-        self.notify(f"{name}: {verdict} — {result.detail}", markup=False, severity="information" if result.ok
-                    else "error")
-
-    @on(ConnectionPane.Action)
-    def _connection_action(self, event: ConnectionPane.Action) -> None:
-        name = event.name
-        if event.action == "use" and name:
-            self.switch_connection(name)
-        elif event.action == "test" and name:
-            self._test_connection(name)
-        elif event.action == "default" and name:
-            try:
-                self.ctx.profiles.set_default(name)
-            except Exception as exc:
-                self.notify(f"Cannot set default: {exc}", markup=False, severity="error")
-            self._refresh_connections()
-        elif event.action == "edit" and name:
-            self.edit_connection(name)
-        elif event.action == "add":
-            self.edit_connection(None)
-
-    def action_add_connection(self) -> None:
-        self.edit_connection(None)
-
-    def edit_connection(self, name: str | None) -> None:
-        profile = next((p for p in self._profiles() if p.name == name), None) if name else None
-        if profile is not None and profile.kind == "demo":
-            self.notify("The demo connection is built in; use Add to create your own.", markup=False)
-            return
-        has_key = False
-        if profile is not None:
-            try:
-                has_key = bool(self.ctx.profiles.api_key(profile))
-            except Exception:
-                has_key = False
-        editor = ConnectionEditor(profile, kinds=known_kinds(), has_key=has_key)
-        self.app.push_screen(editor, self._save_connection)
-
-    def _save_connection(self, result: EditResult | None) -> None:
-        if result is None:
-            return
-        try:
-            self.ctx.profiles.save(result.profile, result.api_key)
-        except Exception as exc:
-            self.notify(f"Not saved: {exc}", markup=False, severity="error")
-            return
-        self.notify(f"Saved connection {result.profile.name}", markup=False, timeout=2)
-        if result.profile.name == self.active_profile_name:
-            # Reload the edited profile into the live session so the next request uses it.
-            self.switch_connection(result.profile.name)
-        self._refresh_connections()
-
     async def on_unmount(self) -> None:
         if self.session is not None:
             await self.session.aclose()
 
-
-def known_kinds() -> list[str]:
-    """Backend kinds the editor accepts and suggests; the backend registry is the source of truth."""
-    from tavo_tui.backends.registry import KINDS
-
-    return sorted(KINDS)

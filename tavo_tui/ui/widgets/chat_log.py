@@ -9,7 +9,6 @@ from textual.content import Content
 from textual.widgets import Static
 
 from tavo_tui.model import Message
-from tavo_tui.ui.safe_text import plain
 from tavo_tui.ui.widgets.message_view import MessageView
 
 # Mounted widgets, not text length, make streaming slow (tui.md §0.3), so only the tail is mounted.
@@ -103,7 +102,3 @@ def message_view(message: Message) -> MessageView:
     speaker = message.name or ("You" if message.is_user else "?")
     return MessageView(speaker, message.mes, is_user=message.is_user, note=note)
 
-
-def error_notice(error: str, kind: str, hint: str) -> Content:
-    """An error line the user can act on: what happened (untrusted text, shown literally) and what to do."""
-    return Content.assemble(("Generation failed", "bold"), f" ({kind}): ", plain(error), "\n", (hint, "italic"))
