@@ -9,6 +9,7 @@ from tavo_tui.model import AssembledPrompt, Card, ConnectionProfile, Message
 from tavo_tui.prompt.chat_completion import MESSAGE_OVERHEAD, assemble_chat
 from tavo_tui.prompt.common import LorebookLike, build_extensions, lorebook_entries
 from tavo_tui.prompt.inputs import build_inputs
+from tavo_tui.prompt.macros import substitute
 from tavo_tui.prompt.settings import AuthorsNote, PromptSettings
 from tavo_tui.prompt.templates import (
     ContextTemplate,
@@ -68,9 +69,20 @@ def assemble(
         pending_user=pending_user,
         chat_metadata=meta,
         cache=counter.cache,
+        values=_runtime_macros(profile, messages),
     )
     entries = lorebook_entries(card, lorebooks, settings, counter.cache)
-    max_prompt = max(1, profile.max_context - profile.max_tokens)
+    max_prompt_tokens = max(1, profile.max_context - profile.max_tokens)
+    if sysprompt is None and settings.sysprompt_enabled:
+        sysprompt = load_sysprompt(settings.sysprompt_name)
+    if sysprompt is not None and sysprompt.enabled:
+        inputs.env.values["defaultsystemprompt"] = substitute(sysprompt.content, inputs.env)
+        inputs.env.values["systemprompt"] = (
+            inputs.card.system
+            if settings.prefer_character_prompt and inputs.card.system
+            else inputs.env.values["defaultsystemprompt"]
+        )
+    max_prompt = max_prompt_tokens
     chat_mode = profile.mode == "chat"
 
     def count_wi(text: str) -> int:
@@ -123,8 +135,6 @@ def assemble(
                 )
             else:
                 context = load_context("Default")
-        if sysprompt is None and settings.sysprompt_enabled:
-            sysprompt = load_sysprompt(settings.sysprompt_name)
         result = assemble_text(
             inputs,
             ext,
@@ -139,3 +149,22 @@ def assemble(
         )
     result.notes = fallback_notes + notes + result.notes
     return result
+
+
+def _runtime_macros(profile: ConnectionProfile, messages: list[Message]) -> dict[str, str]:
+    """Runtime macros: budget figures, the model name and the last message's swipe numbers."""
+    max_prompt = str(max(1, profile.max_context - profile.max_tokens))
+    values = {
+        "maxprompt": max_prompt,
+        "maxprompttokens": max_prompt,
+        "maxcontext": str(profile.max_context),
+        "maxcontexttokens": str(profile.max_context),
+        "maxresponse": str(profile.max_tokens),
+        "maxresponsetokens": str(profile.max_tokens),
+        "model": profile.model,
+    }
+    if messages:
+        last = messages[-1]
+        values["lastswipeid"] = str(len(last.swipes) if last.swipes else 1)
+        values["currentswipeid"] = str((last.swipe_id or 0) + 1)
+    return values

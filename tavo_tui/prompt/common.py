@@ -145,4 +145,5 @@ def build_extensions(
             )
         )
     env.outlets = {name: "\n".join(texts) for name, texts in world.outlets.items()}
+    env.values["authorsnote"] = note.prompt if note is not None else ""
     return Extensions(prompts, world)

@@ -141,7 +141,8 @@ class CoreChat(Sequence[ChatItem]):
             return self._extra[index - len(self._index)]
         position = self._index[index]
         msg = self._messages[position]
-        if self._cache is None:
+        if self._cache is None or "{{" in msg.mes:
+            # Text with macros depends on more than the names: never memoised.
             return self._convert(msg, position)
         # Names are part of the kind, so the per-message fingerprint stays small.
         return self._cache.get(
@@ -162,7 +163,10 @@ class CoreChat(Sequence[ChatItem]):
         kind = self._kind
         for position in reversed(self._index):
             msg = messages[position]
-            yield get(kind, msg, (msg.mes, msg.name, msg.is_user, position), partial(convert, msg, position))
+            if "{{" in msg.mes:
+                yield convert(msg, position)
+            else:
+                yield get(kind, msg, (msg.mes, msg.name, msg.is_user, position), partial(convert, msg, position))
 
     def _convert(self, msg: Message, index: int) -> ChatItem:
         text = msg.mes
@@ -192,10 +196,12 @@ def build_inputs(
     pending_user: str | None,
     chat_metadata: Mapping[str, Any] | None = None,
     cache: PromptCache | None = None,
+    values: Mapping[str, str] | None = None,
 ) -> PromptInputs:
     meta = chat_metadata or {}
     name2 = card.name or "Character"
     env = MacroEnv(user=user_name, char=name2, greetings=card.greetings(), char_version=card.character_version)
+    env.values.update(values or {})
     fields = card_fields(card, env, meta)
     persona_text = _clean(persona, env)
     env.description = fields.description

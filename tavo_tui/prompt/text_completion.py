@@ -29,7 +29,7 @@ from tavo_tui.prompt.instruct import (
     last_line,
     stop_strings,
 )
-from tavo_tui.prompt.macros import substitute
+from tavo_tui.prompt.macros import MacroEnv, substitute
 from tavo_tui.prompt.settings import PromptSettings, Role
 from tavo_tui.prompt.story import render_template
 from tavo_tui.prompt.templates import ContextTemplate, InstructTemplate, SystemPromptPreset
@@ -117,6 +117,8 @@ def assemble_text(
             jailbreak = substitute(card.jailbreak, env, original=substitute(sysprompt.post_history, env))
         else:
             jailbreak = substitute(sysprompt.post_history, env)
+
+    _template_macros(env, template, context)
 
     # Example dialogue: world-info example entries around the card's own blocks.
     raw_blocks = [b for text in [*world.em_top, card.mes_examples, *world.em_bottom] for b in parse_blocks(text)]
@@ -412,3 +414,30 @@ def _fill_history(
             )
     kept.reverse()
     return kept, dropped, total
+
+
+def _template_macros(env: MacroEnv, template: InstructTemplate | None, context: ContextTemplate) -> None:
+    """Macros naming the active templates' values ("" for instruct values when instruct mode is off)."""
+    t = template
+    values = {
+        "examplesseparator": context.example_separator,
+        "exampleseparator": context.example_separator,
+        "chatseparator": context.example_separator,
+        "chatstart": context.chat_start,
+        "instructuserprefix": t.input_sequence if t else "",
+        "instructusersuffix": t.input_suffix if t else "",
+        "instructassistantprefix": t.output_sequence if t else "",
+        "instructassistantsuffix": t.output_suffix if t else "",
+        "instructsystemprefix": t.system_sequence if t else "",
+        "instructsystemsuffix": t.system_suffix if t else "",
+        "instructfirstassistantprefix": (t.first_output_sequence or t.output_sequence) if t else "",
+        "instructlastassistantprefix": (t.last_output_sequence or t.output_sequence) if t else "",
+        "instructfirstuserprefix": (t.first_input_sequence or t.input_sequence) if t else "",
+        "instructlastuserprefix": (t.last_input_sequence or t.input_sequence) if t else "",
+        "instructsysteminstructionprefix": t.last_system_sequence if t else "",
+        "instructstorystringprefix": t.story_string_prefix if t else "",
+        "instructstorystringsuffix": t.story_string_suffix if t else "",
+        "instructstop": t.stop_sequence if t else "",
+        "instructuserfiller": t.user_alignment_message if t else "",
+    }
+    env.values.update(values)

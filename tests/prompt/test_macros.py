@@ -85,3 +85,24 @@ def test_card_field_macros_do_not_recurse() -> None:
     result = assemble(card, [], user_name="Sam", profile=chat_profile(), counter=estimate_counter())
     description = next(s for s in result.sections if s.source == "card.description")
     assert description.content == "Desc mentions  and Sam."
+
+
+def test_runtime_and_template_macros() -> None:
+    from tavo_tui.model import Message
+
+    from .conftest import text_profile
+
+    card = Card(
+        name="Aria",
+        description="max {{maxPrompt}}/{{maxContext}}/{{maxResponse}} model {{model}} "
+        "swipe {{currentSwipeId}}/{{lastSwipeId}}",
+        scenario="[{{instructUserPrefix}}|{{instructStop}}|{{chatStart}}|{{systemPrompt}}]",
+    )
+    last = Message(name="Aria", mes="b", swipes=["a", "b"], swipe_id=1)
+    profile = text_profile(max_context=1000, max_tokens=200, model="m-1")
+    result = assemble(card, [last], user_name="Sam", profile=profile, counter=estimate_counter())
+    assert "max 800/1000/200 model m-1 swipe 2/2" in result.text
+    assert (
+        "[<|im_start|>user|<|im_end|>||Write Aria's next reply in a fictional chat between Aria and Sam.]"
+        in result.text
+    )

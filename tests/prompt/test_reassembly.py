@@ -81,3 +81,13 @@ def test_results_identical_with_fresh_and_reused_counter() -> None:
             again = assemble(card, messages, user_name="U", profile=profile, counter=reused)
         fresh = assemble(card, messages, user_name="U", profile=profile, counter=estimate_counter())
         assert again.model_dump() == fresh.model_dump()
+
+
+def test_messages_with_macros_follow_the_profile() -> None:
+    card = Card(name="Bot", description="DESC")
+    counter = estimate_counter()
+    messages = [bot("Hi.", "Bot"), user("budget {{maxContext}}")]
+    small = assemble(card, messages, user_name="U", profile=chat_profile(max_context=1000), counter=counter)
+    large = assemble(card, messages, user_name="U", profile=chat_profile(max_context=2000), counter=counter)
+    assert small.messages[-1]["content"] == "budget 1000"
+    assert large.messages[-1]["content"] == "budget 2000"
