@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from textual.app import App, SystemCommand
 from textual.screen import Screen
@@ -53,7 +53,7 @@ class TavoApp(App[int]):
             self.notify(f"Theme skipped: {error}", markup=False, severity="warning")
         self.push_screen(MainScreen(self.ctx, card_path=self.card_path, connection=self.connection))
 
-    def get_system_commands(self, screen: Screen[object]) -> Iterable[SystemCommand]:
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         if isinstance(screen, MainScreen):
             yield from main_screen_commands(screen)

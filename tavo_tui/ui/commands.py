@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from functools import partial
+from typing import Any
 
 from textual.app import SystemCommand
 from textual.screen import Screen
@@ -27,6 +28,6 @@ MAIN_COMMANDS: tuple[tuple[str, str, str], ...] = (
 )
 
 
-def main_screen_commands(screen: Screen[object]) -> Iterable[SystemCommand]:
+def main_screen_commands(screen: Screen[Any]) -> Iterable[SystemCommand]:
     for title, help_text, action in MAIN_COMMANDS:
         yield SystemCommand(title, help_text, partial(screen.run_action, action))

@@ -55,7 +55,7 @@ def theme_from_data(data: object, source: str) -> Theme:
         raise ThemeFileError(f"{source}: 'name' must be a non-empty string")
     if not isinstance(data.get("primary"), str):
         raise ThemeFileError(f"{source}: 'primary' colour is required")
-    known = {*_COLOUR_FIELDS, "name", "dark", "variables", "luminosity_spread", "text_alpha"}
+    known = {*_COLOUR_FIELDS, "name", "dark", "variables"}
     unknown = sorted(set(data) - known)
     if unknown:
         raise ThemeFileError(f"{source}: unknown keys {', '.join(unknown)}")
@@ -79,7 +79,22 @@ def theme_from_data(data: object, source: str) -> Theme:
     dark = data.get("dark", True)
     if not isinstance(dark, bool):
         raise ThemeFileError(f"{source}: 'dark' must be true or false")
-    return Theme(name=name.strip(), dark=dark, variables={**VARIABLE_DEFAULTS, **variables}, **colours)
+    return Theme(
+        name=name.strip(),
+        primary=colours["primary"],
+        secondary=colours.get("secondary"),
+        warning=colours.get("warning"),
+        error=colours.get("error"),
+        success=colours.get("success"),
+        accent=colours.get("accent"),
+        foreground=colours.get("foreground"),
+        background=colours.get("background"),
+        surface=colours.get("surface"),
+        panel=colours.get("panel"),
+        boost=colours.get("boost"),
+        dark=dark,
+        variables={**VARIABLE_DEFAULTS, **variables},
+    )
 
 
 def load_theme_file(path: Path) -> Theme:
