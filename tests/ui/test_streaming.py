@@ -135,3 +135,23 @@ async def test_a_failed_save_is_reported_in_the_chat(ctx: AppContext, alice: Pat
         assert notices and "not saved" in notices[0].render().plain  # type: ignore[attr-defined]
         assert not notices[0].is_error
         assert len(screen.chat_log.message_views()) == 3  # the chat goes on in memory
+
+
+async def test_opening_another_character_mid_reply_stops_it_and_keeps_the_partial(
+    ctx: AppContext, alice: Path, bob: Path, openai_server: FakeOpenAIServer, fake_profile: ConnectionProfile
+) -> None:
+    openai_server.script.append(endless_stream(10))
+    app = TavoApp(ctx, card_path=alice, connection="fake")
+    async with app.run_test(size=(160, 40)) as pilot:
+        await pilot.pause()
+        screen = main(app)
+        await type_and_send(pilot, "go on")
+        await wait_for(pilot, lambda: "more" in screen.chat_log.message_views()[-1].text)
+        await screen.open_card(bob)
+        await wait_idle(pilot)
+        assert not screen.generating
+        assert screen.session.card_path == bob
+        assert [v.text for v in screen.chat_log.message_views()] == ["Morning! [INST] fresh rolls [/INST] today."]
+        assert screen.session.profile.name == "fake"  # the chosen connection carries over
+    saved = AppContext(ctx.paths, ctx.library).open_chat(alice)
+    assert saved.messages[-1].mes.startswith("more ")
