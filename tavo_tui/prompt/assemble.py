@@ -72,9 +72,14 @@ def assemble(
         values=_runtime_macros(profile, messages),
     )
     entries = lorebook_entries(card, lorebooks, settings, counter.cache)
-    max_prompt_tokens = max(1, profile.max_context - profile.max_tokens)
+    max_prompt = max(1, profile.max_context - profile.max_tokens)
+    fallback_notes: list[str] = []
     if sysprompt is None and settings.sysprompt_enabled:
-        sysprompt = load_sysprompt(settings.sysprompt_name)
+        try:
+            sysprompt = load_sysprompt(settings.sysprompt_name)
+        except PresetError:
+            sysprompt = SystemPromptPreset()
+            fallback_notes.append(f"unknown system prompt {settings.sysprompt_name!r}: using {sysprompt.name}")
     if sysprompt is not None and sysprompt.enabled:
         inputs.env.values["defaultsystemprompt"] = substitute(sysprompt.content, inputs.env)
         inputs.env.values["systemprompt"] = (
@@ -82,7 +87,6 @@ def assemble(
             if settings.prefer_character_prompt and inputs.card.system
             else inputs.env.values["defaultsystemprompt"]
         )
-    max_prompt = max_prompt_tokens
     chat_mode = profile.mode == "chat"
 
     def count_wi(text: str) -> int:
@@ -98,7 +102,6 @@ def assemble(
         count_tokens=count_wi,
         generation_type=generation_type,
     )
-    fallback_notes: list[str] = []
     notes = [f"world info: {e.label}" for e in ext.world.activated]
     notes += [f"world info over budget ({ext.world.budget} tokens): {e.label}" for e in ext.world.dropped_by_budget]
     if chat_mode:
@@ -113,28 +116,7 @@ def assemble(
             generation_type=generation_type,
         )
     else:
-        template: InstructTemplate | None
-        if not settings.instruct_enabled:
-            template = None
-        elif isinstance(instruct, InstructTemplate):
-            template = instruct
-        else:
-            wanted = instruct or profile.instruct
-            try:
-                template = load_instruct(wanted)
-            except PresetError:
-                # A profile naming a template we do not ship still gets a usable prompt, with a visible note.
-                template = load_instruct(FALLBACK_INSTRUCT)
-                fallback_notes.append(f"unknown instruct template {wanted!r}: using {FALLBACK_INSTRUCT}")
-        if context is None:
-            if settings.context_name:
-                context = load_context(settings.context_name)
-            elif template is not None:
-                context = context_for_instruct(
-                    template.name or (instruct if isinstance(instruct, str) else "") or profile.instruct
-                )
-            else:
-                context = load_context("Default")
+        template, context = _text_templates(settings, profile, instruct, context, fallback_notes)
         result = assemble_text(
             inputs,
             ext,
@@ -149,6 +131,39 @@ def assemble(
         )
     result.notes = fallback_notes + notes + result.notes
     return result
+
+
+def _text_templates(
+    settings: PromptSettings,
+    profile: ConnectionProfile,
+    instruct: InstructTemplate | str | None,
+    context: ContextTemplate | None,
+    notes: list[str],
+) -> tuple[InstructTemplate | None, ContextTemplate]:
+    """The instruct and context templates for text completion; unknown names fall back with a note."""
+    template: InstructTemplate | None
+    if not settings.instruct_enabled:
+        template = None
+    elif isinstance(instruct, InstructTemplate):
+        template = instruct
+    else:
+        wanted = instruct or profile.instruct
+        try:
+            template = load_instruct(wanted)
+        except PresetError:
+            # A profile naming a template we do not ship still gets a usable prompt, with a visible note.
+            template = load_instruct(FALLBACK_INSTRUCT)
+            notes.append(f"unknown instruct template {wanted!r}: using {FALLBACK_INSTRUCT}")
+    if context is not None:
+        return template, context
+    if settings.context_name:
+        try:
+            return template, load_context(settings.context_name)
+        except PresetError:
+            notes.append(f"unknown context template {settings.context_name!r}: using the instruct template's")
+    if template is not None:
+        return template, context_for_instruct(template.name or profile.instruct)
+    return template, load_context("Default")
 
 
 def _runtime_macros(profile: ConnectionProfile, messages: list[Message]) -> dict[str, str]:

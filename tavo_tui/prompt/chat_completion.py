@@ -17,11 +17,12 @@ from tavo_tui.prompt.injection import (
     IN_PROMPT,
     ROLE_NAMES,
     ExtensionPrompt,
+    combined,
     injection_blocks,
     stream_newest_first,
 )
 from tavo_tui.prompt.inputs import ChatItem, PromptInputs
-from tavo_tui.prompt.macros import substitute
+from tavo_tui.prompt.macros import MacroEnv, substitute
 from tavo_tui.prompt.settings import PromptEntry, PromptSettings, Role
 from tavo_tui.prompt.tokens import TokenCounter
 
@@ -407,9 +408,7 @@ def _fits(counter: TokenCounter, msg: _Msg, used: int, budget: int) -> bool:
     return used + msg.tokens <= budget
 
 
-def _ext_text(prompts: Sequence[ExtensionPrompt], position: int, env: Any) -> str:
-    from tavo_tui.prompt.injection import combined
-
+def _ext_text(prompts: Sequence[ExtensionPrompt], position: int, env: MacroEnv) -> str:
     return substitute(combined(prompts, position), env)
 
 

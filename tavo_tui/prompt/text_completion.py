@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from itertools import chain
@@ -267,8 +268,6 @@ def assemble_text(
         )
     text = "".join(p.text for p in sections).replace("\r", "")
     if settings.collapse_newlines:
-        import re
-
         text = re.sub(r"\n+", "\n", text)
     stops = stop_strings(
         template,

@@ -191,3 +191,19 @@ def test_depth_injection_order() -> None:
     out, injected = inject(history, prompts, lambda role, text, p: f"[{text}]")
     assert out == ["[top]", "m1", "m2", "[first\nsecond]", "m3", "[ast0]", "[usr0]", "[sys0]"]
     assert injected == {0, 3, 5, 6, 7}
+
+
+def test_unknown_template_names_fall_back_with_notes(card: Card) -> None:
+    settings = PromptSettings(context_name="nope-context", sysprompt_name="nope-sys")
+    result = assemble(
+        card,
+        [bot("Hello.", "Bot"), user("Hi!")],
+        user_name="User",
+        profile=text_profile(instruct="nope-instruct"),
+        counter=estimate_counter(),
+        settings=settings,
+    )
+    assert result.text.startswith(f"<|im_start|>system\n{SYS}\nDESC<|im_end|>")
+    assert any("unknown instruct template 'nope-instruct'" in n for n in result.notes)
+    assert any("unknown context template 'nope-context'" in n for n in result.notes)
+    assert any("unknown system prompt 'nope-sys'" in n for n in result.notes)
