@@ -311,3 +311,20 @@ async def test_empty_stream_on_swipe_adds_nothing(home: Path, openai_server: Fak
     events = await collect(session.new_swipe())
     assert isinstance(events[-1], Failed)
     assert session.messages[-1].swipes == ["First reply."]
+
+
+async def test_reopen_after_a_torn_append_repairs_then_appends(home: Path, openai_server: FakeOpenAIServer) -> None:
+    session = await chat_of_three(home, openai_server)
+    ref = session.ref
+    assert ref is not None
+    await session.aclose()
+    with open(ref.path, "ab") as fh:
+        fh.write(b'{"name":"Maren Holloway","mes":"half a li')  # power lost mid-append
+    again = ctx_with(home, openai_server).open_chat(CARD, "local")
+    assert again.ref == ref and len(again.messages) == 3
+    openai_server.reply = "After the crash."
+    await collect(again.send("Still there?"))
+    records = file_records(again)
+    assert [r["mes"] for r in records[1:]][-2:] == ["Still there?", "After the crash."]
+    assert all("half a li" not in json.dumps(r) for r in records)
+    await again.aclose()
