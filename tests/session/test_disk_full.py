@@ -36,7 +36,7 @@ async def main():
     out["unchanged_after_edit"] = path.read_bytes() == before
     out["in_memory"] = [m.mes for m in session.messages]
     out["unsaved"] = session.unsaved
-    out["stray_files"] = sorted(p.name for p in path.parent.iterdir() if not p.name.startswith(".") or p.suffix == ".tmp")
+    out["stray_files"] = sorted(p.name for p in path.parent.iterdir())
     resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))  # space freed
     out["retry"] = session.retry_save()
     out["on_disk"] = [json.loads(line).get("mes") for line in path.read_text(encoding="utf-8").splitlines()[1:]]
