@@ -79,6 +79,7 @@ class Canned:
     hold: float = 0.0  # keep sending deltas for up to this many seconds (cancellation tests)
     path: str | None = None  # only answer requests whose path ends with this
     poison: bool = False  # keep the connection open, then drop the next request on it unanswered
+    hold_chunk: bytes | None = None  # what `hold` repeats (default: an OpenAI chat delta)
 
 
 # -- wire builders ------------------------------------------------------------------------------------
@@ -310,6 +311,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     do_GET = _handle
     do_POST = _handle
+    do_DELETE = _handle
 
     def _send(self, canned: Canned, fake: FakeOpenAIServer) -> None:
         self.send_response(canned.status)
@@ -332,7 +334,8 @@ class _Handler(BaseHTTPRequestHandler):
         if canned.hold:
             deadline = time.monotonic() + canned.hold
             while time.monotonic() < deadline:
-                self._chunk(sse(*chat_chunks("more ", finish=None, usage=False)[1:], done=False))
+                more = canned.hold_chunk or sse(*chat_chunks("more ", finish=None, usage=False)[1:], done=False)
+                self._chunk(more)
                 time.sleep(canned.chunk_delay)
         if canned.cut:
             self.close_connection = True
