@@ -150,3 +150,23 @@ async def test_inspector_follows_the_composer(ctx: AppContext, alice: Path) -> N
         assert "lantern" in screen.inspector.body.text
         summary = screen.inspector.query_one(".insp-summary").render().plain  # type: ignore[attr-defined]
         assert "/ 4096" in summary and "method:" in summary
+
+
+async def test_page_keys_in_the_composer_scroll_the_chat(ctx: AppContext, alice: Path) -> None:
+    app = TavoApp(ctx, card_path=alice)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        screen = main(app)
+        for i in range(4):
+            await type_and_send(pilot, f"message number {i} " + "word " * 30)
+            await wait_idle(pilot)
+        log = screen.chat_log
+        assert log.max_scroll_y > 0 and log.scroll_y == log.max_scroll_y
+        screen.composer.focus()
+        await pilot.press("pageup")
+        await pilot.pause(0.3)
+        assert log.scroll_y < log.max_scroll_y
+        await pilot.press("pagedown", "pagedown", "pagedown", "pagedown")
+        await pilot.pause(0.3)
+        assert log.scroll_y == log.max_scroll_y
+        assert app.focused is screen.composer

@@ -176,6 +176,12 @@ class MainScreen(ConnectionActions):
         else:
             self.composer.focus()
 
+    def action_scroll_chat(self, direction: int) -> None:
+        if direction < 0:
+            self.chat_log.scroll_page_up()
+        else:
+            self.chat_log.scroll_page_down()
+
     # ---- cards and chats ---------------------------------------------------------------------------------
     def _load_cards(self) -> None:
         self.query_one(CardList).set_cards(self.ctx.card_entries(), self._initial_card)

@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
+from textual.binding import Binding, BindingType
 from textual.widgets import TextArea
 
 
 class Composer(TextArea):
-    """A soft-wrapping TextArea; tab moves focus rather than indenting."""
+    """A soft-wrapping TextArea; tab moves focus rather than indenting.
+
+    Page up/down scroll the chat above instead of the (small) editor, so history can be read while typing.
+    """
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("pageup", "screen.scroll_chat(-1)", "Scroll chat up", show=False, id="scroll-chat-up"),
+        Binding("pagedown", "screen.scroll_chat(1)", "Scroll chat down", show=False, id="scroll-chat-down"),
+    ]
 
     DEFAULT_CSS = """
     Composer { height: auto; min-height: 3; max-height: 10; border: tall $panel; }
