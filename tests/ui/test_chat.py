@@ -61,6 +61,10 @@ async def test_enter_adds_a_newline_and_does_not_send(ctx: AppContext, alice: Pa
         await pilot.press("ctrl+j")
         await wait_idle(pilot)
         assert screen.session.messages[1].mes == "hi\nyo"
+        # Terminals with the kitty keyboard protocol report ctrl+enter, which sends too.
+        await pilot.press("o", "k", "ctrl+enter")
+        await wait_idle(pilot)
+        assert screen.session.messages[3].mes == "ok"
 
 
 async def test_empty_composer_sends_nothing(ctx: AppContext, alice: Path) -> None:

@@ -130,7 +130,7 @@ async def test_palette_lists_the_main_actions_and_runs_them(ctx: AppContext, ali
         await pilot.press("ctrl+p")
         await pilot.pause()
         assert isinstance(app.screen, CommandPalette)
-        await pilot.press(*"toggle prompt inspector")
+        await pilot.press(*"prompt insp")
         await pilot.pause(0.3)
         await pilot.press("enter")
         await pilot.pause()
