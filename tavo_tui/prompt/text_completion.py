@@ -169,7 +169,7 @@ def assemble_text(
     continued_piece: _Piece | None = None
     if continuing:
         last = inputs.chat[len(inputs.chat) - 1]
-        open_item = HistoryItem(last.name, last.text, last.is_user, last.narrator, last.source, last.force_avatar)
+        open_item = history_item(last, name2)
         continued_text = continued_item(open_item, template, env, name1=name1)
         role: Role = "user" if last.is_user else "system" if last.narrator else "assistant"
         continued_piece = _Piece("continued message", last.source, role, continued_text)
@@ -293,6 +293,15 @@ def assemble_text(
     )
 
 
+def history_item(item: ChatItem, name2: str) -> HistoryItem:
+    """A chat message for formatting: character messages speak as the current character name (a renamed
+    character's old messages follow the new name) unless they carry their own avatar (another speaker)."""
+    name = item.name
+    if not item.is_user and not item.narrator and not item.force_avatar:
+        name = name2
+    return HistoryItem(name, item.text, item.is_user, item.narrator, item.source, item.force_avatar)
+
+
 def _frozen(piece: _Piece) -> _Piece:
     piece.cached = piece.section()
     return piece
@@ -320,11 +329,7 @@ def _fill_history(
 
     def piece(item: HistoryItem | ChatItem, injected: bool, variant: Variant) -> _Piece:
         def build() -> _Piece:
-            hist = (
-                item
-                if isinstance(item, HistoryItem)
-                else HistoryItem(item.name, item.text, item.is_user, item.narrator, item.source, item.force_avatar)
-            )
+            hist = item if isinstance(item, HistoryItem) else history_item(item, inputs.name2)
             text = format_item(hist, template, env, name1=name1, variant=variant)
             role: Role = "user" if item.is_user else "system" if item.narrator else "assistant"
             return _Piece(item.source, item.source, role, text, count(text))

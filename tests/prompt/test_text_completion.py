@@ -207,3 +207,9 @@ def test_unknown_template_names_fall_back_with_notes(card: Card) -> None:
     assert any("unknown instruct template 'nope-instruct'" in n for n in result.notes)
     assert any("unknown context template 'nope-context'" in n for n in result.notes)
     assert any("unknown system prompt 'nope-sys'" in n for n in result.notes)
+
+
+def test_character_messages_use_the_current_name(card: Card) -> None:
+    settings = PromptSettings(instruct_enabled=False, context_name="Minimalist")
+    messages = [bot("Hello.", "Old Name"), user("Hi!")]
+    assert run(card, settings=settings, messages=messages).endswith("Bot: Hello.\nUser: Hi!\nBot:")
