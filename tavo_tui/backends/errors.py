@@ -27,6 +27,16 @@ CONTEXT_RE = re.compile(
 _QUOTA_RE = re.compile(r"insufficient_quota|quota|insufficient balance|credits", re.IGNORECASE)
 _AUTH_RE = re.compile(r"invalid_api_key|api_key_invalid|api key not valid|invalid api key", re.IGNORECASE)
 _MODEL_RE = re.compile(r"model", re.IGNORECASE)
+# In-stream errors carry no HTTP status; their type names say what happened (Claude, Google, OpenRouter).
+_TYPED: tuple[tuple[re.Pattern[str], ErrorKind], ...] = (
+    (re.compile(r"overloaded_error|\bUNAVAILABLE\b|overloaded", re.IGNORECASE), "overloaded"),
+    (re.compile(r"rate_limit_error|rate_limit_exceeded|RESOURCE_EXHAUSTED"), "rate_limit"),
+    (re.compile(r"authentication_error|permission_error|UNAUTHENTICATED|PERMISSION_DENIED"), "auth"),
+    (re.compile(r"not_found_error|\bNOT_FOUND\b"), "not_found_model"),
+    (re.compile(r"invalid_request_error|INVALID_ARGUMENT"), "bad_request"),
+    (re.compile(r"api_error|server_error|\bINTERNAL\b"), "server"),
+)
+_RETRY_DELAY = re.compile(r'"retryDelay"\s*:\s*"(\d+(?:\.\d+)?)s"')
 _TITLE_RE = re.compile(r"<title>(.*?)</title>", re.IGNORECASE | re.DOTALL)
 _MAX_DETAIL = 300
 
@@ -130,7 +140,7 @@ def _classify(status: int | None, detail: str, raw: str) -> ErrorKind:
         return "context_length"
     if status in (401, 403) or _AUTH_RE.search(haystack):
         return "auth"
-    if status == 402 or (status == 429 and _QUOTA_RE.search(haystack)):
+    if status == 402 or (status == 429 and _QUOTA_RE.search(haystack) and not _RETRY_DELAY.search(raw)):
         return "quota"
     if status == 429:
         return "rate_limit"
@@ -142,6 +152,10 @@ def _classify(status: int | None, detail: str, raw: str) -> ErrorKind:
         return "bad_request"
     if status is not None and status >= 500:
         return "server"
+    if status is None:
+        for pattern, kind in _TYPED:
+            if pattern.search(raw):
+                return kind
     return "unknown"
 
 
@@ -188,6 +202,9 @@ def http_error(
             status = code
     kind = _classify(status, detail, raw)
     retry_after = parse_retry_after(headers) if status in (429, 503, 529) else None
+    delay = _RETRY_DELAY.search(raw)
+    if retry_after is None and status == 429 and delay:
+        retry_after = float(delay.group(1))  # Google puts it in the body (RetryInfo.retryDelay)
     advice = _advice(kind, status, retry_after, url)
     prefix = f"{status}: " if status else ""
     message = f"{prefix}{advice}"

@@ -30,8 +30,16 @@ from tests.fakes.local_servers import (
 from tests.fakes.openai_server import Canned, error
 
 FAST = RetryPolicy(max_retries=2, max_wait=0.02, backoff=0.01)
-SAMPLER = SamplerSettings(temperature=0.6, top_k=30, min_p=0.05, repetition_penalty=1.1, seed=4,
-                          repetition_penalty_range=128, typical_p=0.9, stop=["\nYou:"])  # fmt: skip
+SAMPLER = SamplerSettings(
+    temperature=0.6,
+    top_k=30,
+    min_p=0.05,
+    repetition_penalty=1.1,
+    seed=4,
+    repetition_penalty_range=128,
+    typical_p=0.9,
+    stop=["\nYou:"],
+)
 
 
 def prof(kind: str, url: str, **kw: Any) -> ConnectionProfile:
@@ -44,8 +52,7 @@ def prof(kind: str, url: str, **kw: Any) -> ConnectionProfile:
 def test_api_choice_for_dual_kinds() -> None:
     assert isinstance(make_backend(prof("llamacpp", "http://x:8080", mode="text")), LlamaCppBackend)
     assert isinstance(make_backend(prof("llamacpp", "http://x:8080", mode="chat")), LlamaCppOpenAIBackend)
-    assert isinstance(make_backend(prof("llamacpp", "http://x:8080", mode="text", api="openai")),
-                      LlamaCppOpenAIBackend)  # fmt: skip
+    assert isinstance(make_backend(prof("llamacpp", "http://x:8080", mode="text", api="openai")), LlamaCppOpenAIBackend)
     assert isinstance(make_backend(prof("koboldcpp", "http://x:5001", mode="text")), KoboldCppBackend)
     assert isinstance(make_backend(prof("koboldcpp", "http://x:5001", mode="chat")), KoboldCppOpenAIBackend)
     assert isinstance(make_backend(prof("ollama", "http://x:11434", mode="chat")), OllamaBackend)
@@ -122,8 +129,7 @@ async def test_llamacpp_stream_cut_without_stop_is_incomplete(llamacpp_server: F
 
 
 async def test_koboldcpp_stream_and_generate(kobold_server: FakeKoboldServer) -> None:
-    b = KoboldCppBackend(prof("koboldcpp", kobold_server.root + "/api", sampler=SAMPLER, mode="text",
-                              max_context=8192))  # fmt: skip
+    b = KoboldCppBackend(prof("koboldcpp", kobold_server.root + "/api", sampler=SAMPLER, mode="text", max_context=8192))
     req = b.prepare(text_prompt())
     assert req.url == kobold_server.root + "/api/extra/generate/stream"
     body = req.body
@@ -141,8 +147,9 @@ async def test_koboldcpp_stream_and_generate(kobold_server: FakeKoboldServer) ->
 
 async def test_koboldcpp_cancel_sends_abort_with_the_genkey(kobold_server: FakeKoboldServer) -> None:
     more = data_events({"token": "more ", "finish_reason": None}, event="message")
-    kobold_server.script.append(Canned(headers={"Content-Type": "text/event-stream"}, stream=True, hold=10,
-                                       chunk_delay=0.02, hold_chunk=more))  # fmt: skip
+    kobold_server.script.append(
+        Canned(headers={"Content-Type": "text/event-stream"}, stream=True, hold=10, chunk_delay=0.02, hold_chunk=more)
+    )
     b = KoboldCppBackend(prof("koboldcpp", kobold_server.root, mode="text"))
     started = asyncio.Event()
 
@@ -211,8 +218,16 @@ async def test_koboldai_classic_sends_only_classic_keys(koboldai_server: FakeKob
 
 async def test_ollama_chat_ndjson_with_thinking(ollama_server: FakeOllamaServer) -> None:
     ollama_server.thinking = "Let me think."
-    b = OllamaBackend(prof("ollama", ollama_server.root + "/api", model="qwen3:8b", sampler=SAMPLER,
-                           options={"think": True}, max_context=8192))  # fmt: skip
+    b = OllamaBackend(
+        prof(
+            "ollama",
+            ollama_server.root + "/api",
+            model="qwen3:8b",
+            sampler=SAMPLER,
+            options={"think": True},
+            max_context=8192,
+        )
+    )
     msgs = [{"role": "system", "content": "Be Aria."}, {"role": "user", "content": "Hi", "name": "Ann"}]
     req = b.prepare(AssembledPrompt(mode="chat", messages=msgs, max_tokens=50))
     assert req.url == ollama_server.root + "/api/chat"

@@ -19,11 +19,28 @@ from tests.fakes.openai_server import Canned, FakeOpenAIServer, chat_chunks, err
 KEY = "sk-provider-key-123456"
 FAST = RetryPolicy(max_retries=1, max_wait=0.02, backoff=0.01)
 EVERY_KNOB = SamplerSettings(
-    temperature=0.7, top_p=0.9, top_k=40, min_p=0.05, presence_penalty=0.1, frequency_penalty=0.2,
-    repetition_penalty=1.1, seed=5, top_a=0.2, typical_p=0.95, tfs=0.9, repetition_penalty_range=256,
-    mirostat_mode=2, mirostat_tau=5.0, mirostat_eta=0.1, dry_multiplier=0.8, dry_base=1.75, dry_allowed_length=2,
-    xtc_threshold=0.1, xtc_probability=0.5, stop=["\nYou:"],
-)  # fmt: skip
+    temperature=0.7,
+    top_p=0.9,
+    top_k=40,
+    min_p=0.05,
+    presence_penalty=0.1,
+    frequency_penalty=0.2,
+    repetition_penalty=1.1,
+    seed=5,
+    top_a=0.2,
+    typical_p=0.95,
+    tfs=0.9,
+    repetition_penalty_range=256,
+    mirostat_mode=2,
+    mirostat_tau=5.0,
+    mirostat_eta=0.1,
+    dry_multiplier=0.8,
+    dry_base=1.75,
+    dry_allowed_length=2,
+    xtc_threshold=0.1,
+    xtc_probability=0.5,
+    stop=["\nYou:"],
+)
 
 
 @pytest.fixture
@@ -65,12 +82,36 @@ def body_keys(kind: str, **kw: Any) -> set[str]:
         ("mistral", {"temperature", "top_p", "presence_penalty", "frequency_penalty", "random_seed", "max_tokens"}),
         ("ai21", {"temperature", "top_p", "max_tokens"}),
         ("perplexity", {"temperature", "top_p", "top_k", "presence_penalty", "frequency_penalty", "max_tokens"}),
-        ("lmstudio", {"temperature", "top_p", "top_k", "min_p", "presence_penalty", "frequency_penalty",
-                      "repeat_penalty", "seed", "max_tokens"}),
-        ("vllm", {"temperature", "top_p", "top_k", "min_p", "presence_penalty", "frequency_penalty",
-                  "repetition_penalty", "seed", "max_tokens"}),
+        (
+            "lmstudio",
+            {
+                "temperature",
+                "top_p",
+                "top_k",
+                "min_p",
+                "presence_penalty",
+                "frequency_penalty",
+                "repeat_penalty",
+                "seed",
+                "max_tokens",
+            },
+        ),
+        (
+            "vllm",
+            {
+                "temperature",
+                "top_p",
+                "top_k",
+                "min_p",
+                "presence_penalty",
+                "frequency_penalty",
+                "repetition_penalty",
+                "seed",
+                "max_tokens",
+            },
+        ),
     ],
-)  # fmt: skip
+)
 def test_sampler_whitelist_per_provider(kind: str, expected: set[str]) -> None:
     keys = body_keys(kind) - {"model", "messages", "stream", "stop", "stream_options"}
     assert keys == expected
@@ -87,8 +128,9 @@ def test_local_servers_get_their_own_names_for_the_same_knobs() -> None:
 
 
 def test_openai_reasoning_models_get_max_completion_tokens_and_no_samplers() -> None:
-    b = backend_for("openai", KINDS["openai"].default_url, sampler=EVERY_KNOB, model="o3-mini",
-                    options={"reasoning_effort": "low"})  # fmt: skip
+    b = backend_for(
+        "openai", KINDS["openai"].default_url, sampler=EVERY_KNOB, model="o3-mini", options={"reasoning_effort": "low"}
+    )
     body = b.prepare(chat_prompt(stop=["a", "b", "c", "d", "e"])).body
     assert "max_tokens" not in body and body["max_completion_tokens"] == 120
     assert "temperature" not in body and "top_p" not in body and body["reasoning_effort"] == "low"
@@ -145,8 +187,11 @@ def test_strict_alternation_for_perplexity() -> None:
 async def test_perplexity_sends_alternating_messages_without_v1(fake) -> None:
     server = fake("")
     b = backend_for("perplexity", server.root)
-    prompt = AssembledPrompt(mode="chat", messages=[{"role": "system", "content": "S"},
-                                                    {"role": "assistant", "content": "Hi"}], max_tokens=10)  # fmt: skip
+    prompt = AssembledPrompt(
+        mode="chat",
+        messages=[{"role": "system", "content": "S"}, {"role": "assistant", "content": "Hi"}],
+        max_tokens=10,
+    )
     server.reply = "<think>search plan</think>Sonar says hi"
     events = await collect(b, b.prepare(prompt))
     sent = server.requests[-1]
@@ -164,8 +209,12 @@ async def test_perplexity_sends_alternating_messages_without_v1(fake) -> None:
 async def test_ai21_squashes_system_and_merges_turns(fake) -> None:
     server = fake("/studio/v1")
     b = backend_for("ai21", server.base_url)
-    msgs = [{"role": "system", "content": "A"}, {"role": "system", "content": "B"},
-            {"role": "user", "content": "x"}, {"role": "user", "content": "y", "name": "Ann"}]  # fmt: skip
+    msgs = [
+        {"role": "system", "content": "A"},
+        {"role": "system", "content": "B"},
+        {"role": "user", "content": "x"},
+        {"role": "user", "content": "y", "name": "Ann"},
+    ]
     reply = await b.complete(b.prepare(AssembledPrompt(mode="chat", messages=msgs, max_tokens=5), stream=False))
     sent = server.requests[-1].json()["messages"]
     assert sent == [{"role": "system", "content": "A\n\nB"}, {"role": "user", "content": "x\n\nAnn: y"}]
@@ -177,15 +226,19 @@ async def test_mistral_strict_body_and_magistral_thinking_parts(fake) -> None:
     server = fake()
     b = backend_for("mistral", server.base_url, sampler=SamplerSettings(seed=9, top_k=3))
     msgs = [{"role": "user", "content": "Hi", "name": "Ann"}, {"role": "assistant", "content": "Well,"}]
-    parts = [{"type": "thinking", "thinking": [{"type": "text", "text": "consider"}]},
-             {"type": "text", "text": " hello"}]  # fmt: skip
+    parts = [
+        {"type": "thinking", "thinking": [{"type": "text", "text": "consider"}]},
+        {"type": "text", "text": " hello"},
+    ]
     answer = {"choices": [{"index": 0, "message": {"role": "assistant", "content": parts}, "finish_reason": "stop"}]}
     server.script.append(Canned(chunks=[json.dumps(answer).encode()]))
     reply = await b.complete(b.prepare(AssembledPrompt(mode="chat", messages=msgs, max_tokens=5), stream=False))
     body = server.requests[-1].json()
     assert body["random_seed"] == 9 and "seed" not in body and "top_k" not in body
-    assert body["messages"] == [{"role": "user", "content": "Ann: Hi"},
-                                {"role": "assistant", "content": "Well,", "prefix": True}]  # fmt: skip
+    assert body["messages"] == [
+        {"role": "user", "content": "Ann: Hi"},
+        {"role": "assistant", "content": "Well,", "prefix": True},
+    ]
     assert (reply.text, reply.reasoning) == (" hello", "consider")
     # Streamed, the parts arrive in deltas.
     chunks = [{"choices": [{"index": 0, "delta": {"content": [p]}, "finish_reason": None}]} for p in parts]
@@ -214,11 +267,16 @@ async def test_mistral_extra_forbidden_422_is_a_bad_request_with_the_field(fake)
 
 async def test_openrouter_headers_routing_and_reasoning_stream(fake) -> None:
     server = fake("/api/v1")
-    options = {"provider": {"order": ["a", "b"], "allow_fallbacks": False}, "reasoning": {"effort": "high"},
-               "transforms": ["middle-out"]}  # fmt: skip
+    options = {
+        "provider": {"order": ["a", "b"], "allow_fallbacks": False},
+        "reasoning": {"effort": "high"},
+        "transforms": ["middle-out"],
+    }
     b = backend_for("openrouter", server.base_url, options=options, sampler=SamplerSettings(top_a=0.3, min_p=0.1))
-    chunks = [{"choices": [{"index": 0, "delta": {"reasoning": "step one. "}, "finish_reason": None}]},
-              *chat_chunks("Routed reply", usage=False)]  # fmt: skip
+    chunks = [
+        {"choices": [{"index": 0, "delta": {"reasoning": "step one. "}, "finish_reason": None}]},
+        *chat_chunks("Routed reply", usage=False),
+    ]
     body = b": OPENROUTER PROCESSING\n\n" + sse(*chunks)
     server.script.append(sse_answer(body))
     events = await collect(b, b.prepare(chat_prompt()))
@@ -235,8 +293,10 @@ async def test_openrouter_headers_routing_and_reasoning_stream(fake) -> None:
 
 async def test_openrouter_error_inside_a_200_stream_keeps_the_partial(fake) -> None:
     server = fake("/api/v1")
-    mid = {"error": {"code": 502, "message": "provider down"}, "choices": [{"index": 0, "delta": {"content": ""},
-                                                                             "finish_reason": "error"}]}  # fmt: skip
+    mid = {
+        "error": {"code": 502, "message": "provider down"},
+        "choices": [{"index": 0, "delta": {"content": ""}, "finish_reason": "error"}],
+    }
     server.script.append(sse_answer(sse(*chat_chunks("Half a ", finish=None, usage=False), mid)))
     b = backend_for("openrouter", server.base_url)
     got: list[Any] = []
@@ -338,8 +398,9 @@ def test_cloudflare_placeholder_url_is_explained() -> None:
         ("llamacpp", "/tokenize", "content", {"tokens": [1] * 7}, False),
     ],
 )
-async def test_token_count_endpoints(fake, kind: str, path: str, field: str, answer: dict[str, Any],
-                                     with_model: bool) -> None:  # fmt: skip
+async def test_token_count_endpoints(
+    fake, kind: str, path: str, field: str, answer: dict[str, Any], with_model: bool
+) -> None:
     server = fake()
     server.script.append(Canned(chunks=[json.dumps(answer).encode()], path=path))
     b = backend_for(kind, server.root, api="openai")

@@ -15,8 +15,9 @@ import pytest
 
 from tests.fakes.openai_server import LLAMA_401, Canned, FakeOpenAIServer, error, split_network, words
 
-KCPP_401 = {"detail": {"error": "Unauthorized", "msg": "Authentication key is missing or invalid.",
-                       "type": "unauthorized"}}  # fmt: skip
+KCPP_401 = {
+    "detail": {"error": "Unauthorized", "msg": "Authentication key is missing or invalid.", "type": "unauthorized"}
+}
 KCPP_BUSY = {"detail": {"msg": "Server is busy; please try again later.", "type": "service_unavailable"}}
 LLAMA_LOADING = {"error": {"code": 503, "message": "Loading model", "type": "unavailable_error"}}
 
@@ -31,8 +32,7 @@ def event_stream(body: bytes, **kw: Any) -> Canned:
 
 def ndjson_stream(lines: list[dict[str, Any]], **kw: Any) -> Canned:
     body = "".join(json.dumps(line, ensure_ascii=False) + "\n" for line in lines).encode()
-    return Canned(headers={"Content-Type": "application/x-ndjson"}, chunks=split_network(body, 23), stream=True,
-                  **kw)  # fmt: skip
+    return Canned(headers={"Content-Type": "application/x-ndjson"}, chunks=split_network(body, 23), stream=True, **kw)
 
 
 def data_events(*objs: dict[str, Any], event: str | None = None) -> bytes:
@@ -54,15 +54,28 @@ class FakeLlamaCppServer(FakeOpenAIServer):
             return error(503, LLAMA_LOADING) if self.loading else ok_json({"status": "ok"})
         if path == "/props" and method == "GET":
             settings = {"n_ctx": 4096, "params": {"n_predict": -1}}
-            return ok_json({"default_generation_settings": settings, "total_slots": 4,
-                            "model_path": "/models/tiny.gguf", "build_info": "b6000-abc"})  # fmt: skip
+            return ok_json(
+                {
+                    "default_generation_settings": settings,
+                    "total_slots": 4,
+                    "model_path": "/models/tiny.gguf",
+                    "build_info": "b6000-abc",
+                }
+            )
         if path == "/completion" and method == "POST":
             if self.api_key is not None and headers.get("authorization") != f"Bearer {self.api_key}":
                 return error(401, LLAMA_401)
             payload = json.loads(body)
             pieces = words(self.reply)
-            final = {"content": "", "stop": True, "stop_type": self.stop_type, "stopping_word": "",
-                     "tokens_evaluated": 12, "truncated": False, "timings": {"predicted_n": len(pieces)}}  # fmt: skip
+            final = {
+                "content": "",
+                "stop": True,
+                "stop_type": self.stop_type,
+                "stopping_word": "",
+                "tokens_evaluated": 12,
+                "truncated": False,
+                "timings": {"predicted_n": len(pieces)},
+            }
             if payload.get("stream"):
                 chunks = [{"content": p, "stop": False, "tokens": [1]} for p in pieces]
                 return event_stream(data_events(*chunks, final))
@@ -96,10 +109,29 @@ class FakeKoboldServer(FakeOpenAIServer):
             return ok_json({"value": 8192})
         if path == "/api/v1/generate" and method == "POST":
             if not self.kcpp:
-                allowed = {"prompt", "max_context_length", "max_length", "rep_pen", "rep_pen_range", "rep_pen_slope",
-                           "temperature", "tfs", "top_a", "top_k", "top_p", "typical", "sampler_order", "singleline",
-                           "use_default_badwordsids", "stop_sequence", "use_story", "use_memory",
-                           "use_authors_note", "use_world_info", "quiet"}  # fmt: skip
+                allowed = {
+                    "prompt",
+                    "max_context_length",
+                    "max_length",
+                    "rep_pen",
+                    "rep_pen_range",
+                    "rep_pen_slope",
+                    "temperature",
+                    "tfs",
+                    "top_a",
+                    "top_k",
+                    "top_p",
+                    "typical",
+                    "sampler_order",
+                    "singleline",
+                    "use_default_badwordsids",
+                    "stop_sequence",
+                    "use_story",
+                    "use_memory",
+                    "use_authors_note",
+                    "use_world_info",
+                    "quiet",
+                }
                 extra = sorted(set(payload) - allowed)
                 if extra:
                     return error(422, {"detail": {extra[0]: ["Unknown field."]}})
@@ -130,8 +162,9 @@ class FakeOllamaServer(FakeOpenAIServer):
         if path == "/api/version":
             return ok_json({"version": "0.6.2"})
         if path == "/api/tags":
-            return ok_json({"models": [{"name": m, "model": m, "size": 1, "details": {"family": "llama"}}
-                                       for m in self.models]})  # fmt: skip
+            return ok_json(
+                {"models": [{"name": m, "model": m, "size": 1, "details": {"family": "llama"}} for m in self.models]}
+            )
         if path in ("/api/chat", "/api/generate") and method == "POST":
             payload = json.loads(body)
             if payload.get("model") not in self.models:
@@ -151,8 +184,13 @@ class FakeOllamaServer(FakeOpenAIServer):
                         out["thinking"] = thinking
                 out["done"] = done
                 if done:
-                    out.update(done_reason="stop", prompt_eval_count=9, eval_count=len(words(self.reply)),
-                               total_duration=1, eval_duration=1)  # fmt: skip
+                    out.update(
+                        done_reason="stop",
+                        prompt_eval_count=9,
+                        eval_count=len(words(self.reply)),
+                        total_duration=1,
+                        eval_duration=1,
+                    )
                 return out
 
             if payload.get("stream", True):
