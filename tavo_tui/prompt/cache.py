@@ -33,6 +33,19 @@ class PromptCache:
             self._data.popitem(last=False)
         return value
 
+    def lookup(self, kind: str, source: object, fingerprint: Hashable) -> Any:
+        """The memoised value, or None (for hot loops that avoid building a closure per item)."""
+        hit = self._data.get((kind, id(source)))
+        if hit is not None and hit[0] is source and hit[1] == fingerprint:
+            return hit[2]
+        return None
+
+    def put(self, kind: str, source: object, fingerprint: Hashable, value: T) -> T:
+        self._data[(kind, id(source))] = (source, fingerprint, value)
+        if len(self._data) > self._max:
+            self._data.popitem(last=False)
+        return value
+
     def clear(self) -> None:
         self._data.clear()
 

@@ -237,8 +237,12 @@ def assemble_chat(
 
     msg_key = (preset.names_behavior, inputs.name1)
 
+    lookup = counter.cache.lookup
+    put = counter.cache.put
+
     def to_msg(item: ChatItem) -> _Msg:
-        return counter.cache.get("cc-msg", item, msg_key, lambda: build_msg(item))
+        hit: _Msg | None = lookup("cc-msg", item, msg_key)
+        return hit if hit is not None else put("cc-msg", item, msg_key, build_msg(item))
 
     # Continue: the newest message goes to the very end with a nudge; impersonate: a closing instruction.
     tail: list[_Msg] = []

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import partial
 from typing import Any, overload
 
 from tavo_tui.model import Card, Message
@@ -159,14 +158,18 @@ class CoreChat(Sequence[ChatItem]):
             for position in reversed(self._index):
                 yield convert(messages[position], position)
             return
-        get = cache.get
+        lookup = cache.lookup
+        put = cache.put
         kind = self._kind
         for position in reversed(self._index):
             msg = messages[position]
-            if "{{" in msg.mes:
+            text = msg.mes
+            if "{{" in text:
                 yield convert(msg, position)
-            else:
-                yield get(kind, msg, (msg.mes, msg.name, msg.is_user, position), partial(convert, msg, position))
+                continue
+            fingerprint = (text, msg.name, msg.is_user, position)
+            item = lookup(kind, msg, fingerprint)
+            yield item if item is not None else put(kind, msg, fingerprint, convert(msg, position))
 
     def _convert(self, msg: Message, index: int) -> ChatItem:
         text = msg.mes

@@ -327,6 +327,9 @@ def _fill_history(
     fmt_key = (template.model_dump_json() if template is not None else "", name1)
     oldest_source = chat[0].source if len(chat) else None
 
+    lookup = counter.cache.lookup
+    put = counter.cache.put
+
     def piece(item: HistoryItem | ChatItem, injected: bool, variant: Variant) -> _Piece:
         def build() -> _Piece:
             hist = item if isinstance(item, HistoryItem) else history_item(item, inputs.name2)
@@ -337,7 +340,9 @@ def _fill_history(
         if isinstance(item, HistoryItem):
             return build()
         # Chat items are stable objects across re-assembly (memoised per message), so their pieces are too.
-        return counter.cache.get("tc-item", item, (variant, fmt_key), lambda: _frozen(build()))
+        fingerprint = (variant, fmt_key)
+        hit: _Piece | None = lookup("tc-item", item, fingerprint)
+        return hit if hit is not None else put("tc-item", item, fingerprint, _frozen(build()))
 
     def originals() -> Iterator[HistoryItem | ChatItem]:
         items = chat.iter_newest()
