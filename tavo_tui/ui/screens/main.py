@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from contextlib import aclosing
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
@@ -41,7 +42,8 @@ class MainScreen(ConnectionActions):
     """Owns the open ChatSession and routes user actions to it."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+j,ctrl+enter", "send", "Send", id="send", priority=True),
+        # Not a priority binding: it must reach us through the composer, after the keys typed before it.
+        Binding("ctrl+j,ctrl+enter", "send", "Send", id="send"),
         Binding("escape", "stop", "Stop", id="stop"),
         Binding("f2", "toggle_cards", "Cards", id="toggle-cards"),
         Binding("f3", "toggle_connections", "Conns", id="toggle-connections"),
@@ -271,8 +273,11 @@ class MainScreen(ConnectionActions):
         self._show_status(GENERATING)
         events = session.send(text) if text is not None else session.generate()
         try:
-            async for event in events:
-                await presenter.handle(event)
+            # aclosing: when the stop lands while we are drawing (not inside the generator), closing the
+            # generator still runs the session's clean-up, which saves the partial reply.
+            async with aclosing(events):
+                async for event in events:
+                    await presenter.handle(event)
         except asyncio.CancelledError:
             await presenter.stopped()
             raise
