@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from tavo_tui.cards import read_card
@@ -12,8 +13,18 @@ from tavo_tui.cards.library import CardLibrary, CardSummary, SortKey
 from tavo_tui.model import Card, Chat, Message
 from tavo_tui.model.chat import now_send_date
 from tavo_tui.session.chat_session import ChatSession
-from tavo_tui.store import AppPaths, ChatRef, ChatStore, PersonaStore, ProfileStore, SecretStore, StoreError
+from tavo_tui.store import (
+    AppPaths,
+    ChatLock,
+    ChatRef,
+    ChatStore,
+    PersonaStore,
+    ProfileStore,
+    SecretStore,
+    StoreError,
+)
 from tavo_tui.store.chats import ChatSummary, OpenedChat, safe_name
+from tavo_tui.store.interchange import export_chat, import_chat
 from tavo_tui.store.jsonl import new_header
 
 CardEntry = CardSummary  # what the library lists: path, name, tags, creator, mtime, format
@@ -117,6 +128,36 @@ class AppContext:
 
     def find_chat(self, chat_id: str) -> ChatRef:
         return self.chats.find(chat_id)
+
+    def import_chat(self, source: Path, card_path: Path) -> ChatRef:
+        """Import a SillyTavern (or oobabooga/Agnai/CAI-Tools) chat file as one of the card's chats."""
+        return import_chat(self.chats, source, self.card_key(card_path))
+
+    def export_chat(self, chat_id: str, fmt: str) -> bytes:
+        """The chat as SillyTavern JSONL ("jsonl"), Markdown ("md") or plain text ("txt")."""
+        return export_chat(self.chats, self.chats.find(chat_id), fmt)
+
+    def rename_chat(self, chat_id: str, title: str) -> ChatRef:
+        """Rename a chat that is not open elsewhere (an open session renames with `session.rename`)."""
+        ref = self.chats.find(chat_id)
+        with self._exclusive(ref):
+            return self.chats.rename(ref, title)
+
+    def delete_chat(self, chat_id: str) -> None:
+        """Delete a chat that is not open elsewhere (the caller asks the user first)."""
+        ref = self.chats.find(chat_id)
+        with self._exclusive(ref):
+            self.chats.delete(ref)
+
+    @contextlib.contextmanager
+    def _exclusive(self, ref: ChatRef) -> Iterator[None]:
+        lock = ChatLock(ref.path)
+        if not lock.acquire():
+            raise StoreError(f"chat {ref.id!r} is open in another tavo-tui process; close it there first")
+        try:
+            yield
+        finally:
+            lock.release()
 
     def card_for_chat(self, ref: ChatRef) -> Path | None:
         """The library card whose chats folder holds `ref` (chats are grouped by card file name)."""

@@ -18,7 +18,8 @@ from tavo_tui.model.chat import now_send_date
 from tavo_tui.prompt.settings import PromptSettings
 from tavo_tui.session.events import Notice
 from tavo_tui.store import ChatLock, ChatRef, MessageList, Persona, StoreError
-from tavo_tui.store.chats import OpenedChat
+from tavo_tui.store.chats import OpenedChat, remove_stale_temps
+from tavo_tui.store.interchange import export_jsonl, export_markdown, export_text
 
 if TYPE_CHECKING:
     from tavo_tui.session.context import AppContext
@@ -153,6 +154,7 @@ class SessionCore:
         if lock.acquire():
             self._lock = lock
             self.read_only = False
+            remove_stale_temps(ref.path)
         else:
             self.read_only = True
 
@@ -223,6 +225,16 @@ class SessionCore:
         if not self.unsaved:
             return None
         return self._save_all()
+
+    def export(self, fmt: str) -> bytes:
+        """This chat as SillyTavern JSONL ("jsonl"), Markdown ("md") or plain text ("txt"), as it is in memory."""
+        if fmt == "jsonl":
+            return export_jsonl(self.header, self.messages)
+        if fmt == "md":
+            return export_markdown(self.title, self.messages).encode("utf-8")
+        if fmt == "txt":
+            return export_text(self.title, self.messages).encode("utf-8")
+        raise StoreError(f"unknown export format {fmt!r}; use jsonl, md or txt")
 
     def rewrite_file(self) -> Notice | None:
         """Write the whole chat again (atomic)."""

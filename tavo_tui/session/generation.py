@@ -7,7 +7,7 @@ for save problems). Closing or cancelling the consumer stops the request and kee
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, Sequence
 from typing import Any
 
 from tavo_tui.backends.base import BackendError, Finish, ReasoningDelta, TextDelta
@@ -105,7 +105,7 @@ class GenerationMixin(SessionCore):
         self.messages.append(message)
         return message
 
-    async def send(self, text: str) -> AsyncIterator[GenerationEvent]:
+    async def send(self, text: str) -> AsyncGenerator[GenerationEvent, None]:
         """Add the user's message (saved before the request), then stream the character's reply."""
         message = self.add_user_message(text)
         notice = self._save_new(message)
@@ -114,12 +114,12 @@ class GenerationMixin(SessionCore):
         async for event in self.generate():
             yield event
 
-    async def generate(self) -> AsyncIterator[GenerationEvent]:
+    async def generate(self) -> AsyncGenerator[GenerationEvent, None]:
         """Stream a new character message for the chat as it stands."""
         async for event in self._run("reply", self.build_prompt("normal"), None):
             yield event
 
-    async def regenerate(self) -> AsyncIterator[GenerationEvent]:
+    async def regenerate(self) -> AsyncGenerator[GenerationEvent, None]:
         """A new version of the last reply, kept beside the old ones as a swipe (a new reply after a user turn)."""
         if self.can_swipe():
             async for event in self.new_swipe():
@@ -128,25 +128,27 @@ class GenerationMixin(SessionCore):
             async for event in self.generate():
                 yield event
 
-    async def new_swipe(self) -> AsyncIterator[GenerationEvent]:
+    async def new_swipe(self) -> AsyncGenerator[GenerationEvent, None]:
         """Generate another version of the last reply (the prompt leaves that reply out) and select it."""
         index = self._swipe_target()
         async for event in self._run("swipe", self.build_prompt("swipe"), index):
             yield event
 
-    async def continue_last(self) -> AsyncIterator[GenerationEvent]:
+    async def continue_last(self) -> AsyncGenerator[GenerationEvent, None]:
         """Extend the last message in place; the prompt ends with its text (sillytavern.md §7)."""
         index = self._continue_target()
         async for event in self._run("continue", self.build_prompt("continue"), index):
             yield event
 
-    async def impersonate(self) -> AsyncIterator[GenerationEvent]:
+    async def impersonate(self) -> AsyncGenerator[GenerationEvent, None]:
         """Write the user's next message. `Done.message` is not added to the chat: it belongs in the composer."""
         async for event in self._run("impersonate", self.build_prompt("impersonate"), None):
             yield event
 
     # ---- the engine --------------------------------------------------------------------------------------
-    async def _run(self, action: str, prompt: AssembledPrompt, index: int | None) -> AsyncIterator[GenerationEvent]:
+    async def _run(
+        self, action: str, prompt: AssembledPrompt, index: int | None
+    ) -> AsyncGenerator[GenerationEvent, None]:
         backend = self.backend
         profile = self.profile
         request = backend.prepare(prompt)

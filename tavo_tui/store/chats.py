@@ -5,6 +5,7 @@ Appends are flushed and fsynced; every other change rewrites the file atomically
 
 from __future__ import annotations
 
+import glob
 import json
 import os
 import re
@@ -184,6 +185,15 @@ def chat_lines(header: ChatHeader, messages: Sequence[Message]) -> Iterable[byte
 
 def serialize_chat(chat: Chat) -> bytes:
     return b"".join(chat_lines(chat.header, chat.messages))
+
+
+def remove_stale_temps(chat_path: Path) -> None:
+    """Temp files a crash left mid-rewrite (only call while holding the chat's lock: they are ours)."""
+    try:
+        for temp in chat_path.parent.glob(f".{glob.escape(chat_path.name)}.*.tmp"):
+            temp.unlink()
+    except OSError:
+        pass
 
 
 def _save_error(path: Path, exc: OSError) -> StoreError:
