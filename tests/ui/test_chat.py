@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from textual import events
 
 from tavo_tui.backends.demo import DemoBackend
 from tavo_tui.model import ConnectionProfile
@@ -232,3 +233,23 @@ async def test_a_connection_with_an_unknown_kind_fails_with_a_notice(ctx: AppCon
         assert len(notices) == 1 and "telepathy" in notices[0].render().plain  # type: ignore[attr-defined]
         assert "Traceback" not in screen_text(app)
         assert app.is_running
+
+
+async def test_keys_typed_just_before_ctrl_j_are_all_sent(ctx: AppContext, alice: Path) -> None:
+    """A fast typist (or a paste) can put the text and ctrl+j in one read: nothing may be left behind."""
+    app = TavoApp(ctx, card_path=alice)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        screen = main(app)
+        screen.composer.focus()
+        await pilot.pause()
+        text = "How bad is the storm?"
+        # Post everything at once, as the driver does for one burst of terminal input.
+        for char in text:
+            app.post_message(events.Key(char, char))
+        app.post_message(events.Key("ctrl+j", "\n"))
+        await wait_idle(pilot)
+        await pilot.pause(0.2)
+        await wait_idle(pilot)
+        assert screen.session.messages[1].mes == text
+        assert screen.composer.text == ""
