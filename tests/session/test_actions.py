@@ -328,3 +328,30 @@ async def test_reopen_after_a_torn_append_repairs_then_appends(home: Path, opena
     assert [r["mes"] for r in records[1:]][-2:] == ["Still there?", "After the crash."]
     assert all("half a li" not in json.dumps(r) for r in records)
     await again.aclose()
+
+
+async def test_context_chat_management_and_session_export(home: Path, openai_server: FakeOpenAIServer,
+                                                         corpus: Path) -> None:
+    session = await chat_of_three(home, openai_server)
+    ctx = session.ctx
+    assert session.ref is not None
+    stale = session.ref.path.with_name(f".{session.ref.path.name}.abc123.tmp")
+    stale.write_text("left by a crash")
+    md = session.export("md").decode()
+    assert "First reply." in md and md.startswith(f"# {session.title}")
+    assert json.loads(session.export("jsonl").decode().split("\n")[-1])["mes"] == "First reply."
+    with pytest.raises(Exception, match="unknown export format"):
+        session.export("doc")
+    # A chat open in this session cannot be renamed or deleted behind its back.
+    with pytest.raises(Exception, match="another tavo-tui process"):
+        ctx.delete_chat(session.ref.id)
+    await session.aclose()
+    reopened = ctx.open_chat(CARD, "local")  # resumes the latest chat and tidies up after the crash
+    assert reopened.ref == session.ref and not stale.exists()
+    await reopened.aclose()
+    ref = ctx.rename_chat(session.ref.id, "Renamed")
+    assert ref.id.endswith("/Renamed") and ctx.chat_summaries(CARD)[0].id == ref.id
+    imported = ctx.import_chat(corpus / "chats" / "st_Aqua_2023-01_minimal.jsonl", CARD)
+    assert ctx.export_chat(imported.id, "txt").decode().count("Aqua:") == 1
+    ctx.delete_chat(ref.id)
+    assert [s.id for s in ctx.chat_summaries(CARD)] == [imported.id]
