@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-pytest_plugins = ["tests.fakes.openai_server", "tests.fakes.local_servers", "tests.fakes.cloud_servers"]
+pytest_plugins = [f"tests.fakes.{m}" for m in ("openai_server", "local_servers", "cloud_servers", "queue_servers")]
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
