@@ -195,3 +195,18 @@ def test_personas(tmp_path: Path) -> None:
     (tmp_path / "personas.json").write_text("{broken")
     with pytest.raises(StoreError, match="damaged"):
         store.list()
+
+
+def test_fast_line_encoder_agrees_with_the_general_one() -> None:
+    from tavo_tui.store.jsonl import decode_message, encode_message, message_to_json
+
+    samples = [decode_message(r) for r in MODERN[1:]]
+    samples += [Message(name="N", mes="é\u2028", extra={"f": 2.5, "n": None}), Message(mes="x", swipes=None)]
+    legacy = decode_message({"name": "A", "mes": "m"})
+    legacy.extra["changed_in_place"] = True  # a default container edited in place must still be written
+    samples.append(legacy)
+    for message in samples:
+        assert json.loads(encode_message(message)) == message_to_json(message)
+    assert json.loads(encode_message(legacy))["extra"] == {"changed_in_place": True}
+    lone = decode_message({"name": "A", "mes": "x\ud800y"})  # not UTF-8 encodable: escaped, still valid JSON
+    assert json.loads(encode_message(lone))["mes"] == "x\ud800y"
