@@ -41,6 +41,8 @@ class AssembledPrompt(BaseModel):
     # Added by the prompt layer: what the context budget left out, and notes such as activated lore entries.
     dropped: list[PromptSection] = Field(default_factory=list)
     notes: list[str] = Field(default_factory=list)
+    # chat_metadata keys to store once this prompt is sent (e.g. world-info sticky/cooldown state).
+    chat_metadata_updates: dict[str, Any] = Field(default_factory=dict)
 
 
 class PreparedRequest(BaseModel):

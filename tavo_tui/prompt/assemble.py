@@ -22,6 +22,7 @@ from tavo_tui.prompt.templates import (
     load_sysprompt,
 )
 from tavo_tui.prompt.text_completion import assemble_text
+from tavo_tui.prompt.timed import TimedEffects
 from tavo_tui.prompt.tokens import TokenCounter
 
 FALLBACK_INSTRUCT = "ChatML"
@@ -55,7 +56,9 @@ def assemble(
     (write the user's next message); other values only matter to lore entries with triggers.
     Token figures use `counter` (keep one per chat: it also memoises converted messages for fast re-assembly);
     `dropped` lists what the context budget left out and `notes` says which lore fired. An unknown instruct
-    template name falls back to ChatML and says so in `notes`.
+    template name falls back to ChatML and says so in `notes`. Lore with sticky/cooldown effects reads
+    `chat_metadata["timedWorldInfo"]`; `chat_metadata_updates` holds the new value, to be stored when (and only
+    when) this prompt is actually sent.
     """
     settings = settings or PromptSettings()
     meta: Mapping[str, Any] = chat_metadata or {}
@@ -93,6 +96,7 @@ def assemble(
         # Chat completion counts lore as one system message; text completion counts the bare text.
         return counter.count(text) + (MESSAGE_OVERHEAD if chat_mode else 0)
 
+    timed = TimedEffects.load(meta.get("timedWorldInfo"), entries, len(inputs.chat)) if entries else None
     ext = build_extensions(
         inputs,
         entries,
@@ -101,6 +105,7 @@ def assemble(
         max_prompt_tokens=max_prompt,
         count_tokens=count_wi,
         generation_type=generation_type,
+        timed=timed,
     )
     notes = [f"world info: {e.label}" for e in ext.world.activated]
     notes += [f"world info over budget ({ext.world.budget} tokens): {e.label}" for e in ext.world.dropped_by_budget]
@@ -130,6 +135,8 @@ def assemble(
             generation_type=generation_type,
         )
     result.notes = fallback_notes + notes + result.notes
+    if timed is not None and timed.changed:
+        result.chat_metadata_updates = {"timedWorldInfo": timed.as_metadata()}
     return result
 
 

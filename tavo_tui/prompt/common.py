@@ -12,6 +12,7 @@ from tavo_tui.prompt.injection import BEFORE_PROMPT, IN_CHAT, IN_PROMPT, Extensi
 from tavo_tui.prompt.inputs import PromptInputs
 from tavo_tui.prompt.macros import substitute
 from tavo_tui.prompt.settings import AuthorsNote, PromptSettings
+from tavo_tui.prompt.timed import TimedEffects
 from tavo_tui.prompt.worldinfo import ScanMessage, WIEntry, WorldInfoResult, entries_of, scan_world_info
 
 LorebookLike = Lorebook | Mapping[str, Any]
@@ -78,6 +79,7 @@ def build_extensions(
     max_prompt_tokens: int,
     count_tokens: Callable[[str], int],
     generation_type: str = "normal",
+    timed: TimedEffects | None = None,
 ) -> Extensions:
     """Run world info and register every extension prompt in SillyTavern's order of operations."""
     env = inputs.env
@@ -111,6 +113,7 @@ def build_extensions(
         substitute=lambda text: substitute(text, env),
         generation_type=generation_type,
         extra_scan_text=scan_extra,
+        timed=timed,
         sources={
             "persona": inputs.persona,
             "description": card.description,

@@ -45,6 +45,8 @@ class WIEntry:
     match_whole_words: bool | None = None
     use_group_scoring: bool | None = None
     delay: int = 0
+    sticky: int = 0
+    cooldown: int = 0
     triggers: list[str] = field(default_factory=list)
     decorators: tuple[str, ...] = ()
     # Extra texts this entry also scans (SillyTavern's matchPersonaDescription, matchCharacterDescription, ...).
@@ -156,6 +158,8 @@ def from_card_entry(entry: LorebookEntry, world: str, index: int) -> WIEntry:
         match_whole_words=_opt_bool(ext.get("match_whole_words")),
         use_group_scoring=_opt_bool(ext.get("use_group_scoring")),
         delay=_int(ext.get("delay"), 0),
+        sticky=_int(ext.get("sticky"), 0),
+        cooldown=_int(ext.get("cooldown"), 0),
         triggers=_strings(ext.get("triggers")),
         match_sources=_sources(ext, 1),
     )
@@ -193,6 +197,8 @@ def from_world_entry(data: Mapping[str, Any], world: str) -> WIEntry:
         match_whole_words=_opt_bool(data.get("matchWholeWords")),
         use_group_scoring=_opt_bool(data.get("useGroupScoring")),
         delay=_int(data.get("delay"), 0),
+        sticky=_int(data.get("sticky"), 0),
+        cooldown=_int(data.get("cooldown"), 0),
         triggers=_strings(data.get("triggers")),
         match_sources=_sources(data, 0),
     )

@@ -30,6 +30,7 @@ from tavo_tui.prompt.lorebook import (
     split_decorators,
 )
 from tavo_tui.prompt.settings import WorldInfoSettings
+from tavo_tui.prompt.timed import TimedEffects
 
 _REGEX_KEY = re.compile(r"^/((?:\\/|[^/])+)/([gimsuy]*)$")
 
@@ -164,12 +165,15 @@ def scan_world_info(
     rng: random.Random | None = None,
     chat_length: int | None = None,
     sources: Mapping[str, str] | None = None,
+    timed: TimedEffects | None = None,
 ) -> WorldInfoResult:
     """Activate entries for one generation. `chat` is chronological; `substitute` expands macros.
 
     `chat` may hold only the newest messages (at least the deepest scan depth); `chat_length` is then the
     length of the whole chat (used by delayed entries). `extra_scan_text` are extension prompts scanned by every
     entry; `sources` are texts (persona, description, ...) scanned only by entries that ask for them.
+    `timed` holds sticky/cooldown effects: sticky entries activate without a key match, entries cooling down
+    do not activate, and effects for newly activated entries are recorded into it.
     """
     result = WorldInfoResult()
     budget = round(settings.budget * max_prompt_tokens / 100) or 1
@@ -194,6 +198,7 @@ def scan_world_info(
     delay_levels = sorted({e.delay_until_recursion for e in entries if e.delay_until_recursion > 0})
     delay_level = delay_levels.pop(0) if delay_levels else 0
     scores: dict[int, int] = {}
+    sticky: set[int] = set()  # entries kept active by a sticky effect
     buffers: dict[tuple[int, tuple[str, ...]], _Buffer] = {}
     source_texts = sources or {}
 
@@ -241,6 +246,13 @@ def scan_world_info(
                 continue
             if "@@dont_activate" in entry.decorators:
                 continue
+            is_sticky = timed is not None and timed.active("sticky", entry)
+            if is_sticky:
+                sticky.add(key)
+                candidates.append(entry)
+                continue
+            if timed is not None and timed.active("cooldown", entry):
+                continue
             if entry.constant or "@@activate" in entry.decorators:
                 candidates.append(entry)
                 continue
@@ -275,7 +287,10 @@ def scan_world_info(
                 scores[id(entry)] = score
             candidates.append(entry)
 
-        candidates = _filter_groups(candidates, activated, rng, scores, settings)
+        if sticky:
+            # Sticky entries are processed (and spend the budget) first; the sort is stable.
+            candidates.sort(key=lambda e: id(e) not in sticky)
+        candidates = _filter_groups(candidates, activated, rng, scores, settings, sticky)
         scanned_tokens = count_tokens(all_text) if all_text else 0
         new_content = ""
         accepted: list[WIEntry] = []
@@ -288,7 +303,12 @@ def scan_world_info(
                 if remaining_ignoring > 0:
                     continue
                 break
-            if entry.use_probability and entry.probability != 100 and rng.random() * 100 > entry.probability:
+            if (
+                entry.use_probability
+                and entry.probability != 100
+                and id(entry) not in sticky
+                and rng.random() * 100 > entry.probability
+            ):
                 failed.add(id(entry))
                 continue
             content = substitute(entry.content)
@@ -327,6 +347,8 @@ def scan_world_info(
         break
 
     final = sorted(activated.values(), key=lambda e: -e.order)
+    if timed is not None:
+        timed.record(final)
     for entry in final:
         result.activated.append(entry)
         text = entry.content
@@ -361,6 +383,7 @@ def _filter_groups(
     rng: random.Random,
     scores: Mapping[int, int],
     settings: WorldInfoSettings,
+    sticky: set[int] | None = None,
 ) -> list[WIEntry]:
     """Inclusion groups: at most one member of each group activates per scan."""
     groups: dict[str, list[WIEntry]] = {}
@@ -371,8 +394,13 @@ def _filter_groups(
     if not groups:
         return candidates
     active_groups = {g.strip() for e in activated.values() for g in e.group.split(",") if g.strip()}
+    stuck_ids = sticky or set()
     removed: set[int] = set()
     for name, members in groups.items():
+        if any(id(m) in stuck_ids for m in members):
+            # Sticky members win their group (all of them stay).
+            removed.update(id(m) for m in members if id(m) not in stuck_ids)
+            continue
         if name in active_groups:
             removed.update(id(m) for m in members)
             continue
