@@ -42,9 +42,11 @@ class TimedEffects:
     @classmethod
     def load(cls, raw: Any, entries: Sequence[WIEntry], length: int) -> TimedEffects:
         """Read stored effects and drop the ones that ended, no longer apply, or belong to a chat that went back."""
-        by_key = {entry_key(e): e for e in entries}
         effects = cls(length)
         source = raw if isinstance(raw, Mapping) else {}
+        if not any(source.get(kind) for kind in EFFECTS):
+            return effects
+        by_key = {entry_key(e): e for e in entries}
         for kind in EFFECTS:
             kept: dict[str, dict[str, Any]] = {}
             stored = source.get(kind)
