@@ -355,3 +355,43 @@ async def test_context_chat_management_and_session_export(home: Path, openai_ser
     assert ctx.export_chat(imported.id, "txt").decode().count("Aqua:") == 1
     ctx.delete_chat(ref.id)
     assert [s.id for s in ctx.chat_summaries(CARD)] == [imported.id]
+
+
+async def test_delete_swipe_selects_a_neighbour(home: Path, openai_server: FakeOpenAIServer) -> None:
+    session = await chat_of_three(home, openai_server)
+    for reply in ("Two.", "Three."):
+        openai_server.reply = reply
+        await collect(session.new_swipe())
+    session.swipe(-1)  # showing "Two."
+    session.delete_swipe()
+    last = session.messages[-1]
+    assert last.swipes == ["First reply.", "Three."] and last.mes == "Three." and last.swipe_id == 1
+    assert last.swipe_info is not None and len(last.swipe_info) == 2
+    assert last.extra == last.swipe_info[1]["extra"]
+    session.delete_swipe()
+    with pytest.raises(ValueError, match="only one version"):
+        session.delete_swipe()
+    assert file_records(session)[-1]["swipes"] == ["First reply."]
+
+
+async def test_stopped_continue_keeps_the_partial_addition(home: Path, openai_server: FakeOpenAIServer) -> None:
+    session = await chat_of_three(home, openai_server)
+    openai_server.script.append(endless_stream(10))
+    got: list[str] = []
+
+    async def consume() -> None:
+        async for event in session.continue_last():
+            if isinstance(event, Delta):
+                got.append(event.text)
+
+    task = asyncio.create_task(consume())
+    for _ in range(200):
+        if len(got) >= 3:
+            break
+        await asyncio.sleep(0.02)
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    expected = "First reply. " + "".join(got)
+    assert session.messages[-1].mes == expected and session.messages[-1].swipes == [expected]
+    assert file_records(session)[-1]["mes"] == expected
