@@ -34,7 +34,7 @@ class CardList(Vertical):
     CardList > .pane-title { height: 1; padding: 0 1; background: $panel; text-style: bold; }
     CardList:focus-within > .pane-title { background: $primary 35%; }
     CardList > OptionList:focus { border: none; }
-    CardList > OptionList { height: 1fr; border: none; padding: 0; }
+    CardList > OptionList { height: 1fr; border: none; padding: 0; text-wrap: nowrap; text-overflow: ellipsis; }
     CardList > .empty { color: $text-muted; padding: 1; height: auto; }
     """
 

@@ -70,17 +70,12 @@ def summary(prompt: AssembledPrompt, request: PreparedRequest) -> Content:
     )
 
 
-def sections_table(prompt: AssembledPrompt, name_width: int = 28) -> Content:
-    """One line per section: name, then its tokens right-aligned (names longer than `name_width` are cut)."""
+def sections_table(prompt: AssembledPrompt) -> Content:
+    """One line per section: tokens right-aligned first (so narrow panes cut names, not numbers), then the name."""
     rows = section_rows(prompt)
     if not rows:
         return Content("(no sections)")
-    names = [plain_line(name) for name, _ in rows]
-    width = min(name_width, max(len(n.plain) for n in names))
-    lines = [
-        Content.assemble(name.truncate(width, ellipsis=True, pad=True), f" {tokens:>6}")
-        for name, (_, tokens) in zip(names, rows, strict=True)
-    ]
+    lines = [Content.assemble(f"{tokens:>6}  ", plain_line(name)) for name, tokens in rows]
     return Content("\n").join(lines)
 
 
@@ -93,7 +88,9 @@ class PromptInspector(Vertical):
     PromptInspector:focus-within > .pane-title { background: $primary 35%; }
     PromptInspector > TextArea:focus { border: none; }
     PromptInspector > .insp-summary { height: auto; padding: 0 1; }
-    PromptInspector > .insp-sections { height: auto; max-height: 12; padding: 0 1; overflow-y: auto; }
+    PromptInspector > .insp-sections {
+        height: auto; max-height: 12; padding: 0 1; overflow-y: auto; text-wrap: nowrap; text-overflow: ellipsis;
+    }
     PromptInspector > TextArea { height: 1fr; border: none; }
     PromptInspector > .insp-error { color: $text-error; padding: 0 1; height: auto; }
     """
