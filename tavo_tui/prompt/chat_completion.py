@@ -365,6 +365,8 @@ def assemble_chat(
         mode="chat",
         sections=sections,
         messages=final,
+        # Chat completion sends only the user's custom stopping strings.
+        stop=[substitute(x, env) for x in settings.custom_stopping_strings if isinstance(x, str) and x],
         token_total=total,
         token_method=counter.method,
         token_exact=counter.exact,

@@ -198,3 +198,16 @@ def test_prompt_triggers(card: Card) -> None:
         generation_type="continue",
     )
     assert "AUX" in [m["content"] for m in result.messages]
+
+
+def test_custom_stop_strings(card: Card) -> None:
+    result = assemble(
+        card,
+        [bot("Hi.", "Bot")],
+        user_name="User",
+        profile=chat_profile(),
+        counter=estimate_counter(),
+        settings=PromptSettings(custom_stopping_strings=["\n{{user}}:", ""]),
+    )
+    assert result.stop == ["\nUser:"]
+    assert assemble(card, [], user_name="User", profile=chat_profile(), counter=estimate_counter()).stop == []
