@@ -1,4 +1,11 @@
-"""The prompt engine: SillyTavern-compatible prompt assembly and token counting (pure, no I/O but preset data)."""
+"""The prompt engine: SillyTavern-compatible prompt assembly and token counting (pure, no I/O but preset data).
+
+Entry point `assemble()` (assemble.py). Shared steps: inputs.py (card fields, participating messages), macros.py,
+lorebook.py + worldinfo.py + timed.py (world info), injection.py (extension prompts at depth), common.py.
+Chat completion: chat_completion.py (prompt manager order, budget) then converters.py (post-processing).
+Text completion: text_completion.py with story.py (story string), instruct.py, examples.py and the preset data
+files in presets/ (templates.py loads them). tokens.py counts tokens offline; cache.py memoises per session.
+"""
 
 from tavo_tui.prompt.assemble import assemble
 from tavo_tui.prompt.converters import CONVERTERS, convert
