@@ -17,7 +17,7 @@ T = TypeVar("T")
 class PromptCache:
     """A bounded identity-keyed memo: `get(source, fingerprint, build)`."""
 
-    def __init__(self, max_entries: int = 100_000) -> None:
+    def __init__(self, max_entries: int = 50_000) -> None:
         self._data: OrderedDict[tuple[str, int], tuple[Any, Hashable, Any]] = OrderedDict()
         self._max = max_entries
 

@@ -91,3 +91,17 @@ def test_messages_with_macros_follow_the_profile() -> None:
     large = assemble(card, messages, user_name="U", profile=chat_profile(max_context=2000), counter=counter)
     assert small.messages[-1]["content"] == "budget 1000"
     assert large.messages[-1]["content"] == "budget 2000"
+
+
+def test_prompt_cache_is_bounded() -> None:
+    from tavo_tui.prompt.cache import PromptCache
+
+    cache = PromptCache(max_entries=3)
+    sources = [object() for _ in range(5)]
+    for i, source in enumerate(sources):
+        assert cache.get("k", source, i, lambda i=i: i * 10) == i * 10
+    assert len(cache) == 3
+    # A changed fingerprint rebuilds; an unchanged one is served from the memo.
+    assert cache.get("k", sources[4], 4, lambda: -1) == 40
+    assert cache.get("k", sources[4], 5, lambda: -1) == -1
+    assert cache.lookup("k", sources[0], 0) is None
