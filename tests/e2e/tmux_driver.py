@@ -50,6 +50,20 @@ class TmuxSession:
             time.sleep(0.1)
         raise AssertionError(f"timed out waiting for {predicate or check!r}; screen was:\n{screen}")
 
+    def alive(self) -> bool:
+        result = subprocess.run(["tmux", "-L", self.socket, "has-session", "-t", self.name],
+                                capture_output=True, timeout=10, check=False)
+        return result.returncode == 0
+
+    def wait_exit(self, timeout: float = 10.0) -> None:
+        """Wait until the program has quit (its tmux session closes with it)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if not self.alive():
+                return
+            time.sleep(0.05)
+        raise AssertionError(f"the program did not quit; screen was:\n{self.screen()}")
+
     def close(self) -> None:
         self._tmux("kill-server")
 
