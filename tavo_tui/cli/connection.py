@@ -1,4 +1,4 @@
-"""`tavo-tui connection add|list|test|default|remove|kinds`."""
+"""`tavo-tui connection add|list|test|models|discover|default|remove|kinds`."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import json
 import sys
 
 from tavo_tui.backends.base import BackendError
+from tavo_tui.backends.discover import DEFAULT_PORTS, discover_local
 from tavo_tui.backends.registry import KINDS, make_backend
 from tavo_tui.cli.common import add_common, fail
 from tavo_tui.model import ConnectionProfile
@@ -32,6 +33,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     add.add_argument("--max-context", type=int, default=None)
     add.add_argument("--max-tokens", type=int, default=None)
     add.add_argument("--converter", choices=["none", "merge", "semi", "strict", "single"], default="none")
+    add.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
+                     help="a kind-specific setting (see `connection kinds`); VALUE is JSON or plain text")
     add.add_argument("--default", action="store_true", help="make it the default profile")
     add.set_defaults(handler=cmd_add)
 
@@ -55,7 +58,21 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     rm.add_argument("name")
     rm.set_defaults(handler=cmd_remove)
 
+    models = csub.add_parser("models", help="list the models a profile's server offers")
+    add_common(models)
+    models.add_argument("name")
+    models.add_argument("--filter", default="", metavar="TEXT", help="only ids containing TEXT")
+    models.set_defaults(handler=cmd_models)
+
+    disc = csub.add_parser("discover", help="find LLM servers running on this machine")
+    add_common(disc)
+    disc.add_argument("--ports", default=",".join(map(str, DEFAULT_PORTS)), help="comma-separated ports to probe")
+    disc.add_argument("--timeout", type=float, default=0.3, help="seconds to wait per probe")
+    disc.add_argument("--add", action="store_true", help="save what answers as new profiles")
+    disc.set_defaults(handler=cmd_discover)
+
     kinds = csub.add_parser("kinds", help="list the backend kinds and their defaults")
+    kinds.add_argument("--json", action="store_true")
     kinds.set_defaults(handler=cmd_kinds)
 
 
@@ -64,21 +81,48 @@ def _store(args: argparse.Namespace) -> ProfileStore:
     return ProfileStore(paths.connections_file, SecretStore(paths.secrets_file))
 
 
+def _options(pairs: list[str]) -> dict[str, object] | str:
+    """KEY=VALUE pairs as a dict (VALUE parsed as JSON when it is JSON), or an error message."""
+    out: dict[str, object] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            return f"--option needs KEY=VALUE, got {pair!r}"
+        try:
+            out[key.strip()] = json.loads(value)
+        except json.JSONDecodeError:
+            out[key.strip()] = value
+    return out
+
+
 def cmd_add(args: argparse.Namespace) -> int:
     if args.kind not in KINDS:
         return fail(f"unknown kind {args.kind!r}; `tavo-tui connection kinds` lists them")
-    if args.kind != "demo" and not args.url and not KINDS[args.kind].default_url:
+    info = KINDS[args.kind]
+    if args.kind != "demo" and not args.url and not info.default_url:
         return fail(f"kind {args.kind!r} needs --url")
+    if args.api and args.api not in info.apis:
+        which = "kinds llamacpp, koboldcpp and ollama" if not info.apis else f"{', '.join(info.apis)}"
+        return fail(f"--api {args.api} does not apply to kind {args.kind!r} (it is for {which})")
+    if args.mode not in info.modes:
+        return fail(f"kind {args.kind!r} works in {' or '.join(info.modes)} mode, not {args.mode}")
+    options = _options(args.option)
+    if isinstance(options, str):
+        return fail(options)
     key = sys.stdin.readline().strip() if args.api_key_stdin else None
+    key_env = args.api_key_env
+    if key_env is None and key is None and info.needs_key and info.key_env:
+        key_env = info.key_env  # the usual variable; the pane and `list` show where the key comes from
     fields: dict[str, object] = {
         "name": args.name,
         "kind": args.kind,
         "base_url": args.url or KINDS[args.kind].default_url,
         "model": args.model,
-        "api_key_env": args.api_key_env,
+        "api_key_env": key_env,
         "mode": args.mode,
         "api": args.api,
         "converter": args.converter,
+        "options": options,
     }
     if args.max_context:
         fields["max_context"] = args.max_context
@@ -86,7 +130,8 @@ def cmd_add(args: argparse.Namespace) -> int:
         fields["max_tokens"] = args.max_tokens
     store = _store(args)
     store.save(ConnectionProfile.model_validate(fields), api_key=key, default=args.default)
-    print(f"saved connection {args.name!r}" + (" (default)" if args.default else ""))
+    note = f"; API key read from ${key_env}" if key_env and key_env != args.api_key_env else ""
+    print(f"saved connection {args.name!r}" + (" (default)" if args.default else "") + note)
     return 0
 
 
@@ -147,7 +192,62 @@ def cmd_remove(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_models(args: argparse.Namespace) -> int:
+    store = _store(args)
+    profile = store.get(args.name)
+
+    async def run() -> list[str]:
+        backend = make_backend(profile, store.api_key(profile))
+        try:
+            return await backend.list_models()
+        finally:
+            await backend.aclose()
+
+    wanted = args.filter.lower()
+    for model in asyncio.run(run()):
+        if wanted in model.lower():
+            print(model)
+    return 0
+
+
+def cmd_discover(args: argparse.Namespace) -> int:
+    try:
+        ports = [int(p) for p in args.ports.split(",") if p.strip()]
+    except ValueError:
+        return fail(f"--ports takes numbers separated by commas, got {args.ports!r}")
+    found = asyncio.run(discover_local(ports, timeout=args.timeout))
+    if not found:
+        print(f"no local LLM server answered on ports {', '.join(map(str, ports))}")
+        return 0
+    store = _store(args) if args.add else None
+    taken = {p.name for p in store.list()} if store else set()
+    for server in found:
+        models = ", ".join(server.models[:3]) or "-"
+        line = f"{server.kind:<18} {server.base_url:<28} {server.server}  models: {models}"
+        if store is not None:
+            profile = server.profile()
+            if profile.name in taken:
+                line += f"  (profile {profile.name!r} exists, kept)"
+            else:
+                store.save(profile)
+                taken.add(profile.name)
+                line += f"  -> saved as {profile.name!r}"
+        print(line)
+    return 0
+
+
 def cmd_kinds(args: argparse.Namespace) -> int:
+    if args.json:
+        rows = [
+            {"name": k.name, "description": k.description, "default_url": k.default_url, "key_env": k.key_env,
+             "needs_key": k.needs_key, "modes": list(k.modes), "apis": list(k.apis), "family": k.family,
+             "streaming": k.streaming, "tokenizer": k.tokenizer, "options": list(k.options)}
+            for k in KINDS.values()
+        ]
+        print(json.dumps(rows, indent=2))
+        return 0
     for name, kind in KINDS.items():
-        print(f"{name:<18} {kind.default_url or '-':<36} {kind.description}")
+        extra = f" [{'/'.join(kind.modes)}" + (f"; --api {'|'.join(kind.apis)}" if kind.apis else "") + "]"
+        key = kind.key_env or "-"
+        print(f"{name:<18} {kind.default_url or '-':<44} {key:<22} {kind.description}{extra}")
     return 0
