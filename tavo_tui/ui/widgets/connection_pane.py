@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical
+from textual.containers import Container, Vertical
 from textual.content import Content
 from textual.message import Message
 from textual.widgets import Button, OptionList, Static
@@ -33,8 +33,11 @@ class ConnectionPane(Vertical):
     ConnectionPane > .conn-status { height: auto; padding: 0 1; }
     ConnectionPane > .conn-status.-ok { color: $text-success; }
     ConnectionPane > .conn-status.-bad { color: $text-error; }
-    ConnectionPane > Horizontal { height: auto; padding: 0 1; }
-    ConnectionPane Button { min-width: 6; height: 1; border: none; margin: 0 1 0 0; }
+    /* Three columns: the five buttons fit even when the side pane is at its narrowest. */
+    ConnectionPane > .conn-buttons {
+        layout: grid; grid-size: 3; grid-gutter: 0 1; grid-rows: 1; height: auto; padding: 0 1;
+    }
+    ConnectionPane Button { min-width: 4; width: 100%; height: 1; border: none; margin: 0; }
     """
 
     @dataclass
@@ -55,7 +58,7 @@ class ConnectionPane(Vertical):
         yield OptionList(id="conn-options")
         yield Static("", classes="conn-detail")
         yield Static("", classes="conn-status")
-        with Horizontal():
+        with Container(classes="conn-buttons"):
             yield Button(Content("Use"), id="conn-use", compact=True)
             yield Button(Content("Test"), id="conn-test", compact=True)
             yield Button(Content("Edit"), id="conn-edit", compact=True)
