@@ -12,7 +12,6 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.suggester import SuggestFromList
 from textual.widgets import Button, Input, Label, Select, Static
 
 from tavo_tui.model import ConnectionProfile
@@ -84,9 +83,13 @@ class ConnectionEditor(ModalScreen[EditResult | None]):
     }
     ConnectionEditor Label { margin: 1 0 0 0; color: $text-muted; }
     ConnectionEditor Input, ConnectionEditor Select { margin: 0; }
+    ConnectionEditor Input { background: $panel; }
+    ConnectionEditor Input:focus { background: $primary 25%; }
+    ConnectionEditor .numbers { height: auto; }
+    ConnectionEditor .numbers Input { width: 1fr; margin: 0 1 0 0; }
     ConnectionEditor .editor-error { color: $text-error; height: auto; margin: 1 0 0 0; }
-    ConnectionEditor Horizontal { height: auto; margin: 1 0; }
-    ConnectionEditor Button { margin: 0 1 0 0; }
+    ConnectionEditor .buttons { height: auto; margin: 1 0; }
+    ConnectionEditor Button { margin: 0 2 0 0; }
     """
 
     def __init__(self, profile: ConnectionProfile | None, *, kinds: Sequence[str] = (), has_key: bool = False):
@@ -97,55 +100,60 @@ class ConnectionEditor(ModalScreen[EditResult | None]):
 
     def compose(self) -> ComposeResult:
         p = self.profile
-        title = "Add a connection" if p is None else "Edit connection"
+        kinds = [k for k in self.kinds if k != "demo"]
         with VerticalScroll():
-            yield Static(Content(title).stylize("bold"))
+            yield Static(Content("Add a connection" if p is None else "Edit connection").stylize("bold"))
             yield Label("Name (saving under a new name makes a copy)")
-            yield Input(p.name if p else "", id="f-name")
+            yield Input(p.name if p else "", id="f-name", compact=True)
             yield Label("Kind (API family)")
-            yield Input(
-                p.kind if p else "openai-compatible",
+            current = p.kind if p else "openai-compatible"
+            choices = kinds if current in kinds or not kinds else [current, *kinds]
+            yield Select(
+                [(plain_line(k), k) for k in choices] or [("openai-compatible", "openai-compatible")],
+                value=current if current in choices or not choices else choices[0],
+                allow_blank=False,
                 id="f-kind",
-                suggester=SuggestFromList([k for k in self.kinds if k != "demo"], case_sensitive=False)
-                if self.kinds
-                else None,
+                compact=True,
             )
             yield Label("Base URL")
-            yield Input(p.base_url if p else "", placeholder="http://127.0.0.1:8080/v1", id="f-base_url")
+            yield Input(p.base_url if p else "", placeholder="http://127.0.0.1:8080/v1", id="f-base_url", compact=True)
             yield Label("Model")
-            yield Input(p.model if p else "", id="f-model")
+            yield Input(p.model if p else "", id="f-model", compact=True)
             yield Label("Mode")
             yield Select(
                 [("chat completion", "chat"), ("text completion", "text")],
                 value=p.mode if p else "chat",
                 allow_blank=False,
                 id="f-mode",
+                compact=True,
             )
             yield Label("Max context / max reply tokens")
-            with Horizontal():
-                yield Input(str(p.max_context if p else 4096), id="f-max_context", type="integer")
-                yield Input(str(p.max_tokens if p else 300), id="f-max_tokens", type="integer")
-            yield Label("API key (stored in the secrets file; leave empty to keep the current one)")
+            with Horizontal(classes="numbers"):
+                yield Input(str(p.max_context if p else 4096), id="f-max_context", type="integer", compact=True)
+                yield Input(str(p.max_tokens if p else 300), id="f-max_tokens", type="integer", compact=True)
+            yield Label("API key (kept in the secrets file; leave empty to keep the current one)")
             yield Input(
                 "",
                 password=True,
                 placeholder="(a key is stored)" if self.has_key else "(none)",
                 id="f-api_key",
+                compact=True,
             )
             yield Label("…or read the key from this environment variable")
-            yield Input((p.api_key_env or "") if p else "", id="f-api_key_env")
+            yield Input((p.api_key_env or "") if p else "", id="f-api_key_env", compact=True)
             error = Static("", classes="editor-error")
             error.display = False
             yield error
-            with Horizontal():
-                yield Button(Content("Save (ctrl+s)"), variant="primary", id="editor-save")
-                yield Button(Content("Cancel (esc)"), id="editor-cancel")
+            with Horizontal(classes="buttons"):
+                yield Button(Content("Save (ctrl+s)"), variant="primary", id="editor-save", compact=True)
+                yield Button(Content("Cancel (esc)"), id="editor-cancel", compact=True)
 
     def _values(self) -> dict[str, str]:
         values = {
             key: self.query_one(f"#f-{key}", Input).value
-            for key in ("name", "kind", "base_url", "model", "max_context", "max_tokens", "api_key_env")
+            for key in ("name", "base_url", "model", "max_context", "max_tokens", "api_key_env")
         }
+        values["kind"] = str(self.query_one("#f-kind", Select).value)
         values["mode"] = str(self.query_one("#f-mode", Select).value)
         return values
 
