@@ -329,6 +329,7 @@ def _fill_history(
 
     lookup = counter.cache.lookup
     put = counter.cache.put
+    fingerprints: dict[Variant, tuple[Variant, tuple[str, str]]] = {v: (v, fmt_key) for v in (None, "first", "last")}
 
     def piece(item: HistoryItem | ChatItem, injected: bool, variant: Variant) -> _Piece:
         def build() -> _Piece:
@@ -340,7 +341,7 @@ def _fill_history(
         if isinstance(item, HistoryItem):
             return build()
         # Chat items are stable objects across re-assembly (memoised per message), so their pieces are too.
-        fingerprint = (variant, fmt_key)
+        fingerprint = fingerprints[variant]
         hit: _Piece | None = lookup("tc-item", item, fingerprint)
         return hit if hit is not None else put("tc-item", item, fingerprint, _frozen(build()))
 
