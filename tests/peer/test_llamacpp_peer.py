@@ -14,12 +14,15 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
 from tavo_tui.backends.base import BackendError, Finish, TextDelta
+from tavo_tui.backends.discover import discover_local
 from tavo_tui.backends.openai_compat import OpenAICompatBackend
+from tavo_tui.backends.registry import make_backend
 from tavo_tui.model import AssembledPrompt, ConnectionProfile, SamplerSettings
 from tests.backends.helpers import collect, text_of
 
@@ -190,4 +193,54 @@ async def test_cancelling_a_stream_frees_the_server(llama_server: str) -> None:
     begin = time.monotonic()
     reply = await asyncio.wait_for(backend.complete(backend.prepare(_chat(), stream=False)), 60)
     assert reply.text and time.monotonic() - begin < 5  # not stuck behind 1500 tokens (~6 s here)
+    await backend.aclose()
+
+
+# -- the "llamacpp" kind (api openai) and discovery against the same real server --------------------------
+
+
+def _kind_backend(root: str, **kw: object) -> Any:
+    sampler = SamplerSettings(temperature=0.0, seed=7, top_k=40, min_p=0.05, repetition_penalty=1.05)
+    profile = ConnectionProfile(name="peer", kind="llamacpp", api="openai", base_url=root, model="tiny",
+                                sampler=sampler, **kw)  # type: ignore[arg-type]
+    return make_backend(profile)
+
+
+async def test_llamacpp_kind_with_local_sampler_names(llama_server: str) -> None:
+    backend = _kind_backend(llama_server)
+    req = backend.prepare(_chat(max_tokens=16))
+    assert req.body["repeat_penalty"] == 1.05 and req.body["top_k"] == 40 and "repetition_penalty" not in req.body
+    events = await asyncio.wait_for(collect(backend, req), 60)
+    assert isinstance(events[-1], Finish) and events[-1].reason in ("stop", "length") and text_of(events)
+    # llama-server's /tokenize is absent here; the llama-cpp-python count endpoint answers instead.
+    text = "Stop strings and token counts. ☕"
+    count = await backend.count_tokens(text)
+    async with httpx.AsyncClient() as client:
+        tokens = (await client.post(f"{llama_server}/extras/tokenize", json={"input": text})).json()["tokens"]
+    assert count == len(tokens)
+    await backend.aclose()
+
+
+async def test_client_side_stop_string_cuts_a_real_stream(llama_server: str) -> None:
+    backend = _kind_backend(llama_server)
+    long_req = backend.prepare(_chat(max_tokens=120))
+    long_req.body["logit_bias"] = NO_EOS
+    full = text_of(await asyncio.wait_for(collect(backend, long_req), 60))
+    assert len(full) > 20
+    stop = full[10:14]  # a piece the greedy model will produce again at the same place
+    cut = full[: full.index(stop)]
+    backend.profile.sampler.stop = [stop]  # client-side only: the body already went without it
+    events = await asyncio.wait_for(collect(backend, long_req), 60)
+    assert text_of(events) == cut and events[-1] == Finish("stop", {})
+    await backend.aclose()
+
+
+async def test_discovery_finds_the_real_server(llama_server: str) -> None:
+    port = int(llama_server.rsplit(":", 1)[1])
+    found = await discover_local([port], timeout=2.0)
+    assert len(found) == 1 and found[0].kind == "openai-compatible" and found[0].server == "llama-cpp-python"
+    assert found[0].models == ("tiny",)
+    backend = make_backend(found[0].profile())
+    check = await backend.check()
+    assert check.ok and check.models == ("tiny",)
     await backend.aclose()
