@@ -273,7 +273,14 @@ def assemble_chat(
         msg.tokens = message_tokens(counter, msg.content, msg.speaker)
         used += msg.tokens
 
+    # "Send if empty": a reply requested right after the character spoke gets this text as the user's turn.
+    filler: _Msg | None = None
+    if preset.send_if_empty and generation_type == "normal" and len(chat) and chat[len(chat) - 1].role == "assistant":
+        filler = _Msg("user", substitute(preset.send_if_empty, env), "Send if empty", "preset.send_if_empty")
+
     def originals() -> Iterator[_Msg]:
+        if filler is not None:
+            yield filler
         items = chat.iter_newest()
         if skip_newest:
             next(items, None)
@@ -298,12 +305,12 @@ def assemble_chat(
             if injected:
                 emitted.add(id(msg))
             if not msg.content:
-                kept_originals += 0 if injected else 1
+                kept_originals += 0 if injected or msg is filler else 1
                 continue
             if marker_ok and _fits(counter, msg, used, budget):
                 used += msg.tokens
                 kept.append(msg)
-                kept_originals += 0 if injected else 1
+                kept_originals += 0 if injected or msg is filler else 1
             else:
                 cut = msg
                 break

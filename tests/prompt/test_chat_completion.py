@@ -211,3 +211,11 @@ def test_custom_stop_strings(card: Card) -> None:
     )
     assert result.stop == ["\nUser:"]
     assert assemble(card, [], user_name="User", profile=chat_profile(), counter=estimate_counter()).stop == []
+
+
+def test_send_if_empty(card: Card) -> None:
+    settings = PromptSettings(chat_completion=ChatCompletionPreset(send_if_empty="[{{user}} waits]"))
+    after_bot = run(card, [bot("Hi.", "Bot")], settings=settings)
+    assert after_bot[-1] == {"role": "user", "content": "[User waits]"}
+    after_user = run(card, [bot("Hi.", "Bot"), user("Yo")], settings=settings)
+    assert after_user[-1] == {"role": "user", "content": "Yo"}
