@@ -292,7 +292,7 @@ class OpenAICompatBackend:
             base = await self.resolve_base()
             response = await self._transport.request("GET", self.models_url(base), headers=self._get_headers())
             ids = model_ids(parse_json(response.content, str(response.url)))
-            server = _server_identity(response, parse_json(response.content, str(response.url)))
+            server = _server_identity(response, parse_json(response.content, str(response.url)), self.server_name)
             shown = ", ".join(ids[:3]) + (f" (+{len(ids) - 3} more)" if len(ids) > 3 else "")
             detail = f"connected to {server}; models: {shown or 'none listed'}"
             return ConnectionCheck(True, elapsed(), detail, server=server, models=tuple(ids))
@@ -457,7 +457,7 @@ def _no_events(sample: bytes, ctype: str, url: str) -> BackendError:
     )
 
 
-def _server_identity(response: httpx.Response, data: Any) -> str:
+def _server_identity(response: httpx.Response, data: Any, known: str = "") -> str:
     """A short guess at what is answering, from headers and the model list (for the connection test)."""
     owners = {item.get("owned_by") for item in data.get("data", []) if isinstance(item, dict)} if isinstance(
         data, dict
@@ -471,6 +471,8 @@ def _server_identity(response: httpx.Response, data: Any) -> str:
         return "vLLM"
     if "uvicorn" in server.lower() and owners <= {"me", None}:
         return "llama-cpp-python (or another FastAPI server)"
+    if known:
+        return known  # the kind says what it is (hosted APIs, or a local server that did not tell)
     host = str(response.url.host)
     return f"{host} ({server})" if server else host
 

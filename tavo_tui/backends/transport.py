@@ -29,7 +29,7 @@ class RetryPolicy:
     max_retries: int = 2
     max_wait: float = 10.0
     backoff: float = 1.0  # first wait when the server gives no Retry-After; doubles each time
-    statuses: frozenset[int] = field(default_factory=lambda: frozenset({429, 503}))
+    statuses: frozenset[int] = field(default_factory=lambda: frozenset({429, 503, 529}))  # 529: Claude overloaded
 
     def delay(self, attempt: int, retry_after: float | None) -> float:
         wanted = retry_after if retry_after is not None else self.backoff * (2**attempt)

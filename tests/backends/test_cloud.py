@@ -260,3 +260,14 @@ async def test_cohere_stream_body_and_thinking(cohere_server: FakeCohereServer) 
     assert not check.ok and check.error_kind == "auth" and "invalid api token" in check.detail
     await b.aclose()
     await bad.aclose()
+
+
+async def test_claude_529_overloaded_is_retried(claude_server: FakeClaudeServer) -> None:
+    b = claude(claude_server)
+    claude_server.script.append(
+        error(529, {"type": "error", "error": {"type": "overloaded_error", "message": "Overloaded"}})
+    )
+    events = await collect(b, b.prepare(chat()))
+    assert text_of(events) == claude_server.reply
+    assert [r.path for r in claude_server.requests].count("/v1/messages") == 2
+    await b.aclose()

@@ -416,3 +416,14 @@ async def test_hosted_kinds_without_tokenizer_do_not_probe(fake) -> None:
     b = backend_for("openai", server.base_url)
     assert await b.count_tokens("hello") is None and server.requests == []
     await b.aclose()
+
+
+async def test_connection_test_names_the_kind_when_the_server_does_not(fake) -> None:
+    server = fake()
+    b = backend_for("tabby", server.root)
+    check = await b.check()
+    assert check.ok and check.server == "TabbyAPI" and check.models == ("fake-model", "fake-model-2")
+    generic = backend_for("openai-compatible", server.root)
+    assert (await generic.check()).server.startswith("127.0.0.1")
+    await b.aclose()
+    await generic.aclose()
