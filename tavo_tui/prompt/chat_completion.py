@@ -291,68 +291,82 @@ def assemble_chat(
         return _Msg(ROLE_NAMES[role], text, prompt.key, f"injection.{prompt.key}")
 
     new_chat = _Msg("system", substitute(preset.new_chat_prompt, env), "New chat marker", "preset.new_chat_prompt")
-    kept: list[_Msg] = []
-    if "chatHistory" in collections:
-        blocks = injection_blocks(in_chat_prompts, make)
-        stream = stream_newest_first(originals(), blocks)
-        marker_ok = not overflow and _fits(counter, new_chat, used, budget)
-        if marker_ok:
-            used += new_chat.tokens
-        kept_originals = 0
-        cut: _Msg | None = None
-        emitted: set[int] = set()
-        for injected, msg in stream:
-            if injected:
-                emitted.add(id(msg))
-            if not msg.content:
-                kept_originals += 0 if injected or msg is filler else 1
-                continue
-            if marker_ok and _fits(counter, msg, used, budget):
-                used += msg.tokens
-                kept.append(msg)
-                kept_originals += 0 if injected or msg is filler else 1
-            else:
-                cut = msg
-                break
-        kept.reverse()
-        if cut is not None:
-            later = [m for block in blocks.values() for m in block if id(m) not in emitted and m.content]
-            dropped.extend(_dropped_history(chat, len(chat) - kept_originals, cut, later))
-        collections["chatHistory"].messages = ([new_chat] if marker_ok else []) + kept
 
-    # Examples: whole blocks while they fit; the first block that does not fit ends them.
+    def fill_history() -> None:
+        nonlocal used
+        kept: list[_Msg] = []
+        if "chatHistory" in collections:
+            blocks = injection_blocks(in_chat_prompts, make)
+            stream = stream_newest_first(originals(), blocks)
+            marker_ok = not overflow and _fits(counter, new_chat, used, budget)
+            if marker_ok:
+                used += new_chat.tokens
+            kept_originals = 0
+            cut: _Msg | None = None
+            emitted: set[int] = set()
+            for injected, msg in stream:
+                if injected:
+                    emitted.add(id(msg))
+                if not msg.content:
+                    kept_originals += 0 if injected or msg is filler else 1
+                    continue
+                if marker_ok and _fits(counter, msg, used, budget):
+                    used += msg.tokens
+                    kept.append(msg)
+                    kept_originals += 0 if injected or msg is filler else 1
+                else:
+                    cut = msg
+                    break
+            kept.reverse()
+            if cut is not None:
+                later = [m for block in blocks.values() for m in block if id(m) not in emitted and m.content]
+                dropped.extend(_dropped_history(chat, len(chat) - kept_originals, cut, later))
+            collections["chatHistory"].messages = ([new_chat] if marker_ok else []) + kept
+
     examples_full = False
-    if "dialogueExamples" in collections:
-        example_texts = [*world.em_top, card.mes_examples, *world.em_bottom]
-        example_blocks = [b for text in example_texts for b in parse_blocks(text)]
-        for b_index, block in enumerate(example_blocks):
-            block_msgs = [
-                _Msg(
-                    "system",
-                    substitute(preset.new_example_chat_prompt, env),
-                    "Example chat marker",
-                    "preset.new_example_chat_prompt",
-                )
-            ]
-            for t_index, turn in enumerate(split_turns(block, inputs.name1, inputs.name2)):
-                block_msgs.append(
+
+    def fill_examples() -> None:
+        nonlocal used, examples_full
+        # Examples: whole blocks while they fit; the first block that does not fit ends them.
+        if "dialogueExamples" in collections:
+            example_texts = [*world.em_top, card.mes_examples, *world.em_bottom]
+            example_blocks = [b for text in example_texts for b in parse_blocks(text)]
+            for b_index, block in enumerate(example_blocks):
+                block_msgs = [
                     _Msg(
                         "system",
-                        turn.text,
-                        f"example {b_index + 1}.{t_index + 1}",
-                        f"card.mes_example[{b_index}]",
-                        speaker="example_user" if turn.is_user else "example_assistant",
+                        substitute(preset.new_example_chat_prompt, env),
+                        "Example chat marker",
+                        "preset.new_example_chat_prompt",
                     )
-                )
-            cost = sum(message_tokens(counter, m.content, m.speaker) for m in block_msgs)
-            if not overflow and not examples_full and used + cost <= budget:
-                for m in block_msgs:
-                    m.tokens = message_tokens(counter, m.content, m.speaker)
-                used += cost
-                collections["dialogueExamples"].messages.extend(block_msgs)
-            else:
-                examples_full = True
-                dropped.extend(_section(m) for m in block_msgs)
+                ]
+                for t_index, turn in enumerate(split_turns(block, inputs.name1, inputs.name2)):
+                    block_msgs.append(
+                        _Msg(
+                            "system",
+                            turn.text,
+                            f"example {b_index + 1}.{t_index + 1}",
+                            f"card.mes_example[{b_index}]",
+                            speaker="example_user" if turn.is_user else "example_assistant",
+                        )
+                    )
+                cost = sum(message_tokens(counter, m.content, m.speaker) for m in block_msgs)
+                if not overflow and not examples_full and used + cost <= budget:
+                    for m in block_msgs:
+                        m.tokens = message_tokens(counter, m.content, m.speaker)
+                    used += cost
+                    collections["dialogueExamples"].messages.extend(block_msgs)
+                else:
+                    examples_full = True
+                    dropped.extend(_section(m) for m in block_msgs)
+
+    # History has priority over examples unless examples are pinned.
+    if settings.pin_examples or preset.pin_examples:
+        fill_examples()
+        fill_history()
+    else:
+        fill_history()
+        fill_examples()
 
     ordered: list[_Msg] = []
     for entry in entries:

@@ -219,3 +219,23 @@ def test_send_if_empty(card: Card) -> None:
     assert after_bot[-1] == {"role": "user", "content": "[User waits]"}
     after_user = run(card, [bot("Hi.", "Bot"), user("Yo")], settings=settings)
     assert after_user[-1] == {"role": "user", "content": "Yo"}
+
+
+def test_pinned_examples_come_before_history_in_the_budget(card: Card) -> None:
+    card = card.model_copy(update={"mes_example": "<START>\n{{user}}: q\n{{char}}: " + "example " * 150})
+    messages = [bot("Hi.", "Bot")] + [user("talk " * 50) for _ in range(4)]
+    profile = chat_profile(max_context=700, max_tokens=100)
+    normal = assemble(card, messages, user_name="User", profile=profile, counter=estimate_counter())
+    pinned = assemble(
+        card,
+        messages,
+        user_name="User",
+        profile=profile,
+        counter=estimate_counter(),
+        settings=PromptSettings(pin_examples=True),
+    )
+    assert "q" not in [m["content"] for m in normal.messages]
+    assert "q" in [m["content"] for m in pinned.messages]
+    assert sum(m["content"].startswith("talk") for m in pinned.messages) < sum(
+        m["content"].startswith("talk") for m in normal.messages
+    )
