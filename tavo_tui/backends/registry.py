@@ -149,7 +149,6 @@ KINDS: Mapping[str, KindInfo] = _entries(
         "any OpenAI-style server: llama.cpp, llama-cpp-python, vLLM, LM Studio, TabbyAPI, ...",
         OpenAICompatBackend.default_base_url,
         OpenAICompatBackend,
-        key_env="OPENAI_API_KEY",
         tokenizer="/tokenize or /extras/tokenize/count (probed)",
     ),
     *(_simple(*row) for row in _SIMPLE[:12]),
