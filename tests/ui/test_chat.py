@@ -253,3 +253,19 @@ async def test_keys_typed_just_before_ctrl_j_are_all_sent(ctx: AppContext, alice
         await wait_idle(pilot)
         assert screen.session.messages[1].mes == text
         assert screen.composer.text == ""
+
+
+async def test_a_damaged_connections_file_is_explained_not_a_crash(ctx: AppContext, alice: Path) -> None:
+    ctx.paths.connections_file.parent.mkdir(parents=True, exist_ok=True)
+    ctx.paths.connections_file.write_text("{ this is not json", encoding="utf-8")
+    app = TavoApp(ctx, card_path=alice)
+    async with app.run_test(size=(200, 60)) as pilot:
+        await pilot.pause()
+        screen = main(app)
+        assert app.is_running
+        notices = screen.chat_log.notices()
+        assert notices and "connections.json" in notices[0].render().plain  # type: ignore[attr-defined]
+        assert "damaged" in notices[0].render().plain  # type: ignore[attr-defined]
+        await pilot.press("f5")  # the picker opens (empty) rather than crashing
+        await pilot.pause()
+        assert app.is_running

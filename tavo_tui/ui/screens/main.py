@@ -76,7 +76,7 @@ class MainScreen(ConnectionActions):
         super().__init__()
         self.ctx = ctx
         self.session: ChatSession | None = None
-        self.connection_name = connection or ctx.profiles.default_name
+        self.connection_name = connection or self._default_connection()
         self._initial_card = card_path
         self._inspect_timer: Timer | None = None
         self._layout_class = ""
@@ -118,10 +118,11 @@ class MainScreen(ConnectionActions):
         self._refresh_connections()
         if self._initial_card is not None:
             await self.open_card(self._initial_card)
-        else:
-            await self.chat_log.show_placeholder(
-                Content("Pick a character from the list (F2 shows it, enter opens it).")
-            )
+        if self.session is None:
+            if not self.chat_log.notices():
+                await self.chat_log.show_placeholder(
+                    Content("Pick a character from the list (F2 shows it, enter opens it).")
+                )
             self.inspector.clear("Open a character to see the prompt.")
             self._show_status()
         self.composer.focus()
@@ -185,8 +186,19 @@ class MainScreen(ConnectionActions):
             self.chat_log.scroll_page_down()
 
     # ---- cards and chats ---------------------------------------------------------------------------------
+    def _default_connection(self) -> str:
+        try:
+            return self.ctx.profiles.default_name
+        except Exception:  # a damaged connections.json: opening a chat will explain it
+            return "demo"
+
     def _load_cards(self) -> None:
-        self.query_one(CardList).set_cards(self.ctx.card_entries(), self._initial_card)
+        try:
+            entries = self.ctx.card_entries()
+        except Exception as exc:  # the list stays empty; the reason is shown, the app keeps running
+            self.notify(f"Cannot list the cards: {exc}", markup=False, severity="error", timeout=10)
+            entries = []
+        self.query_one(CardList).set_cards(entries, self._initial_card)
 
     @on(CardList.Chosen)
     async def _card_chosen(self, event: CardList.Chosen) -> None:
