@@ -205,6 +205,7 @@ def build_inputs(
     name2 = card.name or "Character"
     env = MacroEnv(user=user_name, char=name2, greetings=card.greetings(), char_version=card.character_version)
     env.values.update(values or {})
+    env.pick_seed = f"{meta.get('chat_id_hash', '')}-{meta.get('pick_reroll_seed', '')}"
     fields = card_fields(card, env, meta)
     persona_text = _clean(persona, env)
     env.description = fields.description

@@ -79,6 +79,7 @@ class MacroEnv:
     values: dict[str, str] = field(default_factory=dict)
     variables: dict[str, str] = field(default_factory=dict)
     outlets: dict[str, str] = field(default_factory=dict)
+    pick_seed: str = ""  # makes {{pick}} stable per chat (chat id hash + reroll seed)
     now: datetime | None = None
     rng: random.Random | None = None
 
@@ -149,6 +150,7 @@ class _State:
     exclude: frozenset[str]
     extra: dict[str, str]
     depth: int = 0
+    picks: int = 0
 
 
 def _find_close(text: str, start: int) -> int:
@@ -349,6 +351,16 @@ def _h_random(args: list[str], state: _State) -> str:
     return rng.choice(items)
 
 
+def _h_pick(args: list[str], state: _State) -> str:
+    """Like random, but the same choice every time this text is built for the same chat."""
+    items = _choices(args)
+    if not items:
+        return ""
+    state.picks += 1
+    rng = random.Random(f"{state.env.pick_seed}\x00{'::'.join(args)}\x00{state.picks}")
+    return rng.choice(items)
+
+
 def _h_roll(args: list[str], state: _State) -> str:
     spec = args[0] if args else ""
     if spec.strip().isdigit():
@@ -447,7 +459,7 @@ _HANDLERS: dict[str, Callable[[list[str], _State], str]] = {
     "greeting": _h_greeting,
     "reverse": _h_reverse,
     "random": _h_random,
-    "pick": _h_random,
+    "pick": _h_pick,
     "roll": _h_roll,
     "time": _h_time,
     "date": _h_date,

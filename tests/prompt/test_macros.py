@@ -106,3 +106,11 @@ def test_runtime_and_template_macros() -> None:
         "[<|im_start|>user|<|im_end|>||Write Aria's next reply in a fictional chat between Aria and Sam.]"
         in result.text
     )
+
+
+def test_pick_is_stable_per_chat() -> None:
+    text = "{{pick::a::b::c::d::e::f::g::h}} {{pick::a::b::c::d::e::f::g::h}}"
+    first = substitute(text, MacroEnv(pick_seed="chat-1"))
+    assert substitute(text, MacroEnv(pick_seed="chat-1")) == first
+    others = {substitute(text, MacroEnv(pick_seed=f"chat-{i}")) for i in range(20)}
+    assert len(others) > 1
