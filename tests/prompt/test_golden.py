@@ -114,3 +114,34 @@ def test_golden_inputs_match_shipped_presets(reference: Path) -> None:
     assert {k: ours_ctx[k] for k in context if k in ours_ctx} == {k: v for k, v in context.items() if k in ours_ctx}
     sysprompt = json.loads((inputs / "sysprompt_Neutral - Chat.json").read_text("utf-8"))
     assert load_sysprompt("Neutral - Chat").content == sysprompt["content"]
+
+
+@pytest.mark.parametrize("model", ["gpt-4o", "estimate"])
+def test_golden_does_not_depend_on_the_tokenizer(reference: Path, seraphina: Card, model: str) -> None:
+    from tavo_tui.prompt.tokens import counter_for_model, estimate_counter
+
+    counter = estimate_counter() if model == "estimate" else counter_for_model(model)
+    for name, converter in CHAT_CASES[:2]:
+        capture = load(reference, name)
+        history, pending = chat_of(capture)
+        result = assemble(
+            seraphina,
+            history,
+            user_name=capture["name1"],
+            profile=chat_profile(converter=converter),
+            counter=counter,
+            pending_user=pending,
+        )
+        assert result.messages == capture["body"]["messages"]
+    for name in TEXT_CASES:
+        capture = load(reference, name)
+        history, pending = chat_of(capture)
+        result = assemble(
+            seraphina,
+            history,
+            user_name=capture["name1"],
+            profile=text_profile(instruct="ChatML"),
+            counter=counter,
+            pending_user=pending,
+        )
+        assert result.text == capture["body"]["prompt"]
