@@ -28,7 +28,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     add.add_argument("--model", default="")
     add.add_argument("--api-key-env", metavar="VAR", help="read the API key from this environment variable")
     add.add_argument("--api-key-stdin", action="store_true", help="read the API key from standard input")
-    add.add_argument("--mode", choices=["chat", "text"], default="chat")
+    add.add_argument("--mode", choices=["chat", "text"], default=None, help="default: the kind's first mode")
     add.add_argument("--api", choices=["native", "openai"], default=None)
     add.add_argument("--max-context", type=int, default=None)
     add.add_argument("--max-tokens", type=int, default=None)
@@ -104,8 +104,9 @@ def cmd_add(args: argparse.Namespace) -> int:
     if args.api and args.api not in info.apis:
         which = "kinds llamacpp, koboldcpp and ollama" if not info.apis else f"{', '.join(info.apis)}"
         return fail(f"--api {args.api} does not apply to kind {args.kind!r} (it is for {which})")
-    if args.mode not in info.modes:
-        return fail(f"kind {args.kind!r} works in {' or '.join(info.modes)} mode, not {args.mode}")
+    mode = args.mode or info.modes[0]
+    if mode not in info.modes:
+        return fail(f"kind {args.kind!r} works in {' or '.join(info.modes)} mode, not {mode}")
     options = _options(args.option)
     if isinstance(options, str):
         return fail(options)
@@ -119,7 +120,7 @@ def cmd_add(args: argparse.Namespace) -> int:
         "base_url": args.url or KINDS[args.kind].default_url,
         "model": args.model,
         "api_key_env": key_env,
-        "mode": args.mode,
+        "mode": mode,
         "api": args.api,
         "converter": args.converter,
         "options": options,

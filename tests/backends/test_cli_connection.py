@@ -65,6 +65,8 @@ def test_api_and_mode_are_validated_per_kind(home: Path, capsys: pytest.CaptureF
     code, _, err = run(capsys, "connection", "add", "k", "--kind", "koboldcpp", "--mode", "text", "--api", "native")
     assert code == 0
     assert rows(capsys)["k"]["api"] == "native"
+    code, _, err = run(capsys, "connection", "add", "h", "--kind", "horde")  # no --mode: the kind's own
+    assert code == 0 and rows(capsys)["h"]["mode"] == "text"
 
 
 def test_options_are_parsed_as_json_or_text(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
