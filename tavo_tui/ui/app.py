@@ -37,7 +37,8 @@ class TavoApp(App[int]):
         self.ctx = ctx
         self.card_path = card_path
         self.connection = connection
-        self.theme_dirs = [BUILTIN_THEME_DIR, *theme_dirs]
+        # Built-in themes first, then the user's (a user file may replace a built-in theme of the same name).
+        self.theme_dirs = [BUILTIN_THEME_DIR, user_theme_dir(ctx), *theme_dirs]
         self.theme_errors: list[str] = []
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
@@ -64,6 +65,11 @@ class TavoApp(App[int]):
             if isinstance(screen, MainScreen):
                 return screen
         raise LookupError("the main screen is not open")
+
+
+def user_theme_dir(ctx: AppContext) -> Path:
+    """Where users drop their own theme files: `<config dir>/themes/*.json`."""
+    return Path(ctx.paths.config_dir) / "themes"
 
 
 def run_tui(ctx: AppContext, card_path: Path | None = None, connection: str | None = None) -> int:

@@ -63,3 +63,17 @@ async def test_app_starts_on_the_default_theme_and_survives_a_broken_theme_file(
         await pilot.pause()
         assert app.theme == DEFAULT_THEME
         assert len(app.theme_errors) == 1 and "broken.json" in app.theme_errors[0]
+
+
+async def test_user_themes_in_the_config_folder_are_registered(home: Path) -> None:
+    ctx = AppContext.open(home=home)
+    folder = ctx.paths.config_dir / "themes"
+    folder.mkdir(parents=True)
+    (folder / "mine.json").write_text(json.dumps({"name": "my-night", "primary": "#336699"}), encoding="utf-8")
+    app = TavoApp(ctx)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        assert "my-night" in app.available_themes
+        app.theme = "my-night"
+        await pilot.pause()
+        assert app.current_theme.primary == "#336699"
