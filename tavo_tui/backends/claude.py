@@ -10,6 +10,7 @@ Options: thinking_budget (int tokens, enables extended thinking), anthropic_beta
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import AsyncGenerator
 from typing import Any, ClassVar
 
@@ -47,6 +48,11 @@ class ClaudeBackend(NativeBackend):
     server_name = "Anthropic"
     sampler_names: ClassVar[dict[str, str]] = {"temperature": "temperature", "top_p": "top_p", "top_k": "top_k"}
     think_tags = False
+    neutral_dropped: ClassVar[dict[str, float]] = {"top_p": 1.0}
+    # Newer models take temperature or top_p, not both (data, not code: extend when Anthropic adds models).
+    one_of_temperature_top_p: ClassVar[re.Pattern[str]] = re.compile(
+        r"claude-(opus-4-[1-9]|sonnet-4-[5-9]|haiku-4-[5-9])"
+    )
 
     @classmethod
     def normalise_root(cls, raw: str) -> str:
@@ -88,6 +94,8 @@ class ClaudeBackend(NativeBackend):
         samplers = self.samplers(self.profile.sampler)
         if "temperature" in samplers:
             samplers["temperature"] = min(float(samplers["temperature"]), 1.0)  # Claude's range is 0-1
+        if {"temperature", "top_p"} <= samplers.keys() and self.one_of_temperature_top_p.search(self.profile.model):
+            del samplers["top_p"]
         if budget:
             # With thinking on, temperature/top_k must be left out and top_p kept within 0.95-1.
             samplers = {k: v for k, v in samplers.items() if k == "top_p" and 0.95 <= float(v) <= 1}

@@ -60,6 +60,8 @@ class CohereBackend(NativeBackend):
         "presence_penalty": "presence_penalty",
     }
     think_tags = False
+    # `p` must stay below 1, and some models refuse both penalties at once: neutral values are left out.
+    neutral_dropped: ClassVar[dict[str, float]] = {"top_p": 1.0, "presence_penalty": 0.0, "frequency_penalty": 0.0}
 
     def prepare(self, prompt: AssembledPrompt, *, stream: bool | None = None) -> PreparedRequest:
         self.need_mode(prompt, "chat", hint="v2 chat takes a conversation")

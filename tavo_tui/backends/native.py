@@ -43,6 +43,8 @@ class NativeBackend:
     # SamplerSettings field -> the wire name this API uses; fields not listed are not sent.
     sampler_names: ClassVar[dict[str, str]] = {}
     root_suffixes: ClassVar[tuple[str, ...]] = ("/v1",)
+    # Values not sent because they change nothing and strict APIs reject some combinations of them.
+    neutral_dropped: ClassVar[dict[str, float]] = {}
     think_tags: ClassVar[bool] = True
 
     def __init__(
@@ -101,7 +103,7 @@ class NativeBackend:
         for name in SamplerSettings.model_fields:
             wire = self.sampler_names.get(name)
             value = getattr(sampler, name)
-            if wire and value is not None:
+            if wire and value is not None and (name not in self.neutral_dropped or self.neutral_dropped[name] != value):
                 out[wire] = value
         return out
 

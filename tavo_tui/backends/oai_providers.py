@@ -160,6 +160,8 @@ class PerplexityBackend(OpenAICompatBackend):
     has_model_list = False
     static_models = ("sonar", "sonar-pro", "sonar-reasoning", "sonar-reasoning-pro", "sonar-deep-research")
     sampler_fields = ("temperature", "top_p", "top_k", "presence_penalty", "frequency_penalty")
+    # Perplexity refuses presence_penalty together with frequency_penalty; the zero defaults are not sent.
+    neutral_dropped: ClassVar[dict[str, float]] = {"presence_penalty": 0.0, "frequency_penalty": 0.0}
     max_stops = 0  # not documented there; stop strings are applied client-side only
     tokenizers = ()
 

@@ -49,6 +49,7 @@ from tavo_tui.backends.urls import OAIBase, URLError, join, oai_base, root_url, 
 from tavo_tui.model import AssembledPrompt, ConnectionProfile, PreparedRequest, SamplerSettings
 
 _UNSUPPORTED = (400, 404, 405, 422, 501)
+_NOTHING = object()
 
 EMPTY_STREAM_MESSAGE = (
     "the server ended the reply without sending anything — llama-cpp-python does this when the prompt "
@@ -101,6 +102,8 @@ class OpenAICompatBackend:
     chat_only: ClassVar[bool] = False  # hosted chat APIs without a text-completion endpoint
     extra_headers: ClassVar[dict[str, str]] = {}
     server_name: ClassVar[str] = ""  # what the connection test calls it when the answer does not say
+    # Values not sent because they change nothing and some servers reject certain combinations of them.
+    neutral_dropped: ClassVar[dict[str, float]] = {}
 
     def __init__(
         self,
@@ -186,7 +189,7 @@ class OpenAICompatBackend:
             if name == "stop" or (self.sampler_fields is not None and name not in self.sampler_fields):
                 continue
             value = getattr(sampler, name)
-            if value is not None:
+            if value is not None and self.neutral_dropped.get(name, _NOTHING) != value:
                 out[self.sampler_renames.get(name, name)] = value
         return out
 

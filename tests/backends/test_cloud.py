@@ -84,7 +84,7 @@ async def test_claude_prefill_and_thinking_budget(claude_server: FakeClaudeServe
     thinking = claude(claude_server, options={"thinking_budget": 2048}, sampler=SamplerSettings(temperature=0.5))
     req = thinking.prepare(chat(msgs))
     assert req.body["thinking"] == {"type": "enabled", "budget_tokens": 2048}
-    assert req.body["max_tokens"] == 100 + 2048 and "temperature" not in req.body and req.body["top_p"] == 1.0
+    assert req.body["max_tokens"] == 100 + 2048 and "temperature" not in req.body and "top_p" not in req.body
     assert req.body["messages"] == [{"role": "user", "content": "Hi\n\nAria smiles,  "}]  # prefill not allowed
     claude_server.thinking = "deep thought"
     reply = await thinking.complete(thinking.prepare(chat(msgs), stream=False))
@@ -271,3 +271,19 @@ async def test_claude_529_overloaded_is_retried(claude_server: FakeClaudeServer)
     assert text_of(events) == claude_server.reply
     assert [r.path for r in claude_server.requests].count("/v1/messages") == 2
     await b.aclose()
+
+
+def test_claude_sends_temperature_or_top_p_to_models_that_take_one() -> None:
+    sampler = SamplerSettings(temperature=0.7, top_p=0.9)
+    newer = ClaudeBackend(prof("claude", "", model="claude-sonnet-4-5", sampler=sampler)).prepare(chat()).body
+    assert newer["temperature"] == 0.7 and "top_p" not in newer
+    older = ClaudeBackend(prof("claude", "", model="claude-3-7-sonnet-latest", sampler=sampler)).prepare(chat()).body
+    assert older["temperature"] == 0.7 and older["top_p"] == 0.9
+    neutral = ClaudeBackend(prof("claude", "", model="claude-3-7-sonnet-latest")).prepare(chat()).body
+    assert "top_p" not in neutral  # 1.0 changes nothing and is not sent
+
+
+def test_cohere_leaves_out_neutral_values_it_would_reject() -> None:
+    body = CohereBackend(prof("cohere", "", model="command-a-03-2025")).prepare(chat()).body
+    assert "p" not in body and "presence_penalty" not in body and "frequency_penalty" not in body
+    assert body["temperature"] == 1.0

@@ -427,3 +427,10 @@ async def test_connection_test_names_the_kind_when_the_server_does_not(fake) -> 
     assert (await generic.check()).server.startswith("127.0.0.1")
     await b.aclose()
     await generic.aclose()
+
+
+def test_perplexity_does_not_send_both_zero_penalties() -> None:
+    body = backend_for("perplexity", KINDS["perplexity"].default_url).prepare(chat_prompt()).body
+    assert "presence_penalty" not in body and "frequency_penalty" not in body
+    mistral = backend_for("mistral", KINDS["mistral"].default_url).prepare(chat_prompt()).body
+    assert mistral["presence_penalty"] == 0.0  # other providers keep taking them
