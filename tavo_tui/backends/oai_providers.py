@@ -130,6 +130,14 @@ class MistralBackend(OpenAICompatBackend):
 
     def shape_messages(self, messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
         out = _with_names(messages)
+        # A system message after the conversation started is refused after an assistant turn: make it user.
+        started = False
+        for i, message in enumerate(out):
+            if message["role"] != "system":
+                started = True
+            elif started:
+                out[i] = {**message, "role": "user"}
+        out = merge_roles(out)
         if out and out[-1]["role"] == "assistant":
             out[-1] = {**out[-1], "prefix": True}  # continue the assistant's text instead of a 400
         return out

@@ -434,3 +434,12 @@ def test_perplexity_does_not_send_both_zero_penalties() -> None:
     assert "presence_penalty" not in body and "frequency_penalty" not in body
     mistral = backend_for("mistral", KINDS["mistral"].default_url).prepare(chat_prompt()).body
     assert mistral["presence_penalty"] == 0.0  # other providers keep taking them
+
+
+def test_mistral_turns_late_system_messages_into_user_turns() -> None:
+    msgs = [{"role": "system", "content": "S"}, {"role": "assistant", "content": "Hi"},
+            {"role": "system", "content": "[note]"}, {"role": "user", "content": "Yo"}]  # fmt: skip
+    b = backend_for("mistral", KINDS["mistral"].default_url)
+    sent = b.prepare(AssembledPrompt(mode="chat", messages=msgs, max_tokens=5)).body["messages"]
+    assert sent == [{"role": "system", "content": "S"}, {"role": "assistant", "content": "Hi"},
+                    {"role": "user", "content": "[note]\n\nYo"}]  # fmt: skip
