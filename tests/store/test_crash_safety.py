@@ -22,7 +22,7 @@ PARALLEL = 10
 def start(path: Path, seed: int) -> subprocess.Popen[str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     return subprocess.Popen([sys.executable, str(ROOT / "tests" / "store" / "crash_child.py"), str(path), str(seed)],
-                            stdout=subprocess.PIPE, text=True, env=env, cwd=ROOT)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT)
 
 
 def file_state(path: Path) -> tuple[str, bool]:
@@ -49,7 +49,7 @@ def test_sigkill_100_times_never_loses_a_committed_message(tmp_path: Path) -> No
             head = ""
             while True:  # until the chat is open (and repaired): the edits start now
                 line = child.stdout.readline()
-                assert line, "the child died on its own"
+                assert line, f"the child died on its own: {child.communicate()[1][-800:]}"
                 head += line
                 if line.startswith("C "):
                     break
@@ -59,9 +59,9 @@ def test_sigkill_100_times_never_loses_a_committed_message(tmp_path: Path) -> No
             time.sleep(rng.random() * 0.01)
             child.send_signal(signal.SIGKILL)
         for path, child, head in zip(paths, children, heads, strict=True):
-            rest, _ = child.communicate(timeout=10)
+            rest, err = child.communicate(timeout=30)
             out = head + rest
-            assert child.returncode == -signal.SIGKILL
+            assert child.returncode == -signal.SIGKILL, f"child exited {child.returncode}: {err[-800:]}"
             kills += 1
             lines = out.splitlines()
             committed = [line[2:] for line in lines if line.startswith("C ")]
