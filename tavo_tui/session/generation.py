@@ -196,8 +196,11 @@ class GenerationMixin(SessionCore):
             message = make_message(self.card.name, text, is_user=False, extra=extra, swipes=[text], swipe_id=0,
                                    swipe_info=[info], gen_started=gen_started, gen_finished=info["gen_finished"])
             self.messages.append(message)
-            self.header.chat_metadata["tainted"] = True
-            return message, self._save_new(message)
+            if self.header.chat_metadata.get("tainted"):
+                return message, self._save_new(message)
+            # The first generation marks the chat as no longer pristine (SillyTavern's `tainted`), in the header.
+            self.header.chat_metadata = {**self.header.chat_metadata, "tainted": True}
+            return message, self._save_all()
 
         try:
             yield Started(request, action=action, index=index)
@@ -264,7 +267,7 @@ class GenerationMixin(SessionCore):
         message.send_date = info["send_date"]
         setattr(message, "gen_started", info["gen_started"])  # noqa: B010  extra keys SillyTavern writes
         setattr(message, "gen_finished", info["gen_finished"])  # noqa: B010
-        self.header.chat_metadata["tainted"] = True
+        self.header.chat_metadata = {**self.header.chat_metadata, "tainted": True}
         return message, self._save_all()
 
     def _apply_continue(self, index: int, text: str, metadata: Any, incomplete: bool,
@@ -294,7 +297,7 @@ class GenerationMixin(SessionCore):
                                            "extra": dict(extra)}
                 message.swipe_info = infos
         setattr(message, "gen_finished", now_send_date())  # noqa: B010
-        self.header.chat_metadata["tainted"] = True
+        self.header.chat_metadata = {**self.header.chat_metadata, "tainted": True}
         return message, self._save_all()
 
 
