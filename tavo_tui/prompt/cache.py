@@ -33,6 +33,11 @@ class PromptCache:
             self._data.popitem(last=False)
         return value
 
+    @property
+    def data(self) -> dict[tuple[str, int], tuple[Any, Hashable, Any]]:
+        """The raw memo, for the hottest loops (entries are (source, fingerprint, value))."""
+        return self._data
+
     def lookup(self, kind: str, source: object, fingerprint: Hashable) -> Any:
         """The memoised value, or None (for hot loops that avoid building a closure per item)."""
         hit = self._data.get((kind, id(source)))

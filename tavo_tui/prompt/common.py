@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any
 
 from tavo_tui.model import Card, Lorebook
@@ -18,9 +19,13 @@ from tavo_tui.prompt.worldinfo import ScanMessage, WIEntry, WorldInfoResult, ent
 LorebookLike = Lorebook | Mapping[str, Any]
 
 
+# What an edit to an entry changes, read at C speed (a new Lorebook object is always re-read anyway).
+_ENTRY_FIELDS = attrgetter("content", "enabled", "insertion_order", "keys", "secondary_keys", "extensions")
+
+
 def _book_fingerprint(book: LorebookLike) -> tuple[object, ...]:
     if isinstance(book, Lorebook):
-        return (book.name, tuple((id(e), e.content, e.enabled, e.insertion_order) for e in book.entries))
+        return (book.name, tuple(map(_ENTRY_FIELDS, book.entries)))
     raw = book.get("entries")
     return (book.get("name"), id(raw), len(raw) if isinstance(raw, Mapping | list) else 0)
 

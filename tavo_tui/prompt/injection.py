@@ -88,6 +88,10 @@ def stream_newest_first(originals: Iterable[T], blocks: Mapping[int, Sequence[T]
 
     Yields (injected, item). Blocks deeper than the history follow the oldest message.
     """
+    if not blocks:
+        for item in originals:
+            yield False, item
+        return
     count = 0
     for item in originals:
         block = blocks.get(count)

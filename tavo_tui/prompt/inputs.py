@@ -158,18 +158,20 @@ class CoreChat(Sequence[ChatItem]):
             for position in reversed(self._index):
                 yield convert(messages[position], position)
             return
-        lookup = cache.lookup
+        data = cache.data
         put = cache.put
         kind = self._kind
         for position in reversed(self._index):
             msg = messages[position]
             text = msg.mes
-            if "{{" in text:
-                yield convert(msg, position)
-                continue
             fingerprint = (text, msg.name, msg.is_user, position)
-            item = lookup(kind, msg, fingerprint)
-            yield item if item is not None else put(kind, msg, fingerprint, convert(msg, position))
+            hit = data.get((kind, id(msg)))
+            if hit is not None and hit[0] is msg and hit[1] == fingerprint:
+                yield hit[2]  # only macro-free texts are ever memoised
+            elif "{{" in text:
+                yield convert(msg, position)
+            else:
+                yield put(kind, msg, fingerprint, convert(msg, position))
 
     def _convert(self, msg: Message, index: int) -> ChatItem:
         text = msg.mes

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from tavo_tui.model import Lorebook, LorebookEntry
+
+_WORD_ONLY = re.compile(r"^[A-Za-z0-9_]+$")
 
 BEFORE, AFTER, AN_TOP, AN_BOTTOM, AT_DEPTH, EM_TOP, EM_BOTTOM, OUTLET = range(8)
 AND_ANY, NOT_ALL, NOT_ANY, AND_ALL = range(4)
@@ -54,6 +57,8 @@ class WIEntry:
     plain_keys: list[str] = field(default_factory=list, repr=False)
     plain_secondary: list[str] = field(default_factory=list, repr=False)
     keys_dynamic: bool = field(default=False, repr=False)
+    word_keys_lower: frozenset[str] = field(default=frozenset(), repr=False)
+    other_keys: list[str] = field(default_factory=list, repr=False)
 
     def __post_init__(self) -> None:
         self.decorators, self.content = split_decorators(self.content)
@@ -61,6 +66,9 @@ class WIEntry:
         self.plain_secondary = [k.strip() for k in self.keysecondary if k.strip()]
         # Keys with macros are substituted at scan time; all others are used as they are.
         self.keys_dynamic = any("{{" in k or "<" in k for k in (*self.key, *self.keysecondary))
+        # Primary keys split for whole-word matching: plain words (a set lookup) and everything else.
+        self.word_keys_lower = frozenset(k.lower() for k in self.plain_keys if _WORD_ONLY.match(k))
+        self.other_keys = [k for k in self.plain_keys if not _WORD_ONLY.match(k)]
 
     @property
     def label(self) -> str:

@@ -327,7 +327,7 @@ def _fill_history(
     fmt_key = (template.model_dump_json() if template is not None else "", name1)
     oldest_source = chat[0].source if len(chat) else None
 
-    lookup = counter.cache.lookup
+    data = counter.cache.data
     put = counter.cache.put
     fingerprints: dict[Variant, tuple[Variant, tuple[str, str]]] = {v: (v, fmt_key) for v in (None, "first", "last")}
 
@@ -342,14 +342,15 @@ def _fill_history(
             return build()
         # Chat items are stable objects across re-assembly (memoised per message), so their pieces are too.
         fingerprint = fingerprints[variant]
-        hit: _Piece | None = lookup("tc-item", item, fingerprint)
-        return hit if hit is not None else put("tc-item", item, fingerprint, _frozen(build()))
+        hit = data.get(("tc-item", id(item)))
+        if hit is not None and hit[0] is item and hit[1] == fingerprint:
+            piece_hit: _Piece = hit[2]
+            return piece_hit
+        return put("tc-item", item, fingerprint, _frozen(build()))
 
-    def originals() -> Iterator[HistoryItem | ChatItem]:
-        items = chat.iter_newest()
-        if skip_newest:
-            next(items, None)
-        yield from items
+    originals: Iterator[HistoryItem | ChatItem] = chat.iter_newest()
+    if skip_newest:
+        next(originals, None)
 
     # Reserve injected prompts first, shallowest first; stop at the first that does not fit.
     reserved: dict[int, _Piece] = {}
@@ -365,7 +366,7 @@ def _fill_history(
             continue
         break
 
-    stream: Iterator[tuple[bool, HistoryItem | ChatItem]] = stream_newest_first(originals(), blocks)
+    stream: Iterator[tuple[bool, HistoryItem | ChatItem]] = stream_newest_first(originals, blocks)
     if jailbreak:
         phi = HistoryItem("", jailbreak, True, False, "post_history_instructions")
         stream = chain([(False, phi)], stream)

@@ -75,8 +75,14 @@ class TimedEffects:
             effects.state.setdefault(kind, {}).update(kept)
         return effects
 
+    def any_active(self) -> bool:
+        return any(self.state.get(kind) for kind in EFFECTS)
+
     def active(self, kind: str, entry: WIEntry) -> bool:
-        return entry_key(entry) in self.state.get(kind, {})
+        effects = self.state.get(kind)
+        if not effects:
+            return False
+        return entry_key(entry) in effects
 
     def record(self, activated: Sequence[WIEntry]) -> None:
         """Start effects for entries that just activated."""

@@ -116,6 +116,12 @@ class _Buffer:
         self._lower_words: set[str] | None = None
 
     @property
+    def lower_words(self) -> set[str]:
+        if self._lower_words is None:
+            self._lower_words = set(_NON_WORD.split(self.lowered))
+        return self._lower_words
+
+    @property
     def lowered(self) -> str:
         if self._lowered is None:
             self._lowered = self.text.lower()
@@ -199,6 +205,7 @@ def scan_world_info(
     delay_level = delay_levels.pop(0) if delay_levels else 0
     scores: dict[int, int] = {}
     sticky: set[int] = set()  # entries kept active by a sticky effect
+    timed_live = timed is not None and timed.any_active()
     buffers: dict[tuple[int, tuple[str, ...]], _Buffer] = {}
     source_texts = sources or {}
 
@@ -246,13 +253,13 @@ def scan_world_info(
                 continue
             if "@@dont_activate" in entry.decorators:
                 continue
-            is_sticky = timed is not None and timed.active("sticky", entry)
-            if is_sticky:
-                sticky.add(key)
-                candidates.append(entry)
-                continue
-            if timed is not None and timed.active("cooldown", entry):
-                continue
+            if timed_live and timed is not None:
+                if timed.active("sticky", entry):
+                    sticky.add(key)
+                    candidates.append(entry)
+                    continue
+                if timed.active("cooldown", entry):
+                    continue
             if entry.constant or "@@activate" in entry.decorators:
                 candidates.append(entry)
                 continue
@@ -265,7 +272,14 @@ def scan_world_info(
                 continue
             cs = entry.case_sensitive if entry.case_sensitive is not None else settings.case_sensitive
             ww = entry.match_whole_words if entry.match_whole_words is not None else settings.match_whole_words
-            if not buffer.match_any(keys, cs, ww):
+            if ww and not cs and not entry.keys_dynamic:
+                # Common case: word keys are set lookups, the rest go through the general matcher.
+                words = buffer.lower_words
+                if not any(k in words for k in entry.word_keys_lower) and not buffer.match_any(
+                    entry.other_keys, cs, ww
+                ):
+                    continue
+            elif not buffer.match_any(keys, cs, ww):
                 continue
             secondary = keys_of(entry, True) if entry.selective and entry.keysecondary else []
             hits: list[bool] = []
