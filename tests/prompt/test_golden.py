@@ -145,3 +145,20 @@ def test_golden_does_not_depend_on_the_tokenizer(reference: Path, seraphina: Car
             pending_user=pending,
         )
         assert result.text == capture["body"]["prompt"]
+
+
+def test_golden_turns_in_sequence_with_one_counter(reference: Path, seraphina: Card) -> None:
+    """Like a session: one counter (and its memo) for turn 1 then turn 2, in both modes."""
+    from tavo_tui.prompt.tokens import counter_for_model
+
+    counter = counter_for_model("gpt-3.5-turbo")
+    for name in ("A_cc_custom_turn1", "A_cc_custom_turn2", "C_tc_llamacpp_chatml_turn1", "C_tc_llamacpp_chatml_turn2"):
+        capture = load(reference, name)
+        chat = [Message.model_validate(m) for m in capture["chat_before_request"]]
+        text_mode = name.startswith("C_")
+        profile = text_profile(instruct="ChatML") if text_mode else chat_profile()
+        result = assemble(seraphina, chat, user_name="Tester", profile=profile, counter=counter)
+        if text_mode:
+            assert result.text == capture["body"]["prompt"]
+        else:
+            assert result.messages == capture["body"]["messages"]
