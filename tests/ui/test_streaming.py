@@ -12,6 +12,7 @@ from tavo_tui.model import ConnectionProfile, Message
 from tavo_tui.session import AppContext
 from tavo_tui.ui.app import TavoApp
 from tavo_tui.ui.widgets.chat_log import MAX_MOUNTED
+from tavo_tui.ui.widgets.message_view import flush_interval
 from tests.fakes.openai_server import FakeOpenAIServer, endless_stream
 from tests.ui.helpers import main, screen_text, type_and_send, wait_for, wait_idle
 
@@ -99,7 +100,8 @@ async def test_long_chats_mount_only_the_tail(ctx: AppContext, alice: Path) -> N
         views = main(app).chat_log.message_views()
         assert len(views) == MAX_MOUNTED
         assert views[-1].text == "line 99"
-        assert "61 earlier messages not shown" in main(app).chat_log.query_one(".older").render().plain  # type: ignore[attr-defined]
+        hidden = 101 - MAX_MOUNTED  # the greeting and 100 more, minus the mounted tail
+        assert f"{hidden} earlier messages not shown" in main(app).chat_log.query_one(".older").render().plain  # type: ignore[attr-defined]
         await type_and_send(pilot, "and one more")
         await wait_idle(pilot)
         assert len(main(app).chat_log.message_views()) == MAX_MOUNTED
@@ -155,3 +157,9 @@ async def test_opening_another_character_mid_reply_stops_it_and_keeps_the_partia
         assert screen.session.profile.name == "fake"  # the chosen connection carries over
     saved = AppContext(ctx.paths, ctx.library).open_chat(alice)
     assert saved.messages[-1].mes.startswith("more ")
+
+
+def test_long_replies_are_flushed_less_often() -> None:
+    assert flush_interval(0) == pytest.approx(1 / 15)
+    assert flush_interval(4_000) == pytest.approx(0.1)
+    assert flush_interval(1_000_000) == 0.25

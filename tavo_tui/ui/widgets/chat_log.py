@@ -12,7 +12,7 @@ from tavo_tui.model import Message
 from tavo_tui.ui.widgets.message_view import MessageView
 
 # Mounted widgets, not text length, make streaming slow (tui.md §0.3), so only the tail is mounted.
-MAX_MOUNTED = 40
+MAX_MOUNTED = 30
 
 
 class Notice(Static):

@@ -14,7 +14,15 @@ from textual.widgets.markdown import MarkdownStream
 from tavo_tui.ui.safe_text import plain_line, sanitize
 
 # Flushing the stream ~15 times a second keeps the UI responsive (tui.md §3.1: per-token writes cost more).
+# Each flush re-lays-out the growing reply, so long replies flush less often (down to 4 times a second).
 FLUSH_INTERVAL = 1 / 15
+SLOWEST_FLUSH = 0.25
+CHARS_PER_SECOND_OF_INTERVAL = 40_000
+
+
+def flush_interval(chars_so_far: int) -> float:
+    """Seconds between stream writes for a reply that is `chars_so_far` long."""
+    return min(SLOWEST_FLUSH, max(FLUSH_INTERVAL, chars_so_far / CHARS_PER_SECOND_OF_INTERVAL))
 
 
 def literal_html_parser() -> MarkdownIt:
@@ -49,6 +57,7 @@ class MessageView(Vertical):
         self._note = note
         self._reasoning: list[str] = []
         self._pieces: list[str] = []
+        self._length = 0
         self._pending: list[str] = []
         self._last_flush = 0.0
         self._last_reasoning = 0.0
@@ -79,6 +88,7 @@ class MessageView(Vertical):
 
     def begin_stream(self) -> None:
         self._pieces = []
+        self._length = 0
         self._pending = []
         self._last_flush = time.monotonic()
         self._stream = Markdown.get_stream(self.body)
@@ -88,11 +98,12 @@ class MessageView(Vertical):
         if self._stream is None:
             self.begin_stream()
         self._pieces.append(text)
+        self._length += len(text)
         # Each piece is sanitised on its own; a sequence split across pieces leaves only inert
         # printable residue, which the final full `update` in `finish` cleans up.
         self._pending.append(sanitize(text))
         now = time.monotonic()
-        if now - self._last_flush >= FLUSH_INTERVAL:
+        if now - self._last_flush >= flush_interval(self._length):
             await self._flush(now)
 
     async def _flush(self, now: float) -> None:
