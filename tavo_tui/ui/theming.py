@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,6 +37,9 @@ VARIABLE_DEFAULTS: dict[str, str] = {
 }
 
 
+_THEME_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._ -]{0,63}")
+
+
 class ThemeFileError(ValueError):
     """A theme file that cannot be used; the message names the file and the problem."""
 
@@ -53,6 +57,9 @@ def theme_from_data(data: object, source: str) -> Theme:
     name = data.get("name")
     if not isinstance(name, str) or not name.strip():
         raise ThemeFileError(f"{source}: 'name' must be a non-empty string")
+    # Theme names appear in Textual's theme picker, which parses them as markup: keep them plain.
+    if not _THEME_NAME.fullmatch(name.strip()):
+        raise ThemeFileError(f"{source}: 'name' may only use letters, digits, '-', '_', '.' and spaces")
     if not isinstance(data.get("primary"), str):
         raise ThemeFileError(f"{source}: 'primary' colour is required")
     known = {*_COLOUR_FIELDS, "name", "dark", "variables"}

@@ -34,6 +34,7 @@ def test_builtin_default_theme_loads() -> None:
         ([], "JSON object"),
         ({"primary": "#fff"}, "'name'"),
         ({"name": "x"}, "'primary'"),
+        ({"name": "[/INST] night", "primary": "#fff"}, "may only use letters"),
         ({"name": "x", "primary": "not-a-colour"}, "not a colour"),
         ({"name": "x", "primary": "#fff", "sparkle": 1}, "unknown keys sparkle"),
         ({"name": "x", "primary": "#fff", "variables": {"a": 1}}, "'variables'"),
