@@ -105,6 +105,8 @@ async def test_long_chats_mount_only_the_tail(ctx: AppContext, alice: Path) -> N
         await type_and_send(pilot, "and one more")
         await wait_idle(pilot)
         assert len(main(app).chat_log.message_views()) == MAX_MOUNTED
+        older = main(app).chat_log.query_one(".older").render().plain  # type: ignore[attr-defined]
+        assert f"{hidden + 2} earlier messages not shown" in older  # our message and the reply pushed two out
 
 
 async def test_quitting_mid_reply_exits_cleanly_and_keeps_the_partial(
@@ -163,3 +165,24 @@ def test_long_replies_are_flushed_less_often() -> None:
     assert flush_interval(0) == pytest.approx(1 / 15)
     assert flush_interval(4_000) == pytest.approx(0.1)
     assert flush_interval(1_000_000) == 0.25
+
+
+async def test_a_chat_growing_past_the_window_gets_an_earlier_messages_line(ctx: AppContext, alice: Path) -> None:
+    chat = ctx.new_chat(ctx.load_card(alice))
+    chat.messages.extend(
+        Message(name="User" if i % 2 else "Alice", is_user=bool(i % 2), mes=f"line {i}")
+        for i in range(MAX_MOUNTED - 2)
+    )
+    ctx.chats.create(ctx.card_key(alice), chat)
+    app = TavoApp(ctx, card_path=alice)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        log = main(app).chat_log
+        assert not log.query(".older")
+        await type_and_send(pilot, "one")
+        await wait_idle(pilot)
+        await type_and_send(pilot, "two")
+        await wait_idle(pilot)
+        assert len(log.message_views()) == MAX_MOUNTED
+        assert "3 earlier messages not shown" in log.query_one(".older").render().plain  # type: ignore[attr-defined]
+        assert log.children[0] is log.query_one(".older")

@@ -45,19 +45,27 @@ class ChatLog(VerticalScroll):
 
     can_focus = True
 
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._hidden = 0  # messages of this chat that are not mounted (older than the tail)
+
     async def show_placeholder(self, text: Content) -> None:
         await self.remove_children()
+        self._hidden = 0
         await self.mount(Static(text, classes="placeholder"))
+
+    def _older_label(self) -> Content:
+        return Content(f"… {self._hidden} earlier messages not shown")
 
     async def set_messages(self, messages: Sequence[Message]) -> None:
         """Replace everything with the given messages (only the last MAX_MOUNTED are mounted)."""
         await self.remove_children()
         shown = list(messages)
-        hidden = len(shown) - MAX_MOUNTED
+        self._hidden = max(0, len(shown) - MAX_MOUNTED)
         widgets: list[Static | MessageView] = []
-        if hidden > 0:
-            widgets.append(Static(Content(f"… {hidden} earlier messages not shown"), classes="older"))
-            shown = shown[hidden:]
+        if self._hidden:
+            widgets.append(Static(self._older_label(), classes="older"))
+            shown = shown[self._hidden :]
         widgets.extend(message_view(m) for m in shown)
         with self.app.batch_update():
             await self.mount_all(widgets)
@@ -87,6 +95,12 @@ class ChatLog(VerticalScroll):
         views = list(self.query_children(MessageView))
         if len(views) > MAX_MOUNTED:
             await views[0].remove()
+            self._hidden += 1
+            older = self.query_children(".older")
+            if older:
+                older.first(Static).update(self._older_label())
+            else:
+                await self.mount(Static(self._older_label(), classes="older"), before=0)
         self.anchor()
         self.scroll_end(animate=False)
 
