@@ -20,7 +20,7 @@ LorebookLike = Lorebook | Mapping[str, Any]
 
 
 # What an edit to an entry changes, read at C speed (a new Lorebook object is always re-read anyway).
-_ENTRY_FIELDS = attrgetter("content", "enabled", "insertion_order", "keys", "secondary_keys", "extensions")
+_ENTRY_FIELDS = attrgetter("content", "enabled", "insertion_order", "keys")
 
 
 def _book_fingerprint(book: LorebookLike) -> tuple[object, ...]:

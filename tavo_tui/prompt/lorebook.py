@@ -10,6 +10,7 @@ from typing import Any
 from tavo_tui.model import Lorebook, LorebookEntry
 
 _WORD_ONLY = re.compile(r"^[A-Za-z0-9_]+$")
+_REGEX_FORM = re.compile(r"^/((?:\\/|[^/])+)/([gimsuy]*)$")
 
 BEFORE, AFTER, AN_TOP, AN_BOTTOM, AT_DEPTH, EM_TOP, EM_BOTTOM, OUTLET = range(8)
 AND_ANY, NOT_ALL, NOT_ANY, AND_ALL = range(4)
@@ -58,6 +59,7 @@ class WIEntry:
     plain_secondary: list[str] = field(default_factory=list, repr=False)
     keys_dynamic: bool = field(default=False, repr=False)
     word_keys_lower: frozenset[str] = field(default=frozenset(), repr=False)
+    phrase_keys_lower: tuple[str, ...] = field(default=(), repr=False)
     other_keys: list[str] = field(default_factory=list, repr=False)
 
     def __post_init__(self) -> None:
@@ -68,7 +70,13 @@ class WIEntry:
         self.keys_dynamic = any("{{" in k or "<" in k for k in (*self.key, *self.keysecondary))
         # Primary keys split for whole-word matching: plain words (a set lookup) and everything else.
         self.word_keys_lower = frozenset(k.lower() for k in self.plain_keys if _WORD_ONLY.match(k))
-        self.other_keys = [k for k in self.plain_keys if not _WORD_ONLY.match(k)]
+        # Multi-word keys match as plain substrings under whole-word matching.
+        self.phrase_keys_lower = tuple(
+            k.lower() for k in self.plain_keys if len(k.split()) > 1 and not _REGEX_FORM.match(k)
+        )
+        self.other_keys = [
+            k for k in self.plain_keys if not _WORD_ONLY.match(k) and k.lower() not in self.phrase_keys_lower
+        ]
 
     @property
     def label(self) -> str:

@@ -274,11 +274,12 @@ def scan_world_info(
             ww = entry.match_whole_words if entry.match_whole_words is not None else settings.match_whole_words
             if ww and not cs and not entry.keys_dynamic:
                 # Common case: word keys are set lookups, the rest go through the general matcher.
-                words = buffer.lower_words
-                if not any(k in words for k in entry.word_keys_lower) and not buffer.match_any(
-                    entry.other_keys, cs, ww
-                ):
-                    continue
+                if buffer.lower_words.isdisjoint(entry.word_keys_lower):
+                    lowered = buffer.lowered
+                    if not any(k in lowered for k in entry.phrase_keys_lower) and not buffer.match_any(
+                        entry.other_keys, cs, ww
+                    ):
+                        continue
             elif not buffer.match_any(keys, cs, ww):
                 continue
             secondary = keys_of(entry, True) if entry.selective and entry.keysecondary else []
