@@ -7,52 +7,52 @@ entry exists) plus the fields the derived value depends on, so a changed source 
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
 T = TypeVar("T")
 
+# One memo table: id(source) -> (source, fingerprint, value).
+Table = dict[int, tuple[Any, Any, Any]]
+
 
 class PromptCache:
-    """A bounded identity-keyed memo: `get(source, fingerprint, build)`."""
+    """Bounded identity-keyed memo tables, one per kind of derived data."""
 
     def __init__(self, max_entries: int = 50_000) -> None:
-        self._data: OrderedDict[tuple[str, int], tuple[Any, Hashable, Any]] = OrderedDict()
+        self._tables: dict[str, Table] = {}
         self._max = max_entries
 
+    def table(self, kind: str) -> Table:
+        """The raw table of one kind, for the hottest loops (no key tuple per lookup)."""
+        table = self._tables.get(kind)
+        if table is None:
+            table = self._tables[kind] = {}
+        return table
+
     def get(self, kind: str, source: object, fingerprint: Hashable, build: Callable[[], T]) -> T:
-        key = (kind, id(source))
-        hit = self._data.get(key)
+        hit = self.table(kind).get(id(source))
         if hit is not None and hit[0] is source and hit[1] == fingerprint:
             value: T = hit[2]
             return value
-        value = build()
-        self._data[key] = (source, fingerprint, value)
-        if len(self._data) > self._max:
-            self._data.popitem(last=False)
-        return value
-
-    @property
-    def data(self) -> dict[tuple[str, int], tuple[Any, Hashable, Any]]:
-        """The raw memo, for the hottest loops (entries are (source, fingerprint, value))."""
-        return self._data
+        return self.put(kind, source, fingerprint, build())
 
     def lookup(self, kind: str, source: object, fingerprint: Hashable) -> Any:
-        """The memoised value, or None (for hot loops that avoid building a closure per item)."""
-        hit = self._data.get((kind, id(source)))
+        """The memoised value, or None."""
+        hit = self.table(kind).get(id(source))
         if hit is not None and hit[0] is source and hit[1] == fingerprint:
             return hit[2]
         return None
 
     def put(self, kind: str, source: object, fingerprint: Hashable, value: T) -> T:
-        self._data[(kind, id(source))] = (source, fingerprint, value)
-        if len(self._data) > self._max:
-            self._data.popitem(last=False)
+        table = self.table(kind)
+        table[id(source)] = (source, fingerprint, value)
+        if len(table) > self._max:
+            del table[next(iter(table))]  # oldest first
         return value
 
     def clear(self) -> None:
-        self._data.clear()
+        self._tables.clear()
 
     def __len__(self) -> int:
-        return len(self._data)
+        return sum(len(table) for table in self._tables.values())

@@ -158,20 +158,23 @@ class CoreChat(Sequence[ChatItem]):
             for position in reversed(self._index):
                 yield convert(messages[position], position)
             return
-        data = cache.data
+        table = cache.table(self._kind)
         put = cache.put
         kind = self._kind
         for position in reversed(self._index):
             msg = messages[position]
             text = msg.mes
-            fingerprint = (text, msg.name, msg.is_user, position)
-            hit = data.get((kind, id(msg)))
-            if hit is not None and hit[0] is msg and hit[1] == fingerprint:
-                yield hit[2]  # only macro-free texts are ever memoised
-            elif "{{" in text:
+            hit = table.get(id(msg))
+            if hit is not None and hit[0] is msg:
+                # Compared field by field: no tuple is built for the (usual) unchanged message.
+                old = hit[1]
+                if old[0] is text and old[1] == msg.name and old[2] == msg.is_user and old[3] == position:
+                    yield hit[2]  # only macro-free texts are ever memoised
+                    continue
+            if "{{" in text:
                 yield convert(msg, position)
             else:
-                yield put(kind, msg, fingerprint, convert(msg, position))
+                yield put(kind, msg, (text, msg.name, msg.is_user, position), convert(msg, position))
 
     def _convert(self, msg: Message, index: int) -> ChatItem:
         text = msg.mes

@@ -327,7 +327,7 @@ def _fill_history(
     fmt_key = (template.model_dump_json() if template is not None else "", name1)
     oldest_source = chat[0].source if len(chat) else None
 
-    data = counter.cache.data
+    table = counter.cache.table("tc-item")
     put = counter.cache.put
     fingerprints: dict[Variant, tuple[Variant, tuple[str, str]]] = {v: (v, fmt_key) for v in (None, "first", "last")}
 
@@ -342,7 +342,7 @@ def _fill_history(
             return build()
         # Chat items are stable objects across re-assembly (memoised per message), so their pieces are too.
         fingerprint = fingerprints[variant]
-        hit = data.get(("tc-item", id(item)))
+        hit = table.get(id(item))
         if hit is not None and hit[0] is item and hit[1] == fingerprint:
             piece_hit: _Piece = hit[2]
             return piece_hit
