@@ -248,8 +248,7 @@ async def test_keys_typed_just_before_ctrl_j_are_all_sent(ctx: AppContext, alice
         for char in text:
             app.post_message(events.Key(char, char))
         app.post_message(events.Key("ctrl+j", "\n"))
-        await wait_idle(pilot)
-        await pilot.pause(0.2)
+        await wait_for(pilot, lambda: len(screen.session.messages) >= 3)
         await wait_idle(pilot)
         assert screen.session.messages[1].mes == text
         assert screen.composer.text == ""

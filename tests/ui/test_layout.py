@@ -5,7 +5,7 @@ from __future__ import annotations
 from itertools import combinations
 from pathlib import Path
 
-from textual.command import CommandPalette
+from textual.command import CommandList, CommandPalette
 from textual.geometry import Region
 from textual.widget import Widget
 
@@ -17,7 +17,7 @@ from tavo_tui.ui.widgets.composer import Composer
 from tavo_tui.ui.widgets.connection_pane import ConnectionPane
 from tavo_tui.ui.widgets.inspector import PromptInspector
 from tavo_tui.ui.widgets.status_bar import StatusBar
-from tests.ui.helpers import main, screen_text, type_and_send, wait_idle
+from tests.ui.helpers import main, screen_text, type_and_send, wait_for, wait_idle
 
 PANES = (CardList, ChatLog, Composer, ConnectionPane, PromptInspector, StatusBar)
 
@@ -131,10 +131,10 @@ async def test_palette_lists_the_main_actions_and_runs_them(ctx: AppContext, ali
         await pilot.pause()
         assert isinstance(app.screen, CommandPalette)
         await pilot.press(*"prompt insp")
-        await pilot.pause(0.3)
+        palette = app.screen
+        await wait_for(pilot, lambda: palette.query_one(CommandList).option_count > 0)
         await pilot.press("enter")
-        await pilot.pause()
-        assert main(app).inspector.display
+        await wait_for(pilot, lambda: main(app).inspector.display)
         assert "Prompt inspector" in screen_text(app)
 
 
@@ -146,8 +146,7 @@ async def test_inspector_follows_the_composer(ctx: AppContext, alice: Path) -> N
         assert "Welcome in, traveller." in screen.inspector.body.text
         screen.composer.focus()
         await pilot.press(*"lantern")
-        await pilot.pause(0.5)
-        assert "lantern" in screen.inspector.body.text
+        await wait_for(pilot, lambda: "lantern" in screen.inspector.body.text)
         summary = screen.inspector.query_one(".insp-summary").render().plain  # type: ignore[attr-defined]
         assert "/ 4096" in summary and "method:" in summary
 
@@ -164,9 +163,7 @@ async def test_page_keys_in_the_composer_scroll_the_chat(ctx: AppContext, alice:
         assert log.max_scroll_y > 0 and log.scroll_y == log.max_scroll_y
         screen.composer.focus()
         await pilot.press("pageup")
-        await pilot.pause(0.3)
-        assert log.scroll_y < log.max_scroll_y
+        await wait_for(pilot, lambda: log.scroll_y < log.max_scroll_y)
         await pilot.press("pagedown", "pagedown", "pagedown", "pagedown")
-        await pilot.pause(0.3)
-        assert log.scroll_y == log.max_scroll_y
+        await wait_for(pilot, lambda: log.scroll_y == log.max_scroll_y)
         assert app.focused is screen.composer

@@ -181,9 +181,9 @@ class MainScreen(ConnectionActions):
 
     def action_scroll_chat(self, direction: int) -> None:
         if direction < 0:
-            self.chat_log.scroll_page_up()
+            self.chat_log.scroll_page_up(animate=False)
         else:
-            self.chat_log.scroll_page_down()
+            self.chat_log.scroll_page_down(animate=False)
 
     # ---- cards and chats ---------------------------------------------------------------------------------
     def _default_connection(self) -> str:
