@@ -14,6 +14,12 @@ from tests.ui.helpers import EVIL_NAME, MARKUP_FIELD, write_card
 
 
 @pytest.fixture(autouse=True)
+def isolated_home(home: Path) -> Path:
+    """Every UI test runs against a temporary TAVO_HOME, even those that never open the app."""
+    return home
+
+
+@pytest.fixture(autouse=True)
 def fast_demo(monkeypatch: pytest.MonkeyPatch) -> None:
     """Demo replies without the per-word pause, so tests stay fast."""
     monkeypatch.setitem(DemoBackend.__init__.__kwdefaults__, "delay", 0.0)
