@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import time
+from abc import ABC, abstractmethod
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from typing import Any, ClassVar
 
@@ -34,7 +35,7 @@ def server_root(raw: str, *suffixes: str) -> str:
     return url
 
 
-class NativeBackend:
+class NativeBackend(ABC):
     """Base for one protocol family. Subclasses declare names and write the three wire methods."""
 
     kind: ClassVar[str] = ""
@@ -135,8 +136,9 @@ class NativeBackend:
 
     # -- Backend protocol ---------------------------------------------------------------------------
 
+    @abstractmethod
     def prepare(self, prompt: AssembledPrompt, *, stream: bool | None = None) -> PreparedRequest:
-        raise NotImplementedError
+        """Shape the prompt into this protocol's exact request."""
 
     def stream(self, request: PreparedRequest) -> AsyncGenerator[StreamEvent, None]:
         return shaped(
@@ -155,8 +157,9 @@ class NativeBackend:
     async def list_models(self) -> list[str]:
         return []
 
+    @abstractmethod
     async def check(self) -> ConnectionCheck:
-        raise NotImplementedError
+        """The protocol's cheapest real call."""
 
     async def count_tokens(self, text: str) -> int | None:
         return None
@@ -166,12 +169,13 @@ class NativeBackend:
 
     # -- wire helpers for subclasses ----------------------------------------------------------------
 
-    async def _raw_stream(self, request: PreparedRequest) -> AsyncGenerator[StreamEvent, None]:
-        raise NotImplementedError
-        yield  # pragma: no cover
+    @abstractmethod
+    def _raw_stream(self, request: PreparedRequest) -> AsyncGenerator[StreamEvent, None]:
+        """The protocol's events before stop strings and <think> splitting are applied."""
 
+    @abstractmethod
     async def _raw_complete(self, request: PreparedRequest) -> Reply:
-        raise NotImplementedError
+        """The protocol's whole, non-streamed reply."""
 
     def headers(self, request: PreparedRequest | None = None) -> dict[str, str]:
         return {**JSON, **(request.headers if request else {}), **self.auth_headers()}

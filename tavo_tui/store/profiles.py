@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 import json
 from pathlib import Path
 from typing import Any
@@ -57,7 +58,7 @@ class ProfileStore:
         _, profiles = self._read()
         return [demo_profile(), *(p for p in profiles if p.name != DEMO_NAME)]
 
-    def names(self) -> list[str]:
+    def names(self) -> builtins.list[str]:
         return [p.name for p in self.list()]
 
     @property
