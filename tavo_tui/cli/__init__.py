@@ -28,10 +28,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _register_optional(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     """Command groups that live in their own modules."""
-    from tavo_tui.cli import cards, chats
+    from tavo_tui.cli import cards, chats, serve
 
     cards.register(sub)
     chats.register(sub)
+    serve.register(sub)
 
 
 def _run_tui(args: argparse.Namespace) -> int:

@@ -4,14 +4,26 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from textual.color import Color, ColorParseError
 from textual.theme import Theme
 
-BUILTIN_THEME_DIR = Path(__file__).parent / "themes"
+
+
+def builtin_theme_dir() -> Path:
+    """The shipped `themes/` folder: <repo>/themes for a source or editable install, else the wheel's data files."""
+    source = Path(__file__).resolve().parents[2] / "themes"
+    if source.is_dir():
+        return source
+    return Path(sys.prefix) / "share" / "tavo-tui" / "themes"
+
+
+BUILTIN_THEME_DIR = builtin_theme_dir()
 DEFAULT_THEME = "tavo-dark"
+LIGHT_THEME = "tavo-light"
 FALLBACK_THEME = "textual-dark"
 
 _COLOUR_FIELDS = (
@@ -33,6 +45,7 @@ VARIABLE_DEFAULTS: dict[str, str] = {
     "chat-user": "#7dcfff",
     "chat-character": "#bb9af7",
     "chat-notice": "#f7768e",
+    "chat-dialogue": "#e0af68",
     "demo-badge": "#e0af68",
 }
 
