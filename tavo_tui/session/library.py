@@ -1,0 +1,308 @@
+"""Card library operations for front ends: import, export, duplicate, delete, create, save, sort, detail.
+
+Every file operation on cards lives here (the TUI only calls these). Cards are written with the cards layer
+(`write_card`), copied byte for byte on import, and always land in the data dir's `cards/` folder.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from tavo_tui.cards import CardError, LoadedCard, read_card, sniff, write_card
+from tavo_tui.cards.library import CARD_SUFFIXES, CardSummary
+from tavo_tui.model import Card
+from tavo_tui.prompt.tokens import counter_for_model
+
+if TYPE_CHECKING:
+    from tavo_tui.session.context import AppContext
+
+SORTS = ("name", "chatted", "added")
+SORT_LABELS = {"name": "name", "chatted": "recently chatted", "added": "date added"}
+EXPORT_FORMATS = ("png", "json", "charx")
+WRITABLE = frozenset({".png", ".json", ".charx"})
+_UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|]+")
+_SNIFFED_EXT = {"png": ".png", "json": ".json", "webp": ".webp", "jpeg": ".jpg"}
+# The fields that go into every prompt (SillyTavern's "permanent" tokens); examples and greetings do not.
+PERMANENT_FIELDS = ("name", "description", "personality", "scenario", "system_prompt", "post_history_instructions")
+
+
+class LibraryError(Exception):
+    """A library operation that could not be done; the message says why, for the user."""
+
+
+@dataclass
+class ImportReport:
+    imported: list[Path] = field(default_factory=list)
+    failed: list[tuple[Path, str]] = field(default_factory=list)
+    skipped: list[Path] = field(default_factory=list)  # files in a folder that are not card files at all
+
+    def summary(self) -> str:
+        """One line per failure after a count line; what the import screen shows."""
+        head = f"Imported {len(self.imported)} card(s)"
+        if self.failed:
+            head += f", {len(self.failed)} failed"
+        if self.skipped:
+            head += f", {len(self.skipped)} other file(s) skipped"
+        lines = [head + "."]
+        lines += [f"{path.name}: {reason}" for path, reason in self.failed]
+        return "\n".join(lines)
+
+
+@dataclass
+class CardDetail:
+    """A fully read card plus what the detail view computes about it."""
+
+    path: Path
+    loaded: LoadedCard
+    field_tokens: dict[str, int]
+    permanent_tokens: int
+    token_method: str
+    lorebook: str
+
+    @property
+    def card(self) -> Card:
+        return self.loaded.card
+
+
+# ---- naming ------------------------------------------------------------------------------------------------
+def safe_stem(text: str) -> str:
+    return _UNSAFE.sub("_", text).strip(" ._")[:100] or "card"
+
+
+def free_path(folder: Path, stem: str, ext: str) -> Path:
+    """`folder/stem.ext`, or `stem (2).ext` and so on when taken (case-insensitively)."""
+    taken = {p.name.lower() for p in folder.iterdir()} if folder.is_dir() else set()
+    name, n = f"{stem}{ext}", 2
+    while name.lower() in taken:
+        name, n = f"{stem} ({n}){ext}", n + 1
+    return folder / name
+
+
+def _cards_dir(ctx: AppContext) -> Path:
+    folder = ctx.paths.cards_dir
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise LibraryError(f"cannot create {folder}: {exc.strerror}") from None
+    return folder
+
+
+def _in_library(ctx: AppContext, path: Path) -> bool:
+    parent = path.absolute().parent
+    return any(parent == Path(folder).absolute() for folder in ctx.card_folders())
+
+
+def _refresh(ctx: AppContext) -> None:
+    ctx.cards.entries()  # re-scan so the cached listing (and search) sees the change
+
+
+# ---- listing -----------------------------------------------------------------------------------------------
+def last_chatted(ctx: AppContext) -> dict[str, float]:
+    """Card key -> mtime of its newest chat (cheap: stats chat files, parses nothing)."""
+    out: dict[str, float] = {}
+    for ref in ctx.chats.list():
+        mtime = ref.mtime
+        if mtime > out.get(ref.card_key, 0.0):
+            out[ref.card_key] = mtime
+    return out
+
+
+def sorted_entries(ctx: AppContext, query: str = "", sort: str = "name") -> list[CardSummary]:
+    """The library listing filtered by `query` (name, creator, `#tag`), sorted by name, recent chat or date added.
+
+    "chatted" puts the most recently chatted cards first (cards never chatted with follow, by name);
+    "added" puts the newest files first."""
+    if sort == "chatted":
+        entries = ctx.card_entries(query, sort="name")
+        recent = last_chatted(ctx)
+        # Stable sort: cards without chats keep their name order after the chatted ones.
+        return sorted(entries, key=lambda e: -recent.get(ctx.card_key(e.path), 0.0))
+    if sort == "added":
+        return list(reversed(ctx.card_entries(query, sort="added")))
+    return ctx.card_entries(query, sort="name")
+
+
+# ---- import / export ---------------------------------------------------------------------------------------
+def _candidates(sources: Iterable[Path], report: ImportReport) -> list[Path]:
+    files: list[Path] = []
+    for source in sources:
+        source = Path(source).expanduser()
+        if source.is_dir():
+            for child in sorted(source.iterdir()):
+                if child.name.startswith(".") or not child.is_file():
+                    continue
+                if child.suffix.lower() in CARD_SUFFIXES:
+                    files.append(child)
+                else:
+                    report.skipped.append(child)
+        elif source.is_file():
+            files.append(source)
+        elif source.exists():
+            report.failed.append((source, "not a regular file"))
+        else:
+            report.failed.append((source, "no such file or folder"))
+    return files
+
+
+def import_cards(ctx: AppContext, sources: Iterable[Path]) -> ImportReport:
+    """Copy card files (or every card file in a folder) into the data dir's cards/ folder.
+
+    Each file is read fully first; one that is not a valid card is reported with the reason and not copied."""
+    report = ImportReport()
+    files = _candidates(sources, report)
+    if not files:
+        return report
+    dest = _cards_dir(ctx)
+    for src in files:
+        try:
+            read_card(src)
+            with src.open("rb") as fh:
+                head = fh.read(16)
+        except CardError as exc:
+            report.failed.append((src, exc.problem))
+            continue
+        except OSError as exc:
+            report.failed.append((src, exc.strerror or str(exc)))
+            continue
+        kind = sniff(head)
+        ext = _SNIFFED_EXT.get(kind) or (src.suffix.lower() if src.suffix.lower() in (".charx", ".byaf") else ".charx")
+        target = free_path(dest, safe_stem(src.stem), ext)
+        try:
+            shutil.copyfile(src, target)
+        except OSError as exc:
+            report.failed.append((src, f"cannot copy: {exc.strerror or exc}"))
+            continue
+        report.imported.append(target)
+    _refresh(ctx)
+    return report
+
+
+def export_card(ctx: AppContext, path: Path, dest: Path) -> list[str]:
+    """Write the card to `dest` in the format its extension names (.png, .json, .charx); returns warnings."""
+    dest = Path(dest).expanduser()
+    if dest.suffix.lower() not in WRITABLE:
+        raise LibraryError(f"cannot export as {dest.suffix or 'a file without extension'!r}; "
+                           "use .png, .json or .charx")
+    if dest.absolute() == Path(path).absolute():
+        raise LibraryError("the export would overwrite the card itself; choose another file name")
+    try:
+        loaded = read_card(path)
+        return write_card(loaded, dest)
+    except CardError as exc:
+        raise LibraryError(str(exc)) from None
+    except OSError as exc:
+        raise LibraryError(f"cannot write {dest}: {exc.strerror or exc}") from None
+
+
+def export_path(path: Path, fmt: str, folder: Path | None = None) -> Path:
+    """The default export file for `path` in `fmt` (next to the card, or in `folder`)."""
+    return (folder or path.parent) / f"{path.stem}.{fmt}"
+
+
+# ---- duplicate / delete / create / save --------------------------------------------------------------------
+def duplicate_card(ctx: AppContext, path: Path) -> Path:
+    """A copy of the card in cards/, named "<name> (copy)"; the original file is untouched."""
+    try:
+        loaded = read_card(path)
+    except CardError as exc:
+        raise LibraryError(str(exc)) from None
+    copy = loaded.card.model_copy(update={"name": f"{loaded.card.name} (copy)"}, deep=True)
+    ext = path.suffix.lower() if path.suffix.lower() in WRITABLE else ".png"
+    target = free_path(_cards_dir(ctx), safe_stem(f"{path.stem} (copy)"), ext)
+    _write(loaded.with_card(copy), target)
+    _refresh(ctx)
+    return target
+
+
+def delete_card(ctx: AppContext, path: Path) -> None:
+    """Delete a card file from a library folder (the caller has asked the user). Its chats are kept."""
+    if not _in_library(ctx, path):
+        raise LibraryError(f"{path} is not in a library folder; not deleting it")
+    try:
+        Path(path).unlink()
+    except FileNotFoundError:
+        pass
+    except OSError as exc:
+        raise LibraryError(f"cannot delete {path}: {exc.strerror or exc}") from None
+    _refresh(ctx)
+
+
+def create_card(ctx: AppContext, name: str, **fields: object) -> Path:
+    """A new card (V2+V3 PNG with a generated placeholder image) in cards/."""
+    if not name.strip():
+        raise LibraryError("a card needs a name")
+    card = Card(name=name.strip(), **fields)  # type: ignore[arg-type]
+    target = free_path(_cards_dir(ctx), safe_stem(name), ".png")
+    _write(LoadedCard(card=card, format="new"), target)
+    _refresh(ctx)
+    return target
+
+
+def save_card(ctx: AppContext, path: Path, card: Card) -> Path:
+    """Save an edited card, keeping its image, assets and extras.
+
+    Writable formats (PNG/JSON/CHARX) are replaced in place; others (WEBP, BYAF, ...) are saved as a new PNG
+    in cards/ so the original file is never damaged. Returns the file written."""
+    if not card.name.strip():
+        raise LibraryError("a card needs a name")
+    try:
+        loaded = read_card(path)
+    except CardError as exc:
+        raise LibraryError(str(exc)) from None
+    target = Path(path)
+    if target.suffix.lower() not in WRITABLE:
+        target = free_path(_cards_dir(ctx), safe_stem(target.stem), ".png")
+    _write(loaded.with_card(card), target)
+    _refresh(ctx)
+    return target
+
+
+def _write(loaded: LoadedCard, target: Path) -> None:
+    try:
+        write_card(loaded, target)
+    except CardError as exc:
+        raise LibraryError(str(exc)) from None
+    except OSError as exc:
+        raise LibraryError(f"cannot write {target}: {exc.strerror or exc}") from None
+
+
+# ---- detail ------------------------------------------------------------------------------------------------
+def lorebook_summary(card: Card) -> str:
+    book = card.character_book
+    if book is None or not book.entries:
+        return "none"
+    entries = book.entries
+    constant = sum(1 for e in entries if e.constant)
+    disabled = sum(1 for e in entries if not e.enabled)
+    parts = [f"{len(entries)} entries"]
+    if constant:
+        parts.append(f"{constant} constant")
+    if disabled:
+        parts.append(f"{disabled} disabled")
+    title = f"{book.name}: " if book.name else ""
+    return title + ", ".join(parts)
+
+
+def permanent_texts(card: Card) -> dict[str, str]:
+    texts = {name: str(getattr(card, name) or "") for name in PERMANENT_FIELDS}
+    depth = card.extensions.get("depth_prompt") if isinstance(card.extensions, dict) else None
+    if isinstance(depth, dict) and isinstance(depth.get("prompt"), str):
+        texts["depth_prompt"] = depth["prompt"]
+    return texts
+
+
+def card_detail(ctx: AppContext, path: Path, model: str = "") -> CardDetail:
+    """Read one card fully and count the tokens its permanent fields cost (with `model`'s tokenizer)."""
+    try:
+        loaded = read_card(path)
+    except CardError as exc:
+        raise LibraryError(str(exc)) from None
+    counter = counter_for_model(model)
+    tokens = {name: counter.count(text) for name, text in permanent_texts(loaded.card).items() if text}
+    return CardDetail(path=Path(path), loaded=loaded, field_tokens=tokens, permanent_tokens=sum(tokens.values()),
+                      token_method=counter.method, lorebook=lorebook_summary(loaded.card))
