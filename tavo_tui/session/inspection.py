@@ -13,13 +13,34 @@ from tavo_tui.model import AssembledPrompt, PreparedRequest
 class Inspection:
     prompt: AssembledPrompt
     request: PreparedRequest
+    # The connection this was built for ("" when the caller did not say; the chat's own connection).
+    profile_name: str = ""
 
     @property
     def body_text(self) -> str:
         """The body pretty-printed (chat mode) or the raw prompt text (text mode)."""
         if self.prompt.mode == "text":
             return self.prompt.text
+        return self.body_json
+
+    @property
+    def body_json(self) -> str:
+        """The request body as indented JSON (what "copy as JSON" and "save" produce)."""
         return json.dumps(self.request.body, indent=2, ensure_ascii=False)
+
+    @property
+    def display_text(self) -> str:
+        """What the inspector's body view shows: the JSON body, or in text mode the prompt and its stop strings."""
+        if self.prompt.mode != "text":
+            return self.body_json
+        stops = self.prompt.stop or self.request.body.get("stop") or []
+        listed = json.dumps(stops, ensure_ascii=False)
+        return f"{self.prompt.text}\n\n──── stop strings ────\n{listed}"
+
+    @property
+    def budget(self) -> int:
+        """Tokens the prompt may use: the context size minus what is kept for the reply."""
+        return max(0, self.prompt.max_context - self.prompt.max_tokens)
 
     def section_tokens(self) -> dict[str, int]:
         totals: dict[str, int] = {}
