@@ -2,7 +2,7 @@
 
 from tavo_tui.session.chat_session import ChatSession
 from tavo_tui.session.context import AppContext, CardEntry
-from tavo_tui.session.events import Delta, Done, Failed, GenerationEvent, Notice, Reasoning, Started
+from tavo_tui.session.events import Delta, Done, Failed, GenerationEvent, Notice, Reasoning, Started, Waiting
 from tavo_tui.session.inspection import Inspection
 
 __all__ = [
@@ -17,4 +17,5 @@ __all__ = [
     "Notice",
     "Reasoning",
     "Started",
+    "Waiting",
 ]

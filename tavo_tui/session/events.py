@@ -59,4 +59,13 @@ class Notice:
     text: str
 
 
-GenerationEvent = Started | Delta | Reasoning | Done | Failed | Notice
+@dataclass(frozen=True)
+class Waiting:
+    """The request is queued (AI Horde): where it stands and the estimated wait, before any text arrives."""
+
+    queue_position: int | None
+    eta_seconds: float | None
+    detail: str = ""
+
+
+GenerationEvent = Started | Waiting | Delta | Reasoning | Done | Failed | Notice

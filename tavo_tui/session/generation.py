@@ -10,13 +10,13 @@ import time
 from collections.abc import AsyncGenerator, Sequence
 from typing import Any
 
-from tavo_tui.backends.base import BackendError, Finish, ReasoningDelta, TextDelta
+from tavo_tui.backends.base import BackendError, Finish, Progress, ReasoningDelta, TextDelta
 from tavo_tui.model import AssembledPrompt, Message
 from tavo_tui.model.chat import now_send_date
 from tavo_tui.prompt.assemble import assemble
 from tavo_tui.prompt.tokens import counter_for_model
 from tavo_tui.session.core import SessionCore, make_message
-from tavo_tui.session.events import Delta, Done, Failed, GenerationEvent, Notice, Reasoning, Started
+from tavo_tui.session.events import Delta, Done, Failed, GenerationEvent, Notice, Reasoning, Started, Waiting
 from tavo_tui.session.inspection import Inspection
 
 EMPTY_STREAM = (
@@ -151,7 +151,11 @@ class GenerationMixin(SessionCore):
     ) -> AsyncGenerator[GenerationEvent, None]:
         backend = self.backend
         profile = self.profile
-        request = backend.prepare(prompt)
+        try:
+            request = backend.prepare(prompt)
+        except BackendError as exc:  # e.g. a chat-only kind on a text-mode profile: say so, send nothing
+            yield Failed(error=exc.message, kind=exc.kind)
+            return
         counter = counter_for_model(profile.model)
         parts: list[str] = []
         reasoning: list[str] = []
@@ -214,6 +218,8 @@ class GenerationMixin(SessionCore):
                     elif isinstance(event, ReasoningDelta):
                         reasoning.append(event.text)
                         yield Reasoning(event.text)
+                    elif isinstance(event, Progress):
+                        yield Waiting(event.queue_position, event.eta_seconds, event.detail)
                     elif isinstance(event, Finish):
                         finish = event
             except BackendError as exc:
