@@ -7,11 +7,16 @@ import asyncio
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 from tavo_tui.cli.common import add_common, fail
+from tavo_tui.prompt.settings import AuthorsNote
+from tavo_tui.prompt.templates import PresetError, context_from, instruct_from
 from tavo_tui.session import AppContext, ChatSession, Delta, Done, Failed, Notice
 from tavo_tui.session.core import make_message
 from tavo_tui.store import StoreError
+from tavo_tui.store.chats import parse_chat
+from tavo_tui.store.interchange import read_import_lines
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -29,8 +34,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 def _add_inputs(p: argparse.ArgumentParser) -> None:
     add_common(p)
     p.add_argument("--card", type=Path, metavar="PATH", help="the character card (optional with --chat)")
-    p.add_argument("--chat", default=None, metavar="ID",
-                   help="continue this stored chat (`tavo-tui chat list` shows ids); `send` saves to it")
+    p.add_argument("--chat", default=None, metavar="ID|FILE",
+                   help="a stored chat id (`tavo-tui chat list`; `send` saves to it), or a SillyTavern .jsonl "
+                   "file whose messages are the history (nothing is written; needs --card)")
     p.add_argument(
         "-m",
         "--message",
@@ -40,13 +46,49 @@ def _add_inputs(p: argparse.ArgumentParser) -> None:
         metavar="TEXT",
         help="a history message after the greeting; they alternate you, character, you, ... (repeatable)",
     )
+    g = p.add_argument_group("prompt inputs (override the chat's and the connection's for this run)")
+    g.add_argument("--persona", metavar="TEXT", help="your persona's description ({{persona}})")
+    g.add_argument("--author-note", metavar="TEXT", help="an Author's Note for this run")
+    g.add_argument("--author-note-depth", type=int, default=4, metavar="N", help="its depth in the chat (default 4)")
+    g.add_argument("--lorebook", type=Path, action="append", default=[], metavar="FILE",
+                   help="a SillyTavern world-info JSON file to scan (repeatable)")
+    g.add_argument("--instruct", metavar="NAME|FILE", help="instruct template (text mode): a shipped name or a "
+                   "SillyTavern instruct preset .json")
+    g.add_argument("--context", metavar="NAME|FILE", help="context template (text mode): name or preset .json")
+    g.add_argument("--converter", choices=["none", "merge", "semi", "strict", "single"],
+                   help="prompt post-processing for chat mode")
+    g.add_argument("--max-context", type=int, metavar="N", help="context size in tokens")
+    g.add_argument("--max-tokens", type=int, metavar="N", help="reply length in tokens")
+    g.add_argument("--mode", choices=["chat", "text"], help="chat or text completion")
 
 
 def open_scripted(args: argparse.Namespace, *, save: bool = False) -> ChatSession:
-    """The greeting plus the -m history (nothing written), or a stored chat with --chat (saved when `save`)."""
+    """The session a scripted run uses, with this run's prompt inputs applied."""
+    session = _open_history(args, save=save)
+    _apply_overrides(session, args)
+    return session
+
+
+def _open_history(args: argparse.Namespace, *, save: bool) -> ChatSession:
+    """The greeting plus the -m history (nothing written), a SillyTavern chat file's messages, or a stored
+    chat with --chat ID (saved when `save`)."""
     ctx = AppContext.open(getattr(args, "home", None), getattr(args, "library", []), getattr(args, "user", None))
     if args.card is not None and not args.card.exists():
         raise FileNotFoundError(2, "no such card file", str(args.card))
+    if args.chat and args.chat.endswith(".jsonl") and Path(args.chat).is_file():
+        if args.card is None:
+            raise StoreError("--chat FILE needs --card PATH (the character the chat is with)")
+        chat = parse_chat(b"\n".join(read_import_lines(Path(args.chat).read_bytes(), args.chat)).decode(), args.chat)
+        chat.header.user_name = ctx.user_name if getattr(args, "user", None) else chat.header.user_name
+        session = ChatSession(ctx, ctx.load_card(args.card), args.card, chat,
+                              ctx.profiles.get(getattr(args, "connection", None) or ctx.profiles.default_name),
+                              persist=False)
+        for index, text in enumerate(args.messages):
+            if index % 2 == 0:
+                session.add_user_message(text)
+            else:
+                session.messages.append(make_message(session.card.name, text, is_user=False))
+        return session
     if args.chat:
         if args.messages:
             raise StoreError("-m/--message cannot be combined with --chat (the chat has its own history)")
@@ -66,6 +108,45 @@ def open_scripted(args: argparse.Namespace, *, save: bool = False) -> ChatSessio
         else:
             session.messages.append(make_message(session.card.name, text, is_user=False))
     return session
+
+
+def _apply_overrides(session: ChatSession, args: argparse.Namespace) -> None:
+    """--persona, --author-note, --lorebook, --instruct, --context and profile fields, for this run only."""
+    overrides: dict[str, Any] = {}
+    if args.persona is not None:
+        overrides["persona"] = args.persona
+    if args.author_note is not None:
+        overrides["authors_note"] = AuthorsNote(prompt=args.author_note, depth=args.author_note_depth)
+    books = [_read_lorebook(path) for path in args.lorebook]
+    if books:
+        overrides["extra_lorebooks"] = books
+    try:
+        if args.instruct:
+            overrides["instruct"] = instruct_from(args.instruct)
+        if args.context:
+            overrides["context"] = context_from(args.context)
+    except PresetError as exc:
+        raise StoreError(str(exc)) from None
+    session.prompt_overrides.update(overrides)
+    changes = {field: value for field, value in (("converter", args.converter), ("max_context", args.max_context),
+                                                  ("max_tokens", args.max_tokens), ("mode", args.mode))
+               if value is not None}
+    if args.instruct and "instruct" not in changes:
+        changes["instruct"] = args.instruct if not args.instruct.endswith(".json") else session.profile.instruct
+    if changes:
+        session.use_profile(session.profile.model_copy(update=changes))
+
+
+def _read_lorebook(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8-sig"))
+    except OSError as exc:
+        raise StoreError(f"cannot read lorebook {path}: {exc.strerror}") from None
+    except ValueError:
+        raise StoreError(f"lorebook {path} is not valid JSON") from None
+    if not isinstance(data, dict) or "entries" not in data:
+        raise StoreError(f"lorebook {path} has no \"entries\": is it a SillyTavern world-info file?")
+    return data
 
 
 def compact(obj: object) -> str:

@@ -6,6 +6,7 @@ import json
 import re
 from functools import lru_cache
 from importlib import resources
+from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, ValidationError
@@ -180,6 +181,40 @@ def load_context(name: str) -> ContextTemplate:
         return ContextTemplate.model_validate(_load_json("context", name))
     except ValidationError as exc:
         raise PresetError(f"context preset {name!r} is invalid: {exc}") from exc
+
+
+def _read_preset_file(path: Path, kind: str) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8-sig"))
+    except OSError as exc:
+        raise PresetError(f"cannot read {kind} preset {path}: {exc.strerror}") from None
+    except json.JSONDecodeError as exc:
+        raise PresetError(f"{kind} preset {path} is not valid JSON: {exc}") from None
+    if not isinstance(data, dict):
+        raise PresetError(f"{kind} preset {path} is not a JSON object")
+    return data
+
+
+def instruct_from(name_or_path: str) -> InstructTemplate:
+    """A shipped instruct template by name, or a SillyTavern instruct preset file imported as is."""
+    path = Path(name_or_path)
+    if path.suffix.lower() == ".json" and path.is_file():
+        try:
+            return InstructTemplate.from_sillytavern(_read_preset_file(path, "instruct"))
+        except ValidationError as exc:
+            raise PresetError(f"instruct preset {path} is invalid: {exc}") from None
+    return load_instruct(name_or_path)
+
+
+def context_from(name_or_path: str) -> ContextTemplate:
+    """A shipped context template by name, or a SillyTavern context preset file imported as is."""
+    path = Path(name_or_path)
+    if path.suffix.lower() == ".json" and path.is_file():
+        try:
+            return ContextTemplate.model_validate(_read_preset_file(path, "context"))
+        except ValidationError as exc:
+            raise PresetError(f"context preset {path} is invalid: {exc}") from None
+    return load_context(name_or_path)
 
 
 def context_for_instruct(name: str) -> ContextTemplate:

@@ -17,6 +17,7 @@ import asyncio
 
 from tavo_tui.backends.base import Backend, BackendError, ConnectionCheck
 from tavo_tui.backends.registry import make_backend
+from tavo_tui.model import ConnectionProfile
 from tavo_tui.session.editing import EditingMixin
 from tavo_tui.session.generation import ActionError, GenerationMixin
 
@@ -31,7 +32,10 @@ class ChatSession(GenerationMixin, EditingMixin):
     # ---- connection --------------------------------------------------------------------------------------
     def switch_connection(self, name: str) -> None:
         """Live switch: the chat stays, the next generation and the inspector use the new profile."""
-        profile = self.ctx.profiles.get(name)
+        self.use_profile(self.ctx.profiles.get(name))
+
+    def use_profile(self, profile: ConnectionProfile) -> None:
+        """Use `profile` from the next prompt on (also an unsaved variant, e.g. CLI overrides of a profile)."""
         if self._backend is not None:
             self._retired.append(self._backend)
         self._backend = None

@@ -61,6 +61,9 @@ class SessionCore:
         self.read_only = False
         self.save_error: str | None = None
         self.settings: PromptSettings | None = None  # prompt settings (None: the engine's defaults)
+        # Per-run prompt inputs that are not stored with the chat (the CLI's --persona, --lorebook, ...):
+        # keyword arguments for prompt.assemble() that win over the chat's own.
+        self.prompt_overrides: dict[str, Any] = {}
         self._lock: ChatLock | None = None
         self._backend: Backend | None = None
         self._retired: list[Backend] = []

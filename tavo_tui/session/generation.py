@@ -34,6 +34,15 @@ class GenerationMixin(SessionCore):
     def _assemble(self, history: Sequence[Message], *, pending: str | None = None,
                   generation_type: str = "normal") -> AssembledPrompt:
         persona = self.persona
+        inputs: dict[str, Any] = {
+            "persona": persona.description if persona else "",
+            "settings": self.prompt_settings(),
+            "lorebooks": self.lorebooks(),
+            "chat_metadata": self.metadata,
+        }
+        overrides = dict(self.prompt_overrides)
+        inputs["lorebooks"] = [*inputs["lorebooks"], *overrides.pop("extra_lorebooks", [])]
+        inputs.update(overrides)
         return assemble(
             self.card,
             history,  # type: ignore[arg-type]  # any sequence of messages; a MessageList decodes lazily
@@ -41,11 +50,8 @@ class GenerationMixin(SessionCore):
             profile=self.profile,
             counter=counter_for_model(self.profile.model),
             pending_user=pending or None,
-            persona=persona.description if persona else "",
-            settings=self.prompt_settings(),
-            lorebooks=self.lorebooks(),
-            chat_metadata=self.metadata,
             generation_type=generation_type,
+            **inputs,
         )
 
     def build_prompt(self, action: str = "normal", pending: str | None = None) -> AssembledPrompt:
