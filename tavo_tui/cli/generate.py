@@ -12,8 +12,9 @@ from typing import Any
 from tavo_tui.cli.common import add_common, fail
 from tavo_tui.prompt.settings import AuthorsNote
 from tavo_tui.prompt.templates import PresetError, context_from, instruct_from
-from tavo_tui.session import AppContext, ChatSession, Delta, Done, Failed, Notice
+from tavo_tui.session import AppContext, ChatSession, Delta, Done, Failed, Inspection, Notice
 from tavo_tui.session.core import make_message
+from tavo_tui.session.server_tokens import ServerTokenCache, count_on_server
 from tavo_tui.store import StoreError
 from tavo_tui.store.chats import parse_chat
 from tavo_tui.store.interchange import read_import_lines
@@ -23,6 +24,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     prompt = sub.add_parser("prompt", help="print the exact request that would be sent, with token counts")
     _add_inputs(prompt)
     prompt.add_argument("--json", action="store_true", help='print {"url", "body", "tokens"} as JSON')
+    prompt.add_argument("--offline-tokens", action="store_true",
+                        help="count with tiktoken/estimate only, never ask the server's tokenizer")
     prompt.set_defaults(handler=cmd_prompt)
 
     send = sub.add_parser("send", help="send a message and stream the reply to stdout")
@@ -157,6 +160,8 @@ def compact(obj: object) -> str:
 def cmd_prompt(args: argparse.Namespace) -> int:
     session = open_scripted(args)
     inspection = session.inspect()
+    if not args.offline_tokens and not session.is_demo:
+        inspection = asyncio.run(_server_counts(session, inspection))
     if args.json:
         print(compact(inspection.as_json()))
         return 0
@@ -171,6 +176,15 @@ def cmd_prompt(args: argparse.Namespace) -> int:
         print(f"  {name:<32} {count:>7}")
     print(f"  {'total':<32} {prompt.token_total:>7} / {prompt.max_context} context")
     return 0
+
+
+async def _server_counts(session: ChatSession, inspection: Inspection) -> Inspection:
+    """The connection's own tokenizer when it has one; the offline figures otherwise."""
+    try:
+        refined = await count_on_server(session.backend, inspection, ServerTokenCache(), label=session.profile.kind)
+    finally:
+        await session.aclose()
+    return refined or inspection
 
 
 def cmd_send(args: argparse.Namespace) -> int:
