@@ -43,6 +43,17 @@ POSITION_NAMES: dict[int, str] = {
     EM_BOTTOM: "after examples",
 }
 
+# Where each position's text ends up, as the prefix of the section `source` the engine gives it.
+POSITION_SECTIONS: dict[int, str] = {
+    BEFORE: "world_info.before",
+    AFTER: "world_info.after",
+    AN_TOP: "injection.2_floating_prompt",
+    AN_BOTTOM: "injection.2_floating_prompt",
+    AT_DEPTH: "injection.customDepthWI",
+    EM_TOP: "card.mes_example",
+    EM_BOTTOM: "card.mes_example",
+}
+
 
 @dataclass(frozen=True)
 class LoreLine:
@@ -51,6 +62,7 @@ class LoreLine:
     reason: str
     position: str
     tokens_hint: int = 0  # characters of content / 4: a rough size, shown for skipped entries too
+    lands_in: str = ""  # the prompt section source (prefix) a fired entry's text goes into
 
 
 def fired_labels(prompt: AssembledPrompt) -> tuple[list[str], list[str]]:
@@ -139,6 +151,7 @@ def lore_report(session: ChatSession, prompt: AssembledPrompt, pending: str | No
                 reason=explain_entry(entry, status, window, wi),
                 position=POSITION_NAMES.get(entry.position, f"position {entry.position}"),
                 tokens_hint=len(entry.content) // 4,
+                lands_in=POSITION_SECTIONS.get(entry.position, ""),
             )
         )
     order = {"fired": 0, "over budget": 1, "not fired": 2, "disabled": 3}

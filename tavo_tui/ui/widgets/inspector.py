@@ -1,18 +1,54 @@
-"""The prompt inspector: token use per section, total against the context, and the exact request."""
+"""The prompt inspector: what the next request will contain, where each token came from, and how it changed.
+
+Views (tab cycles): the exact request body; the sections coloured by source with tokens (fired lore entries
+under the section they landed in); dropped messages and lorebook entries; a diff against the last prompt sent
+in this chat or against the same turn on another connection. Keys copy the body as JSON or curl (key masked)
+or save it. Only the visible view is drawn, and long lists/bodies are folded until `a` asks for all of it.
+"""
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import TYPE_CHECKING, ClassVar, Protocol
 
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.content import Content
-from textual.widgets import Static, TextArea
+from textual.widgets import OptionList, Static, TextArea
+from textual.widgets.option_list import Option
 
 from tavo_tui.model import AssembledPrompt, PreparedRequest
+from tavo_tui.session import ChatSession
+from tavo_tui.session.lore_report import LoreLine, lore_report
+from tavo_tui.session.other_connection import inspect_on
+from tavo_tui.session.prompt_diff import PromptDiff, SentPrompts, diff_inspections
+from tavo_tui.session.request_export import (
+    ExportError,
+    default_export_path,
+    export_folder,
+    inspection_curl,
+    inspection_json,
+    save_inspection,
+)
 from tavo_tui.ui.safe_text import plain_line, sanitize
+from tavo_tui.ui.screens.inspector_dialogs import CompareConnectionPicker, SavePathPrompt
+from tavo_tui.ui.widgets.inspector_render import (
+    clip_body,
+    diff_rows,
+    lore_rows,
+    section_rows,
+    summary,
+    usage_bar,
+)
 
-BAR_WIDTH = 20
+if TYPE_CHECKING:
+    from tavo_tui.session import Inspection
+
+__all__ = ["VIEWS", "InspectionLike", "PromptInspector", "usage_bar"]
+
+VIEWS: tuple[str, ...] = ("body", "sections", "lore", "diff")
+VIEW_TITLES = {"body": "request", "sections": "sections", "lore": "dropped & lore", "diff": "diff"}
+KEY_HINT = "tab view · c copy JSON · u copy curl · s save · d diff last sent · o diff connection · a show all"
 
 
 class InspectionLike(Protocol):
@@ -28,59 +64,19 @@ class InspectionLike(Protocol):
     def body_text(self) -> str: ...
 
 
-def usage_bar(used: int, limit: int, width: int = BAR_WIDTH) -> Content:
-    """A small bar of `used` out of `limit` tokens; red when the prompt does not fit."""
-    if limit <= 0:
-        return Content("")
-    ratio = used / limit
-    filled = min(width, round(ratio * width))
-    style = "$text-error" if ratio > 1 else "$text-warning" if ratio > 0.85 else "$text-success"
-    return Content.assemble(("█" * filled, style), ("░" * (width - filled), "dim"))
-
-
-def section_rows(prompt: AssembledPrompt) -> list[tuple[str, int]]:
-    """Token counts per section name, in first-seen order (history messages are summed into one row)."""
-    totals: dict[str, int] = {}
-    for section in prompt.sections:
-        key = "history" if section.name.startswith("history[") else section.name
-        totals[key] = totals.get(key, 0) + section.tokens
-    return list(totals.items())
-
-
-def summary(prompt: AssembledPrompt, request: PreparedRequest) -> Content:
-    total, limit = prompt.token_total, prompt.max_context
-    pct = f" ({total * 100 // limit}%)" if limit > 0 else ""
-    method = prompt.token_method or "unknown"
-    if not prompt.token_exact and "estimate" not in method:
-        method += ", estimate"
-    return Content.assemble(
-        ("Tokens ", "bold"),
-        f"{total} / {limit}{pct} ",
-        usage_bar(total, limit),
-        "\n",
-        ("method: ", "dim"),
-        plain_line(method),
-        ("  mode: ", "dim"),
-        prompt.mode,
-        ("  reply ≤ ", "dim"),
-        str(prompt.max_tokens),
-        "\n",
-        ("POST ", "dim"),
-        plain_line(request.url or "(no URL: demo)"),
-    )
-
-
-def sections_table(prompt: AssembledPrompt) -> Content:
-    """One line per section: tokens right-aligned first (so narrow panes cut names, not numbers), then the name."""
-    rows = section_rows(prompt)
-    if not rows:
-        return Content("(no sections)")
-    lines = [Content.assemble(f"{tokens:>6}  ", plain_line(name)) for name, tokens in rows]
-    return Content("\n").join(lines)
-
-
 class PromptInspector(Vertical):
-    """Shows what the next request will contain. The body view is read-only and never parses markup."""
+    """Shows what the next request will contain. Nothing here parses markup from the prompt."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("tab", "next_view", "Next view", id="inspector.next-view"),
+        Binding("shift+tab", "previous_view", "Previous view", show=False, id="inspector.previous-view"),
+        Binding("c", "copy_json", "Copy JSON", id="inspector.copy-json"),
+        Binding("u", "copy_curl", "Copy curl", id="inspector.copy-curl"),
+        Binding("s", "save", "Save", id="inspector.save"),
+        Binding("d", "diff_previous", "Diff last", id="inspector.diff-previous"),
+        Binding("o", "diff_other", "Diff conn", id="inspector.diff-other"),
+        Binding("a", "toggle_all", "Show all", show=False, id="inspector.show-all"),
+    ]
 
     DEFAULT_CSS = """
     PromptInspector { height: 1fr; }
@@ -88,33 +84,85 @@ class PromptInspector(Vertical):
     PromptInspector:focus-within > .pane-title { background: $primary 35%; }
     PromptInspector > TextArea:focus { border: none; }
     PromptInspector > .insp-summary { height: auto; padding: 0 1; }
-    PromptInspector > .insp-sections {
-        height: auto; max-height: 12; padding: 0 1; overflow-y: auto; text-wrap: nowrap; text-overflow: ellipsis;
-    }
     PromptInspector > TextArea { height: 1fr; border: none; }
+    PromptInspector > OptionList { height: 1fr; border: none; }
     PromptInspector > .insp-error { color: $text-error; padding: 0 1; height: auto; }
+    PromptInspector > .insp-flash { padding: 0 1; height: auto; color: $text-success; }
+    PromptInspector > .insp-keys { padding: 0 1; height: auto; color: $text-muted; }
     """
 
+    def __init__(self, *, name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(name=name, id=id, classes=classes)
+        self.view = "body"
+        self.show_all = False
+        self.current: Inspection | None = None
+        self.sent = SentPrompts()
+        self.diff: PromptDiff | None = None
+        self._diff_target: str | None = None  # None: the last prompt sent; else a connection name
+        self._stale: set[str] = set(VIEWS)
+        self._lore: tuple[int, list[LoreLine]] | None = None
+
     def compose(self) -> ComposeResult:
-        yield Static(Content("Prompt inspector"), classes="pane-title")
+        yield Static(self._title(), classes="pane-title")
         yield Static(Content("Open a character to see the prompt."), classes="insp-summary")
-        yield Static("", classes="insp-sections")
         error = Static("", classes="insp-error")
         error.display = False
         yield error
+        flash = Static("", classes="insp-flash")
+        flash.display = False
+        yield flash
         yield TextArea("", read_only=True, soft_wrap=True, show_line_numbers=False, id="insp-body")
+        for view in VIEWS[1:]:
+            options = OptionList(id=f"insp-{view}")
+            options.display = False
+            yield options
+        yield Static(Content(KEY_HINT), classes="insp-keys")
 
+    # ---- parts ---------------------------------------------------------------------------------------------
     @property
     def body(self) -> TextArea:
         return self.query_one("#insp-body", TextArea)
 
+    def view_list(self, view: str) -> OptionList:
+        return self.query_one(f"#insp-{view}", OptionList)
+
+    def view_rows(self, view: str) -> list[str]:
+        """The plain text of a list view's rows (for tests and screen readers of the code)."""
+        options = self.view_list(view)
+        return [str(Content(options.get_option_at_index(i).prompt).plain)  # type: ignore[arg-type]
+                for i in range(options.option_count)]
+
+    def _title(self) -> Content:
+        tabs: list[Content | tuple[str, str] | str] = [("Prompt inspector ", "bold")]
+        for view in VIEWS:
+            label = f" {VIEW_TITLES[view]} "
+            tabs.append((label, "reverse" if view == self.view else "dim"))
+        return Content.assemble(*tabs)
+
+    def _session(self) -> ChatSession | None:
+        # The screen owns the session; the inspector only borrows it.
+        session = getattr(self.screen, "session", None)
+        return session if isinstance(session, ChatSession) else None
+
+    def _pending(self) -> str | None:
+        text = getattr(getattr(self.screen, "composer", None), "text", "")
+        return text if isinstance(text, str) and text else None
+
+    def flash(self, message: str, *, error: bool = False) -> None:
+        """A visible confirmation (or failure) line inside the inspector, also sent as a notification."""
+        line = self.query_one(".insp-flash", Static)
+        line.update(plain_line(message, "$text-error" if error else ""))
+        line.display = True
+        self.notify(message, markup=False, severity="error" if error else "information", timeout=4)
+
+    # ---- showing -------------------------------------------------------------------------------------------
     def show(self, inspection: InspectionLike) -> None:
-        prompt, request = inspection.prompt, inspection.request
-        self.query_one(".insp-summary", Static).update(summary(prompt, request))
-        self.query_one(".insp-sections", Static).update(sections_table(prompt))
+        self.current = inspection  # type: ignore[assignment]  # the session's Inspection in practice
+        self._lore = None
+        self._stale = set(VIEWS)
+        self.query_one(".insp-summary", Static).update(summary(inspection.prompt, inspection.request))
         self.query_one(".insp-error", Static).display = False
-        # TextArea never interprets markup, but it does pass escape sequences through: sanitise.
-        self.body.load_text(sanitize(inspection.body_text))
+        self._render_view()
 
     def show_error(self, message: str) -> None:
         error = self.query_one(".insp-error", Static)
@@ -122,6 +170,196 @@ class PromptInspector(Vertical):
         error.display = True
 
     def clear(self, message: str) -> None:
+        self.current = None
         self.query_one(".insp-summary", Static).update(Content(message))
-        self.query_one(".insp-sections", Static).update("")
         self.body.load_text("")
+        for view in VIEWS[1:]:
+            self.view_list(view).clear_options()
+        self._stale = set(VIEWS)
+
+    def set_view(self, view: str) -> None:
+        if view not in VIEWS:
+            raise ValueError(f"unknown inspector view {view!r}")
+        focused = self.app.focused is not None and self in self.app.focused.ancestors_with_self
+        self.view = view
+        self.body.display = view == "body"
+        for other in VIEWS[1:]:
+            self.view_list(other).display = other == view
+        self.query_one(".pane-title", Static).update(self._title())
+        self._render_view()
+        if focused:
+            self._view_widget().focus()
+
+    def _view_widget(self) -> TextArea | OptionList:
+        return self.body if self.view == "body" else self.view_list(self.view)
+
+    def _lore_lines(self) -> list[LoreLine]:
+        current, session = self.current, self._session()
+        if current is None or session is None:
+            return []
+        if self._lore is None or self._lore[0] != id(current):
+            self._lore = (id(current), lore_report(session, current.prompt, self._pending()))
+        return self._lore[1]
+
+    def _render_view(self) -> None:
+        """Draw only the visible view; the others are drawn when they are shown."""
+        view = self.view
+        if view not in self._stale:
+            return
+        current = self.current
+        if view == "diff":
+            self._refresh_diff()
+            return
+        if current is None:
+            return
+        self._stale.discard(view)
+        if view == "body":
+            # TextArea never interprets markup, but it does pass escape sequences through: sanitise.
+            text = sanitize(clip_body(current.display_text, self.show_all))
+            if text != self.body.text:
+                self.body.load_text(text)
+        elif view == "sections":
+            self._fill(view, section_rows(current.prompt, self._lore_lines(), self.show_all))
+        elif view == "lore":
+            self._fill(view, lore_rows(current.prompt, self._lore_lines(), self.show_all))
+
+    def _fill(self, view: str, rows: list[Content]) -> None:
+        options = self.view_list(view)
+        highlighted = options.highlighted
+        options.set_options([Option(row) for row in rows])
+        if highlighted is not None and rows:
+            options.highlighted = min(highlighted, len(rows) - 1)
+
+    def _refresh_diff(self) -> None:
+        session = self.current and self._session()
+        self._stale.discard("diff")
+        if session is None or self.current is None:
+            self._fill("diff", [Content("Open a character, then press d (last sent) or o (another connection).")])
+            return
+        try:
+            self.diff = self._compute_diff(session, self.current)
+        except Exception as exc:  # an unusable profile or a prompt error: say so, keep the app running
+            self._fill("diff", [Content.assemble(("Cannot compare: ", "bold"), plain_line(str(exc)))])
+            return
+        if self.diff is None:
+            self._fill("diff", [Content("Nothing sent in this chat yet (since the app started): send a message, "
+                                        "then press d to compare the next prompt with it.")])
+            return
+        self._fill("diff", diff_rows(self.diff))
+
+    def _compute_diff(self, session: ChatSession, current: Inspection) -> PromptDiff | None:
+        this = f"next prompt on {session.profile.name}"
+        if self._diff_target is None:
+            previous = self.sent.last(session)
+            if previous is None:
+                return None
+            return diff_inspections(previous, current, "last prompt sent", this)
+        other = inspect_on(session, self._diff_target, self._pending())
+        return diff_inspections(current, other, this, f"same turn on {self._diff_target}")
+
+    # ---- session hooks -------------------------------------------------------------------------------------
+    def record_sent(self, session: ChatSession, pending: str | None) -> None:
+        """Remember the prompt about to be sent in `session` (the main screen calls this before sending)."""
+        try:
+            self.sent.record(session, session.inspect(pending))
+        except Exception:  # the send itself will report a prompt problem
+            return
+
+    def _fresh(self) -> tuple[ChatSession, Inspection] | None:
+        """The session and an up-to-date inspection of the next request (rebuilt now: the preview may lag)."""
+        session = self._session()
+        if session is None:
+            self.flash("Open a character first.", error=True)
+            return None
+        try:
+            inspection = session.inspect(self._pending())
+        except Exception as exc:
+            self.flash(f"Cannot build the prompt: {exc}", error=True)
+            return None
+        self.show(inspection)
+        return session, inspection
+
+    # ---- actions -------------------------------------------------------------------------------------------
+    def action_next_view(self) -> None:
+        self.set_view(VIEWS[(VIEWS.index(self.view) + 1) % len(VIEWS)])
+
+    def action_previous_view(self) -> None:
+        self.set_view(VIEWS[(VIEWS.index(self.view) - 1) % len(VIEWS)])
+
+    def action_toggle_all(self) -> None:
+        self.show_all = not self.show_all
+        self._stale = set(VIEWS)
+        self._render_view()
+        self.flash("Showing everything (may be slow on huge chats)." if self.show_all else "Long lists folded again.")
+
+    def action_copy_json(self) -> None:
+        fresh = self._fresh()
+        if fresh is None:
+            return
+        text = inspection_json(*fresh)
+        self.app.copy_to_clipboard(text)
+        self.flash(f"Copied the request body as JSON ({len(text)} characters).")
+
+    def action_copy_curl(self) -> None:
+        fresh = self._fresh()
+        if fresh is None:
+            return
+        try:
+            text = inspection_curl(*fresh)
+        except Exception as exc:
+            self.flash(f"Cannot build the curl command: {exc}", error=True)
+            return
+        self.app.copy_to_clipboard(text)
+        self.flash("Copied the request as a curl command (API key masked).")
+
+    def action_save(self) -> None:
+        fresh = self._fresh()
+        if fresh is None:
+            return
+        session, inspection = fresh
+        default = str(default_export_path(export_folder(session)))
+
+        def saved(path: str | None) -> None:
+            if path is None:
+                return
+            try:
+                target = save_inspection(session, inspection, path)
+            except (ExportError, Exception) as exc:
+                self.flash(f"Not saved: {exc}", error=True)
+                return
+            self.flash(f"Saved the request to {target}")
+
+        self.app.push_screen(SavePathPrompt(default), saved)
+
+    def action_diff_previous(self) -> None:
+        if self._fresh() is None:
+            return
+        self._diff_target = None
+        self._stale.add("diff")
+        self.set_view("diff")
+
+    def action_diff_other(self) -> None:
+        fresh = self._fresh()
+        if fresh is None:
+            return
+        session = fresh[0]
+        try:
+            profiles = session.ctx.profiles.list()
+        except Exception as exc:
+            self.flash(f"Cannot list the connections: {exc}", error=True)
+            return
+
+        def chosen(name: str | None) -> None:
+            if name is None:
+                return
+            self.compare_with(name)
+
+        self.app.push_screen(CompareConnectionPicker(profiles, session.profile.name), chosen)
+
+    def compare_with(self, name: str) -> None:
+        """Show the diff between this turn here and the same turn on connection `name`."""
+        if self._fresh() is None:
+            return
+        self._diff_target = name
+        self._stale.add("diff")
+        self.set_view("diff")
