@@ -282,6 +282,7 @@ class MainScreen(ConnectionActions):
     @work(exclusive=True, group="generate", exit_on_error=False)
     async def _generate(self, session: ChatSession, text: str | None) -> None:
         presenter = ReplyPresenter(self.chat_log, session.card.name)
+        self.inspector.record_sent(session, text)  # the inspector's "diff against the last prompt sent"
         self._show_status(GENERATING)
         events = session.send(text) if text is not None else session.generate()
         try:
