@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import work
+from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
+from tavo_tui.backends.base import ConnectionCheck
+from tavo_tui.backends.discover import DEFAULT_PORTS, DiscoveredServer
 from tavo_tui.model import ConnectionProfile
-from tavo_tui.ui.screens.connection_editor import ConnectionEditor, EditResult
+from tavo_tui.session import connections as conn
+from tavo_tui.ui.screens.connection_editor import ConnectionEditor, EditResult, describe_check
 from tavo_tui.ui.screens.connection_picker import ConnectionPicker
+from tavo_tui.ui.screens.discover_screen import DiscoverScreen
+from tavo_tui.ui.screens.model_picker import ModelPicker
 from tavo_tui.ui.widgets.connection_pane import ConnectionPane
 from tavo_tui.ui.widgets.status_bar import StatusBar
 
@@ -21,6 +28,13 @@ if TYPE_CHECKING:
 
 class ConnectionActions(Screen[None]):
     """Mixed into MainScreen; needs `ctx`, `session`, `connection_name`, `generating` and the panes."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f6", "pick_model", "Model", id="pick-model", show=False),
+    ]
+    # Ports the discovery probes (tests point it at their own servers).
+    discover_ports: Sequence[int] = DEFAULT_PORTS
+    discover_timeout: float = 0.3
 
     if TYPE_CHECKING:
         ctx: AppContext
@@ -90,20 +104,16 @@ class ConnectionActions(Screen[None]):
 
     @work(exclusive=True, group="check", exit_on_error=False)
     async def _test_connection(self, name: str) -> None:
+        """The cheapest real call for `name`; works without an open chat."""
         pane = self.connection_pane
-        if self.session is None:
-            pane.show_status("Open a character first, then test.", ok=None)
-            return
         pane.show_status(f"Testing {name}…", ok=None)
         try:
-            result = await self.session.check_connection(name)
-        except Exception as exc:
-            pane.show_status(f"{name}: {exc}", ok=False)
-            return
-        verdict = "OK" if result.ok else "FAILED"
-        pane.show_status(f"{name}: {verdict} ({result.latency_ms:.0f} ms) {result.detail}", ok=result.ok)
-        self.notify(f"{name}: {verdict} — {result.detail}", markup=False, severity="information" if result.ok
-                    else "error")
+            result = await conn.check_profile(self.ctx, name)
+        except Exception as exc:  # the helper reports server trouble itself; this is a last resort
+            result = ConnectionCheck(False, 0.0, str(exc))
+        line = f"{name}: {describe_check(result)}"
+        pane.show_status(line, ok=result.ok)
+        self.notify(line, markup=False, severity="information" if result.ok else "error")
 
     def on_connection_pane_action(self, event: ConnectionPane.Action) -> None:
         name = event.name
@@ -121,6 +131,10 @@ class ConnectionActions(Screen[None]):
             self.edit_connection(name)
         elif event.action == "add":
             self.edit_connection(None)
+        elif event.action == "model" and name:
+            self.pick_model(name)
+        elif event.action == "discover":
+            self.action_discover_servers()
 
     def action_add_connection(self) -> None:
         self.edit_connection(None)
@@ -130,14 +144,77 @@ class ConnectionActions(Screen[None]):
         if profile is not None and profile.kind == "demo":
             self.notify("The demo connection is built in; use Add to create your own.", markup=False)
             return
-        has_key = False
-        if profile is not None:
-            try:
-                has_key = bool(self.ctx.profiles.api_key(profile))
-            except Exception:
-                has_key = False
-        editor = ConnectionEditor(profile, kinds=known_kinds(), has_key=has_key)
+        ctx = self.ctx
+
+        async def fetch(profile: ConnectionProfile, key: str | None) -> conn.ModelListing:
+            return await conn.list_models(ctx, profile, api_key=key)
+
+        async def check(profile: ConnectionProfile, key: str | None) -> ConnectionCheck:
+            return await conn.check_profile(ctx, profile, api_key=key)
+
+        editor = ConnectionEditor(profile, kinds=known_kinds(), key_hint=conn.key_status(ctx, profile),
+                                  fetch_models=fetch, check=check)  # fmt: skip
         self.app.push_screen(editor, self._save_connection)
+
+    def action_edit_connection(self) -> None:
+        """Edit the connection the chat uses now."""
+        self.edit_connection(self.active_profile_name)
+
+    # ---- models ------------------------------------------------------------------------------------------
+    def action_pick_model(self) -> None:
+        """Choose the model of the selected connection (pane focused) or of the one in use."""
+        pane = self.connection_pane
+        focused = pane.display and pane.options.has_focus
+        self.pick_model((pane.selected_name if focused else None) or self.active_profile_name)
+
+    def pick_model(self, name: str) -> None:
+        profile = next((p for p in self._profiles() if p.name == name), None)
+        if profile is None or profile.kind == "demo":
+            self.notify("The demo connection has no models to choose; pick another connection.", markup=False)
+            return
+        ctx = self.ctx
+
+        def chosen(model: str | None) -> None:
+            if not model or model == profile.model:
+                return
+            try:
+                conn.set_model(ctx, name, model)
+            except Exception as exc:
+                self.notify(f"Model not saved: {exc}", markup=False, severity="error")
+                return
+            self.notify(f"{name} now uses model {model}", markup=False, timeout=3)
+            if name == self.active_profile_name:
+                self.switch_connection(name)  # reload into the live chat; status bar and inspector follow
+            else:
+                self._refresh_connections()
+
+        picker = ModelPicker(name, profile.model, lambda: conn.list_models(ctx, profile))
+        self.app.push_screen(picker, chosen)
+
+    # ---- discovery ---------------------------------------------------------------------------------------
+    def action_discover_servers(self) -> None:
+        ctx, ports, timeout = self.ctx, list(self.discover_ports), self.discover_timeout
+
+        def known(server: DiscoveredServer) -> str | None:
+            try:
+                return conn.already_known(ctx, server)
+            except Exception:
+                return None
+
+        screen = DiscoverScreen(lambda: conn.discover_servers(ports, timeout), known)
+        self.app.push_screen(screen, self._add_discovered)
+
+    def _add_discovered(self, servers: list[DiscoveredServer] | None) -> None:
+        if not servers:
+            return
+        try:
+            added = conn.add_discovered(self.ctx, servers)
+        except Exception as exc:
+            self.notify(f"Not added: {exc}", markup=False, severity="error")
+            return
+        self._refresh_connections()
+        names = ", ".join(p.name for p in added)
+        self.notify(f"Added {names}. Select one and press enter (or F5) to use it.", markup=False, timeout=4)
 
     def _save_connection(self, result: EditResult | None) -> None:
         if result is None:

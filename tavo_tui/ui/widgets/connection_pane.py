@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import ClassVar
 
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.containers import Container, Vertical
 from textual.content import Content
 from textual.message import Message
@@ -21,7 +23,17 @@ def is_demo_profile(profile: ConnectionProfile) -> bool:
 
 
 class ConnectionPane(Vertical):
-    """Lists profiles (● in use, ★ default); its buttons post `ConnectionPane.Action` messages."""
+    """Lists profiles (● in use, ★ default); its buttons and keys post `ConnectionPane.Action` messages."""
+
+    # Active while the pane has the focus (enter on a profile uses it).
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("t", "act('test')", "Test", id="conn.test"),
+        Binding("e", "act('edit')", "Edit", id="conn.edit"),
+        Binding("a", "act('add')", "Add", id="conn.add"),
+        Binding("m", "act('model')", "Model", id="conn.model"),
+        Binding("d", "act('discover')", "Discover", id="conn.discover"),
+        Binding("s", "act('default')", "Default", id="conn.default", show=False),
+    ]
 
     DEFAULT_CSS = """
     ConnectionPane { height: auto; max-height: 50%; border-bottom: solid $panel; }
@@ -42,7 +54,7 @@ class ConnectionPane(Vertical):
 
     @dataclass
     class Action(Message):
-        """`action` is one of: use, test, edit, add, default."""
+        """`action` is one of: use, test, edit, add, default, model, discover."""
 
         action: str
         name: str | None
@@ -64,6 +76,8 @@ class ConnectionPane(Vertical):
             yield Button(Content("Edit"), id="conn-edit", compact=True)
             yield Button(Content("Add"), id="conn-add", compact=True)
             yield Button(Content("Default"), id="conn-default", compact=True)
+            yield Button(Content("Model"), id="conn-model", compact=True)
+            yield Button(Content("Discover"), id="conn-discover", compact=True)
 
     @property
     def options(self) -> OptionList:
@@ -122,7 +136,9 @@ class ConnectionPane(Vertical):
                     plain_line(profile.base_url or "(no URL)"),
                 )
             )
-        self.query_one("#conn-edit", Button).disabled = profile is None or is_demo_profile(profile)
+        fixed = profile is None or is_demo_profile(profile)
+        self.query_one("#conn-edit", Button).disabled = fixed
+        self.query_one("#conn-model", Button).disabled = fixed
 
     def show_status(self, text: str, *, ok: bool | None) -> None:
         status = self.query_one(".conn-status", Static)
@@ -138,7 +154,9 @@ class ConnectionPane(Vertical):
         event.stop()
         self.post_message(self.Action("use", self.selected_name))
 
+    def action_act(self, action: str) -> None:
+        self.post_message(self.Action(action, None if action in ("add", "discover") else self.selected_name))
+
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()
-        action = (event.button.id or "").removeprefix("conn-")
-        self.post_message(self.Action(action, None if action == "add" else self.selected_name))
+        self.action_act((event.button.id or "").removeprefix("conn-"))
