@@ -24,7 +24,7 @@ KIND_LABELS: dict[str, str] = {
 }
 
 _HISTORY = re.compile(r"^history\[(\d+)\]")
-_SPAN = re.compile(r"^history\[(\d+)\]\.\.history\[(\d+)\]")
+_SPAN = re.compile(r"^(?:greeting|history\[(\d+)\])\.\.history\[(\d+)\]")
 _CARD_FIELDS = {
     "card.description": "card: description",
     "card.personality": "card: personality",
@@ -58,7 +58,7 @@ def section_origin(section: PromptSection) -> SectionOrigin:
         return SectionOrigin("persona", "persona description")
     span = _SPAN.match(source)
     if span:
-        return SectionOrigin("history", f"history messages {span.group(1)} to {span.group(2)}")
+        return SectionOrigin("history", f"history messages {span.group(1) or 0} to {span.group(2)}")
     match = _HISTORY.match(source)
     if match:
         return SectionOrigin("history", f"history message {match.group(1)}")

@@ -65,6 +65,7 @@ def test_history_labels_name_the_message_and_spans() -> None:
     assert section_origin(sec("h", "t", source="history[7]")).label == "history message 7"
     assert history_index(sec("h", "t", source="history[7]")) == 7
     assert section_origin(sec("h", "t", source="history[1]..history[9]")).label == "history messages 1 to 9"
+    assert section_origin(sec("h", "t", source="greeting..history[6]")).label == "history messages 0 to 6"
     assert history_index(sec("main", "t", source="preset.main")) is None
 
 

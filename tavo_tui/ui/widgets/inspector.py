@@ -129,8 +129,11 @@ class PromptInspector(Vertical):
     def view_rows(self, view: str) -> list[str]:
         """The plain text of a list view's rows (for tests and screen readers of the code)."""
         options = self.view_list(view)
-        return [str(Content(options.get_option_at_index(i).prompt).plain)  # type: ignore[arg-type]
-                for i in range(options.option_count)]
+        rows: list[str] = []
+        for i in range(options.option_count):
+            prompt = options.get_option_at_index(i).prompt
+            rows.append(prompt.plain if isinstance(prompt, Content) else str(prompt))
+        return rows
 
     def _title(self) -> Content:
         tabs: list[Content | tuple[str, str] | str] = [("Prompt inspector ", "bold")]
