@@ -4,12 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.app import App, SystemCommand
+from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
+from tavo_tui.session.ui_settings import UiSettings, load_keymap, load_ui_settings, save_ui_settings
 from tavo_tui.ui.commands import main_screen_commands
+from tavo_tui.ui.palette import TavoProvider
+from tavo_tui.ui.screens.help import HelpScreen, key_rows
 from tavo_tui.ui.screens.main import MainScreen
 from tavo_tui.ui.theming import BUILTIN_THEME_DIR, DEFAULT_THEME, FALLBACK_THEME, VARIABLE_DEFAULTS, load_themes
 
@@ -24,6 +28,10 @@ class TavoApp(App[int]):
     CSS_PATH = "app.tcss"
     # Quit stays on ctrl+q; ctrl+c copies a selection (Textual's default) and never quits.
     ENABLE_COMMAND_PALETTE = True
+    COMMANDS = App.COMMANDS | {TavoProvider}
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f1", "show_help", "Keys", id="help"),
+    ]
 
     def __init__(
         self,
@@ -40,6 +48,12 @@ class TavoApp(App[int]):
         # Built-in themes first, then the user's (a user file may replace a built-in theme of the same name).
         self.theme_dirs = [BUILTIN_THEME_DIR, user_theme_dir(ctx), *theme_dirs]
         self.theme_errors: list[str] = []
+        settings = load_ui_settings(ctx.paths)
+        keymap = load_keymap(ctx.paths)
+        self.ui_settings: UiSettings = settings.value
+        self.keymap = keymap.value
+        self.settings_errors = [*settings.errors, *keymap.errors]
+        self.set_keymap(self.keymap)
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
         return dict(VARIABLE_DEFAULTS)
@@ -49,10 +63,35 @@ class TavoApp(App[int]):
         for theme in loaded.themes:
             self.register_theme(theme)
         self.theme_errors = loaded.errors
-        self.theme = DEFAULT_THEME if DEFAULT_THEME in self.available_themes else FALLBACK_THEME
+        saved = self.ui_settings.theme
+        if saved and saved in self.available_themes:
+            self.theme = saved
+        else:
+            self.theme = DEFAULT_THEME if DEFAULT_THEME in self.available_themes else FALLBACK_THEME
         for error in loaded.errors:
             self.notify(f"Theme skipped: {error}", markup=False, severity="warning")
+        for error in self.settings_errors:
+            self.notify(error, markup=False, severity="warning", timeout=8)
+        # Any theme change (our palette entries or Textual's own theme picker) is remembered.
+        self.watch(self, "theme", self._remember_theme, init=False)
         self.push_screen(MainScreen(self.ctx, card_path=self.card_path, connection=self.connection))
+
+    def _remember_theme(self, theme: str) -> None:
+        self.ui_settings.theme = theme
+        self.save_settings()
+
+    def save_settings(self) -> None:
+        """Write ui.json; a failure is shown once and the app carries on with the settings in memory."""
+        try:
+            save_ui_settings(self.ctx.paths, self.ui_settings)
+        except OSError as exc:
+            self.notify(f"Cannot save UI settings: {exc}", markup=False, severity="warning")
+
+    def action_show_help(self) -> None:
+        if isinstance(self.screen, HelpScreen):
+            self.screen.dismiss()
+            return
+        self.push_screen(HelpScreen(key_rows(self.screen)))
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)

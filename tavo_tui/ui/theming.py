@@ -12,7 +12,6 @@ from textual.color import Color, ColorParseError
 from textual.theme import Theme
 
 
-
 def builtin_theme_dir() -> Path:
     """The shipped `themes/` folder: <repo>/themes for a source or editable install, else the wheel's data files."""
     source = Path(__file__).resolve().parents[2] / "themes"

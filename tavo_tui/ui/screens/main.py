@@ -21,13 +21,14 @@ from tavo_tui.model import Message
 from tavo_tui.session import ChatSession
 from tavo_tui.ui.safe_text import plain, plain_line
 from tavo_tui.ui.screens.connection_actions import GENERATING, ConnectionActions
+from tavo_tui.ui.screens.layout_actions import LayoutActions
 from tavo_tui.ui.widgets.card_list import CardList
 from tavo_tui.ui.widgets.chat_log import ChatLog
 from tavo_tui.ui.widgets.composer import Composer
 from tavo_tui.ui.widgets.connection_pane import ConnectionPane
 from tavo_tui.ui.widgets.inspector import PromptInspector
 from tavo_tui.ui.widgets.reply_presenter import ReplyPresenter
-from tavo_tui.ui.widgets.status_bar import StatusBar
+from tavo_tui.ui.widgets.status_bar import StatusBar, track
 
 if TYPE_CHECKING:
     from tavo_tui.session import AppContext
@@ -38,7 +39,7 @@ SIDE_MIN_WIDTH = 150
 INSPECT_DELAY = 0.3
 
 
-class MainScreen(ConnectionActions):
+class MainScreen(LayoutActions, ConnectionActions):
     """Owns the open ChatSession and routes user actions to it."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -56,6 +57,16 @@ class MainScreen(ConnectionActions):
         Binding("alt+2", "focus_pane('chat')", "Focus chat", id="focus-chat", show=False),
         Binding("alt+3", "focus_pane('connections')", "Focus connections", id="focus-connections", show=False),
         Binding("alt+4", "focus_pane('inspector')", "Focus inspector", id="focus-inspector", show=False),
+        Binding("question_mark", "app.show_help", "Keys", id="help-question", show=False),
+        Binding("ctrl+o", "jump", "Jump", id="jump"),
+        Binding("alt+left", "resize_pane(-2)", "Narrower pane", id="shrink-pane", show=False),
+        Binding("alt+right", "resize_pane(2)", "Wider pane", id="grow-pane", show=False),
+        # Vim-style movement: only when a list, the chat log or a read-only view has the focus (check_action),
+        # and text editors consume these keys before bindings see them.
+        Binding("j", "vim('down')", "Down", id="vim-down", show=False),
+        Binding("k", "vim('up')", "Up", id="vim-up", show=False),
+        Binding("g", "vim('top')", "Top", id="vim-top", show=False),
+        Binding("G,shift+g", "vim('bottom')", "Bottom", id="vim-bottom", show=False),
     ]
 
     DEFAULT_CSS = """
@@ -89,12 +100,16 @@ class MainScreen(ConnectionActions):
             with Vertical(id="centre"):
                 yield Static(Content("No character open"), id="chat-title")
                 yield ChatLog(id="chat")
-                yield Composer(id="composer")
+                yield Composer(id="composer", send_on_enter=self._send_on_enter())
             with Vertical(id="side"):
                 yield ConnectionPane(id="connections")
                 yield PromptInspector(id="inspector")
         yield StatusBar(id="status")
         yield Footer(compact=True)
+
+    def _send_on_enter(self) -> bool:
+        settings = getattr(self.app, "ui_settings", None)
+        return settings is not None and settings.send_key == "enter"
 
     @property
     def chat_log(self) -> ChatLog:
@@ -141,6 +156,7 @@ class MainScreen(ConnectionActions):
         self.connection_pane.display = layout_class == "wide"
         self.inspector.display = layout_class == "wide"
         self._sync_side()
+        self.apply_saved_layout()
 
     def _sync_side(self) -> None:
         self.query_one("#side").display = bool(self.connection_pane.display or self.inspector.display)
@@ -148,18 +164,21 @@ class MainScreen(ConnectionActions):
     def action_toggle_cards(self) -> None:
         cards = self.query_one(CardList)
         cards.display = not cards.display
+        self.remember_layout()
         if cards.display:
             cards.options.focus()
 
     def action_toggle_connections(self) -> None:
         self.connection_pane.display = not self.connection_pane.display
         self._sync_side()
+        self.remember_layout()
         if self.connection_pane.display:
             self.connection_pane.options.focus()
 
     def action_toggle_inspector(self) -> None:
         self.inspector.display = not self.inspector.display
         self._sync_side()
+        self.remember_layout()
         if self.inspector.display:
             self._schedule_inspect(0)
 
@@ -232,6 +251,7 @@ class MainScreen(ConnectionActions):
         )
         await self.chat_log.set_messages(session.messages)
         self._show_status()
+        self._update_context()
         self._refresh_connections()
         self._schedule_inspect(0)
 
@@ -247,6 +267,8 @@ class MainScreen(ConnectionActions):
             return True if self.generating else None
         if action in ("send", "retry"):
             return None if self.generating else True
+        if action == "vim":
+            return self.vim_target() is not None
         return True
 
     async def action_send(self) -> None:
@@ -283,13 +305,16 @@ class MainScreen(ConnectionActions):
     async def _generate(self, session: ChatSession, text: str | None) -> None:
         presenter = ReplyPresenter(self.chat_log, session.card.name)
         self.inspector.record_sent(session, text)  # the inspector's "diff against the last prompt sent"
+        status = self.query_one(StatusBar)
         self._show_status(GENERATING)
+        status.stream_started()
         events = session.send(text) if text is not None else session.generate()
         try:
             # aclosing: when the stop lands while we are drawing (not inside the generator), closing the
             # generator still runs the session's clean-up, which saves the partial reply.
             async with aclosing(events):
                 async for event in events:
+                    track(status, event)
                     await presenter.handle(event)
         except asyncio.CancelledError:
             await presenter.stopped()
@@ -298,7 +323,9 @@ class MainScreen(ConnectionActions):
             await presenter.crashed(exc)
         finally:
             self.generating = False
+            status.stream_ended()
             self._show_status()
+            self._update_context()
             self._schedule_inspect(0)
 
     def action_stop(self) -> None:
@@ -317,6 +344,16 @@ class MainScreen(ConnectionActions):
             pass
 
     # ---- inspector ---------------------------------------------------------------------------------------
+    def _update_context(self) -> None:
+        """Context used / max in the status bar (the prompt the next reply would send)."""
+        if self.session is None:
+            return
+        try:
+            prompt = self.session.inspect(None).prompt
+        except Exception:  # the inspector reports prompt problems; the status bar just keeps its last figure
+            return
+        self.query_one(StatusBar).set_context(prompt.token_total, prompt.max_context)
+
     @on(TextArea.Changed, "#composer")
     def _composer_changed(self) -> None:
         self._schedule_inspect(INSPECT_DELAY)

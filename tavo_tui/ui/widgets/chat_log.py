@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import ClassVar
 
+from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widgets import Static
@@ -41,7 +43,15 @@ class ChatLog(VerticalScroll):
     ChatLog { height: 1fr; padding: 1 0 0 0; }
     ChatLog > .older { color: $text-muted; margin: 0 1 1 1; height: auto; }
     ChatLog > .placeholder { color: $text-muted; margin: 1 2; height: auto; }
+    ChatLog > MessageView.-selected { background: $primary 12%; }
+    ChatLog:focus > MessageView.-selected { background: $primary 22%; }
     """
+
+    HELP_TITLE = "chat log"
+    # j/k/g/G (screen bindings) move the message cursor; these act on the message under it.
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("y", "copy_message", "Copy message", id="copy-message"),
+    ]
 
     can_focus = True
 
@@ -103,6 +113,55 @@ class ChatLog(VerticalScroll):
                 await self.mount(Static(self._older_label(), classes="older"), before=0)
         self.anchor()
         self.scroll_end(animate=False)
+
+    @property
+    def selected(self) -> MessageView | None:
+        """The message under the cursor (j/k in the chat log), if any."""
+        for view in self.query_children(MessageView):
+            if view.has_class("-selected"):
+                return view
+        return None
+
+    @property
+    def selected_index(self) -> int | None:
+        """The selected message's index in the whole chat (older, unmounted messages counted)."""
+        views = self.message_views()
+        selected = self.selected
+        return self._hidden + views.index(selected) if selected in views else None
+
+    def move_cursor(self, motion: str) -> MessageView | None:
+        """Move the message cursor: down, up, top or bottom. The first move from nowhere starts at the end."""
+        views = self.message_views()
+        if not views:
+            return None
+        current = self.selected
+        last = len(views) - 1
+        index = views.index(current) if current in views else None
+        if motion == "top":
+            index = 0
+        elif motion == "bottom" or index is None:
+            index = last
+        elif motion == "down":
+            index = min(last, index + 1)
+        elif motion == "up":
+            index = max(0, index - 1)
+        self.select(views[index])
+        return views[index]
+
+    def select(self, view: MessageView | None) -> None:
+        for other in self.query_children(MessageView):
+            other.set_class(other is view, "-selected")
+        if view is not None:
+            self.release_anchor()
+            self.scroll_to_widget(view, animate=False, top=view.outer_size.height > self.size.height)
+
+    def action_copy_message(self) -> None:
+        """Copy the selected (else the last) message: OSC 52 to the terminal, and the app's own clipboard."""
+        view = self.selected or (self.message_views() or [None])[-1]
+        if view is None:
+            return
+        self.app.copy_to_clipboard(view.text)
+        self.notify(f"Copied {len(view.text)} characters", markup=False, timeout=2)
 
     def message_views(self) -> list[MessageView]:
         return list(self.query_children(MessageView))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import ClassVar
 
+from textual import events
 from textual.binding import Binding, BindingType
 from textual.widgets import TextArea
 
@@ -24,12 +25,32 @@ class Composer(TextArea):
     Composer:focus { border: tall $primary; }
     """
 
-    def __init__(self, *, id: str | None = None) -> None:
+    HELP_TITLE = "composer"
+
+    def __init__(self, *, id: str | None = None, send_on_enter: bool = False) -> None:
         super().__init__(
             "",
             soft_wrap=True,
             tab_behavior="focus",
             show_line_numbers=False,
-            placeholder="Write a message — ctrl+j sends, enter adds a line",
+            placeholder="Write a message — enter sends, ctrl+j adds a line"
+            if send_on_enter
+            else "Write a message — ctrl+j sends, enter adds a line",
             id=id,
         )
+        self.send_on_enter = send_on_enter
+
+    async def _on_key(self, event: events.Key) -> None:
+        # The reverse setting (ui.json "send_key": "enter"): enter sends, ctrl+j / alt+enter add a line.
+        if self.send_on_enter and not self.read_only:
+            if event.key == "enter":
+                event.stop()
+                event.prevent_default()
+                await self.screen.run_action("send")
+                return
+            if event.key in ("ctrl+j", "alt+enter"):
+                event.stop()
+                event.prevent_default()
+                self.insert("\n")
+                return
+        await super()._on_key(event)
