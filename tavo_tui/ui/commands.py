@@ -34,3 +34,33 @@ MAIN_COMMANDS: tuple[tuple[str, str, str], ...] = (
 def main_screen_commands(screen: Screen[Any]) -> Iterable[SystemCommand]:
     for title, help_text, action in MAIN_COMMANDS:
         yield SystemCommand(title, help_text, partial(screen.run_action, action))
+    yield from inspector_commands(screen)
+
+
+# (title, help, action on the prompt inspector); each first shows and focuses the inspector.
+INSPECTOR_COMMANDS: tuple[tuple[str, str, str], ...] = (
+    ("Inspector: copy request as JSON", "Copy the next request's body to the clipboard (c in the inspector)",
+     "copy_json"),
+    ("Inspector: copy request as curl", "Copy a curl command for the next request, API key masked (u)",
+     "copy_curl"),
+    ("Inspector: save request to a file", "Save the body (.json) or a curl command (.sh) (s)", "save"),
+    ("Inspector: diff with the last prompt sent", "What changed since the last request in this chat (d)",
+     "diff_previous"),
+    ("Inspector: diff with another connection", "The same turn built for another connection (o)", "diff_other"),
+    ("Inspector: next view", "Request, sections, dropped & lore, diff (tab in the inspector)", "next_view"),
+)
+
+
+async def _run_in_inspector(screen: Screen[Any], action: str) -> None:
+    from tavo_tui.ui.widgets.inspector import PromptInspector
+
+    found = screen.query(PromptInspector)
+    if not found:
+        return
+    await screen.run_action("focus_pane('inspector')")
+    await found.first().run_action(action)
+
+
+def inspector_commands(screen: Screen[Any]) -> Iterable[SystemCommand]:
+    for title, help_text, action in INSPECTOR_COMMANDS:
+        yield SystemCommand(title, help_text, partial(_run_in_inspector, screen, action))
