@@ -6,6 +6,8 @@ import json
 import time
 from pathlib import Path
 
+from textual.command import CommandList, CommandPalette
+
 from tavo_tui.model import ConnectionProfile
 from tavo_tui.session import AppContext
 from tavo_tui.session.core import make_message
@@ -223,3 +225,24 @@ async def test_a_ten_thousand_message_chat_draws_quickly_and_folds(ctx: AppConte
         await pilot.press("a")
         await pilot.pause()
         assert len(inspector.view_rows("sections")) > 10_000
+
+
+async def test_palette_commands_reach_the_inspector_even_when_it_is_hidden(ctx: AppContext, alice: Path) -> None:
+    ctx.profiles.save(ConnectionProfile(name="keyed", kind="openai-compatible", base_url="http://127.0.0.1:9/v1",
+                                        model="m"), api_key=SECRET)
+    app = TavoApp(ctx, card_path=alice, connection="keyed")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        screen = main(app)
+        assert not screen.inspector.display  # 120 columns: hidden at first
+        titles = [c.title for c in app.get_system_commands(screen)]
+        assert "Inspector: copy request as curl" in titles and "Inspector: diff with another connection" in titles
+        await pilot.press("ctrl+p")
+        await wait_for(pilot, lambda: isinstance(app.screen, CommandPalette))
+        await pilot.press(*"copy request as curl")
+        palette = app.screen
+        await wait_for(pilot, lambda: palette.query_one(CommandList).option_count > 0)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.clipboard.startswith("curl "))
+        assert SECRET not in app.clipboard and "Bearer ****" in app.clipboard
+        assert screen.inspector.display
