@@ -21,6 +21,13 @@ SECRET = "sk-secret-do-not-leak-42"
 WIDE = (200, 60)
 
 
+def flash_text(inspector: PromptInspector) -> str:
+    """The inspector's confirmation line (it must be showing)."""
+    line = inspector.query_one(".insp-flash")
+    assert line.display
+    return line.render().plain  # type: ignore[attr-defined]
+
+
 async def focus_inspector(pilot) -> PromptInspector:  # type: ignore[no-untyped-def]
     await pilot.press("alt+4")
     await pilot.pause()
@@ -148,14 +155,14 @@ async def test_copy_json_and_curl_use_the_clipboard_and_mask_the_key(ctx: AppCon
         body = json.loads(app.clipboard)
         assert body == screen.session.inspect("Copy me, please.").request.body
         assert body["messages"][-1]["content"] == "Copy me, please."
-        assert "Copied the request body as JSON" in screen_text(app)
+        assert "Copied the request body as JSON" in flash_text(inspector)
         await pilot.press("u")
         await pilot.pause()
         curl = app.clipboard
         assert curl.startswith("curl -sS -X POST http://127.0.0.1:9/v1/chat/completions")
         assert "Authorization: Bearer ****" in curl and SECRET not in curl
         assert "Copy me, please." in curl
-        assert "API key masked" in screen_text(app)
+        assert "API key masked" in flash_text(inspector)
         assert SECRET not in screen_text(app) and SECRET not in inspector.body.text
         assert screen.switch_connection("env")
         await pilot.pause()
@@ -186,13 +193,13 @@ async def test_save_writes_the_body_or_the_curl_command(ctx: AppContext, alice: 
         assert saved == screen.session.inspect().request.body
         script = (tmp_path / "saved.sh").read_text(encoding="utf-8")
         assert script.startswith("curl ") and SECRET not in script
-        assert "Saved the request to" in screen_text(app)
+        assert "Saved the request to" in flash_text(inspector)
         # A path that cannot be written is reported, and nothing breaks.
         await pilot.press("s")
         await wait_for(pilot, lambda: isinstance(app.screen, SavePathPrompt))
         app.screen.query_one("#save-path").value = str(tmp_path)  # type: ignore[attr-defined]
         await pilot.press("enter")
-        await wait_for(pilot, lambda: "Not saved" in screen_text(app))
+        await wait_for(pilot, lambda: "Not saved" in flash_text(inspector))
         assert inspector.display
 
 
