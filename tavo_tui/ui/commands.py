@@ -19,7 +19,7 @@ MAIN_COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("Test connection", "Check that the selected connection answers (ctrl+t)", "test_connection"),
     ("Add connection", "Create a new connection profile", "add_connection"),
     ("Edit current connection", "Change the connection the chat uses now", "edit_connection"),
-    ("Pick model", "Choose the model from the server's list, or type its name (F6)", "pick_model"),
+    ("Pick model", "Choose the model from the server's list, or type its name (alt+m)", "pick_model"),
     ("Discover local servers", "Find LLM servers on this machine and add them as connections", "discover_servers"),
     ("Toggle character list", "Show or hide the characters pane (F2)", "toggle_cards"),
     ("Toggle connections pane", "Show or hide the connections pane (F3)", "toggle_connections"),

@@ -30,7 +30,7 @@ class ConnectionActions(Screen[None]):
     """Mixed into MainScreen; needs `ctx`, `session`, `connection_name`, `generating` and the panes."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f6", "pick_model", "Model", id="pick-model", show=False),
+        Binding("alt+m", "pick_model", "Model", id="pick-model", show=False),
     ]
     # Ports the discovery probes (tests point it at their own servers).
     discover_ports: Sequence[int] = DEFAULT_PORTS
@@ -46,6 +46,8 @@ class ConnectionActions(Screen[None]):
         def connection_pane(self) -> ConnectionPane: ...
 
         def _schedule_inspect(self, delay: float) -> None: ...
+
+        def _update_context(self) -> None: ...
 
     def _profiles(self) -> list[ConnectionProfile]:
         try:
@@ -87,6 +89,7 @@ class ConnectionActions(Screen[None]):
         self.connection_name = name
         self._refresh_connections()
         self._show_status(GENERATING if self.generating else "")
+        self._update_context()  # the new profile's context size, in the status bar at once
         self._schedule_inspect(0)
         label = "the demo (canned replies)" if name == "demo" else name
         self.notify(f"Now using {label}", markup=False, timeout=2)
