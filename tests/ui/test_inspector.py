@@ -253,3 +253,18 @@ async def test_palette_commands_reach_the_inspector_even_when_it_is_hidden(ctx: 
         await wait_for(pilot, lambda: app.clipboard.startswith("curl "))
         assert SECRET not in app.clipboard and "Bearer ****" in app.clipboard
         assert screen.inspector.display
+
+
+async def test_focusing_the_inspector_lands_on_the_view_that_is_showing(ctx: AppContext, alice: Path) -> None:
+    app = TavoApp(ctx, card_path=alice)
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.pause()
+        inspector = await focus_inspector(pilot)
+        assert app.focused is inspector.body
+        await pilot.press("tab")
+        assert app.focused is inspector.view_list("sections")
+        await pilot.press("alt+2")
+        assert app.focused is main(app).composer
+        await pilot.press("alt+4")
+        await pilot.pause()
+        assert app.focused is inspector.view_list("sections")

@@ -193,7 +193,7 @@ class MainScreen(LayoutActions, ConnectionActions):
         elif pane == "inspector":
             self.inspector.display = True
             self._sync_side()
-            self.inspector.body.focus()
+            self.inspector.focus_view()
             self._schedule_inspect(0)
         else:
             self.composer.focus()

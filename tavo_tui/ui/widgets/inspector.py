@@ -193,6 +193,10 @@ class PromptInspector(Vertical):
         if focused:
             self._view_widget().focus()
 
+    def focus_view(self) -> None:
+        """Focus whichever view is showing (the body, or the list of the current view)."""
+        self._view_widget().focus()
+
     def _view_widget(self) -> TextArea | OptionList:
         return self.body if self.view == "body" else self.view_list(self.view)
 
