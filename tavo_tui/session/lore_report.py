@@ -16,6 +16,7 @@ from tavo_tui.model import AssembledPrompt
 from tavo_tui.prompt.common import lorebook_entries
 from tavo_tui.prompt.lorebook import WIEntry
 from tavo_tui.prompt.settings import WorldInfoSettings
+from tavo_tui.prompt.tokens import counter_for_model
 from tavo_tui.prompt.worldinfo import (
     AFTER,
     AN_BOTTOM,
@@ -122,7 +123,9 @@ def lore_report(session: ChatSession, prompt: AssembledPrompt, pending: str | No
     then the rest in book order."""
     settings = session.prompt_settings()
     try:
-        entries = lorebook_entries(session.card, session.lorebooks(), settings)
+        # The shared counter's cache holds the parsed books the prompt engine already built.
+        cache = counter_for_model(session.profile.model).cache
+        entries = lorebook_entries(session.card, session.lorebooks(), settings, cache)
     except Exception:  # a damaged book must not break the inspector; the engine reports it itself
         return []
     fired, over = fired_labels(prompt)

@@ -268,3 +268,17 @@ async def test_focusing_the_inspector_lands_on_the_view_that_is_showing(ctx: App
         await pilot.press("alt+4")
         await pilot.pause()
         assert app.focused is inspector.view_list("sections")
+
+
+async def test_text_mode_shows_the_prompt_and_its_stop_strings(ctx: AppContext, alice: Path) -> None:
+    ctx.profiles.save(ConnectionProfile(name="text", kind="openai-compatible", base_url="http://127.0.0.1:9/v1",
+                                        model="m", mode="text"))
+    app = TavoApp(ctx, card_path=alice, connection="text")
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.pause()
+        inspector = main(app).inspector
+        body = inspector.body.text
+        prompt_text, _, stops = body.partition("──── stop strings ────")
+        assert prompt_text.startswith(inspector.current.prompt.text)  # type: ignore[union-attr]
+        assert json.loads(stops) == inspector.current.request.body["stop"]  # type: ignore[union-attr]
+        assert "<|im_end|>" in stops
