@@ -13,6 +13,7 @@ from tavo_tui.backends.base import ConnectionCheck
 from tavo_tui.backends.discover import DEFAULT_PORTS, DiscoveredServer
 from tavo_tui.model import ConnectionProfile
 from tavo_tui.session import connections as conn
+from tavo_tui.ui.safe_text import one_line
 from tavo_tui.ui.screens.connection_editor import ConnectionEditor, EditResult, describe_check
 from tavo_tui.ui.screens.connection_picker import ConnectionPicker
 from tavo_tui.ui.screens.discover_screen import DiscoverScreen
@@ -114,7 +115,7 @@ class ConnectionActions(Screen[None]):
             result = await conn.check_profile(self.ctx, name)
         except Exception as exc:  # the helper reports server trouble itself; this is a last resort
             result = ConnectionCheck(False, 0.0, str(exc))
-        line = f"{name}: {describe_check(result)}"
+        line = one_line(f"{name}: {describe_check(result)}")  # server text: no control sequences on screen
         pane.show_status(line, ok=result.ok)
         self.notify(line, markup=False, severity="information" if result.ok else "error")
 
@@ -185,7 +186,7 @@ class ConnectionActions(Screen[None]):
             except Exception as exc:
                 self.notify(f"Model not saved: {exc}", markup=False, severity="error")
                 return
-            self.notify(f"{name} now uses model {model}", markup=False, timeout=3)
+            self.notify(one_line(f"{name} now uses model {model}"), markup=False, timeout=3)
             if name == self.active_profile_name:
                 self.switch_connection(name)  # reload into the live chat; status bar and inspector follow
             else:

@@ -39,7 +39,7 @@ def parse_option(key: str, raw: str) -> Any:
         return text
     try:
         return json.loads(text)
-    except ValueError as exc:
+    except json.JSONDecodeError as exc:
         raise ValueError(f"option {key}: not valid JSON ({exc.msg} at column {exc.colno})") from None
 
 
@@ -56,7 +56,7 @@ def parse_stops(raw: str) -> list[str]:
         return [raw.strip("\n")]
     try:
         data = json.loads(text)
-    except ValueError as exc:
+    except json.JSONDecodeError as exc:
         raise ValueError(f"stop strings: not a valid JSON list ({exc.msg})") from None
     if not isinstance(data, list) or not all(isinstance(s, str) for s in data):
         raise ValueError('stop strings: write a JSON list of strings, e.g. ["\\nUser:"]')

@@ -45,7 +45,8 @@ class ConnectionPicker(ModalScreen[str | None]):
                         Content.assemble(
                             "● " if p.name == self.active else "  ",
                             plain_line("demo — canned replies, no model" if p.kind == "demo" else p.name),
-                            ("" if p.kind == "demo" else f"  {one_line(p.kind)} · {p.mode}", "dim"),
+                            ("" if p.kind == "demo" else f"  {one_line(p.kind)} · {one_line(p.model or '(no model)')}"
+                             f" · {p.mode}", "dim"),
                         ),
                         id=f"pick-{i}",
                     )
