@@ -12,7 +12,7 @@ from tavo_tui.model import ConnectionProfile
 from tavo_tui.session import AppContext
 from tavo_tui.session.core import make_message
 from tavo_tui.ui.app import TavoApp
-from tavo_tui.ui.screens.inspector_dialogs import CompareConnectionPicker, SavePathPrompt
+from tavo_tui.ui.screens.inspector_dialogs import CompareConnectionPicker, SavePathPrompt, SectionViewer
 from tavo_tui.ui.widgets.inspector import PromptInspector
 from tavo_tui.ui.widgets.inspector_render import HEAD_ROWS, TAIL_ROWS
 from tests.ui.helpers import MARKUP_FIELD, main, screen_text, type_and_send, wait_for, wait_idle
@@ -282,3 +282,21 @@ async def test_text_mode_shows_the_prompt_and_its_stop_strings(ctx: AppContext, 
         assert prompt_text.startswith(inspector.current.prompt.text)  # type: ignore[union-attr]
         assert json.loads(stops) == inspector.current.request.body["stop"]  # type: ignore[union-attr]
         assert "<|im_end|>" in stops
+
+
+async def test_enter_on_a_section_opens_its_full_text(ctx: AppContext, bob: Path) -> None:
+    app = TavoApp(ctx, card_path=bob)
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.pause()
+        inspector = await focus_inspector(pilot)
+        await pilot.press("tab")
+        rows = inspector.view_rows("sections")
+        index = next(i for i, row in enumerate(rows) if "card: description" in row)
+        inspector.view_list("sections").highlighted = index
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, SectionViewer))
+        text = app.screen.query_one("#section-text").text  # type: ignore[attr-defined]
+        assert text.startswith("Bob bakes bread.") and MARKUP_FIELD in text
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: not isinstance(app.screen, SectionViewer))
+        assert app.is_running

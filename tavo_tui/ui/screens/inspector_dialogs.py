@@ -10,7 +10,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Input, OptionList, Static
+from textual.widgets import Input, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
 from tavo_tui.model import ConnectionProfile
@@ -90,4 +90,36 @@ class SavePathPrompt(ModalScreen[str | None]):
         self.dismiss(event.value)
 
     def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class SectionViewer(ModalScreen[None]):
+    """One prompt section in full, read-only (enter on a row of the sections or dropped list)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q", "close", "Close", id="section.close")]
+    DEFAULT_CSS = """
+    SectionViewer { align: center middle; }
+    SectionViewer > Vertical {
+        width: 90%; height: 80%; background: $surface; border: round $primary; padding: 0 1;
+    }
+    SectionViewer TextArea { height: 1fr; border: none; }
+    SectionViewer .dialog-hint { color: $text-muted; }
+    """
+
+    def __init__(self, title: Content, text: str) -> None:
+        super().__init__()
+        self.title_content = title
+        self.text = text
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Static(self.title_content)
+            # TextArea never parses markup; the caller has already stripped terminal control sequences.
+            yield TextArea(self.text, read_only=True, soft_wrap=True, show_line_numbers=False, id="section-text")
+            yield Static(Content("esc closes"), classes="dialog-hint")
+
+    def on_mount(self) -> None:
+        self.query_one(TextArea).focus()
+
+    def action_close(self) -> None:
         self.dismiss(None)

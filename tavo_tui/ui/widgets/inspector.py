@@ -17,11 +17,12 @@ from textual.content import Content
 from textual.widgets import OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
-from tavo_tui.model import AssembledPrompt, PreparedRequest
+from tavo_tui.model import AssembledPrompt, PreparedRequest, PromptSection
 from tavo_tui.session import ChatSession
 from tavo_tui.session.lore_report import LoreLine, lore_report
 from tavo_tui.session.other_connection import inspect_on
 from tavo_tui.session.prompt_diff import PromptDiff, SentPrompts, diff_inspections
+from tavo_tui.session.prompt_sources import section_origin
 from tavo_tui.session.request_export import (
     ExportError,
     default_export_path,
@@ -31,10 +32,12 @@ from tavo_tui.session.request_export import (
     save_inspection,
 )
 from tavo_tui.ui.safe_text import plain_line, sanitize
-from tavo_tui.ui.screens.inspector_dialogs import CompareConnectionPicker, SavePathPrompt
+from tavo_tui.ui.screens.inspector_dialogs import CompareConnectionPicker, SavePathPrompt, SectionViewer
 from tavo_tui.ui.widgets.inspector_render import (
+    Rows,
     clip_body,
     diff_rows,
+    kind_style,
     lore_rows,
     section_rows,
     summary,
@@ -48,7 +51,8 @@ __all__ = ["VIEWS", "InspectionLike", "PromptInspector", "usage_bar"]
 
 VIEWS: tuple[str, ...] = ("body", "sections", "lore", "diff")
 VIEW_TITLES = {"body": "request", "sections": "sections", "lore": "dropped & lore", "diff": "diff"}
-KEY_HINT = "tab view · c copy JSON · u copy curl · s save · d diff last sent · o diff connection · a show all"
+KEY_HINT = ("tab view · enter open section · c copy JSON · u copy curl · s save · d diff last sent · "
+            "o diff connection · a show all")
 
 
 class InspectionLike(Protocol):
@@ -101,6 +105,7 @@ class PromptInspector(Vertical):
         self._diff_target: str | None = None  # None: the last prompt sent; else a connection name
         self._stale: set[str] = set(VIEWS)
         self._lore: tuple[int, list[LoreLine]] | None = None
+        self._targets: dict[str, list[PromptSection | None]] = {}
 
     def compose(self) -> ComposeResult:
         yield Static(self._title(), classes="pane-title")
@@ -230,12 +235,33 @@ class PromptInspector(Vertical):
         elif view == "lore":
             self._fill(view, lore_rows(current.prompt, self._lore_lines(), self.show_all))
 
-    def _fill(self, view: str, rows: list[Content]) -> None:
+    def _fill(self, view: str, rows: Rows | list[Content]) -> None:
         options = self.view_list(view)
         highlighted = options.highlighted
-        options.set_options([Option(row) for row in rows])
-        if highlighted is not None and rows:
-            options.highlighted = min(highlighted, len(rows) - 1)
+        if isinstance(rows, Rows):
+            self._targets[view] = rows.targets
+            contents = rows.contents
+        else:
+            self._targets[view] = []
+            contents = rows
+        options.set_options([Option(row) for row in contents])
+        if highlighted is not None and contents:
+            options.highlighted = min(highlighted, len(contents) - 1)
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        """Enter on a section (or dropped section) row opens its full text."""
+        event.stop()
+        view = (event.option_list.id or "").removeprefix("insp-")
+        targets = self._targets.get(view, [])
+        if not 0 <= event.option_index < len(targets):
+            return
+        section = targets[event.option_index]
+        if section is None:
+            return
+        origin = section_origin(section)
+        title = Content.assemble(("▌", kind_style(origin.kind)), plain_line(section.name, "bold"),
+                                 (f"  {origin.label} · {section.role} · {section.tokens} tokens", "dim"))
+        self.app.push_screen(SectionViewer(title, sanitize(section.content)))
 
     def _refresh_diff(self) -> None:
         session = self.current and self._session()

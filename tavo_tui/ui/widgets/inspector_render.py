@@ -6,7 +6,8 @@ literally. Long lists are folded so a 10,000-message chat stays quick to draw; `
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 
 from textual.content import Content
 
@@ -35,6 +36,25 @@ KIND_STYLES: dict[str, str] = {
     "post_history": "$error",
     "other": "$foreground-darken-1",
 }
+
+
+@dataclass
+class Rows:
+    """Rows of a list view and, for each, the section it shows (enter opens it), or None."""
+
+    contents: list[Content] = field(default_factory=list)
+    targets: list[PromptSection | None] = field(default_factory=list)
+
+    def add(self, content: Content, target: PromptSection | None = None) -> None:
+        self.contents.append(content)
+        self.targets.append(target)
+
+    def append(self, content: Content) -> None:
+        self.add(content)
+
+    def extend(self, contents: Iterable[Content]) -> None:
+        for content in contents:
+            self.add(content)
 
 
 def kind_style(kind: str) -> str:
@@ -133,18 +153,18 @@ def _lands_in(line: LoreLine, section: PromptSection) -> bool:
     return bool(line.lands_in) and source.startswith(line.lands_in)
 
 
-def section_rows(prompt: AssembledPrompt, lore: Sequence[LoreLine], show_all: bool) -> list[Content]:
+def section_rows(prompt: AssembledPrompt, lore: Sequence[LoreLine], show_all: bool) -> Rows:
     """One row per section (coloured by source); fired lore entries listed under the section they landed in."""
     sections = prompt.sections
     if not sections:
-        return [Content("(no sections)")]
+        return Rows([Content("(no sections)")], [None])
     fired = [line for line in lore if line.status == "fired"]
     head, tail, hidden = fold(len(sections), show_all)
-    rows: list[Content] = []
+    rows = Rows()
 
     def add(index: int) -> None:
         section = sections[index]
-        rows.append(section_row(section))
+        rows.add(section_row(section), section)
         if section_origin(section).kind in ("world_info", "system", "authors_note"):
             rows.extend(lore_sub_row(line) for line in fired if _lands_in(line, section))
 
@@ -162,19 +182,20 @@ def section_rows(prompt: AssembledPrompt, lore: Sequence[LoreLine], show_all: bo
     return rows
 
 
-def lore_rows(prompt: AssembledPrompt, lore: Sequence[LoreLine], show_all: bool) -> list[Content]:
+def lore_rows(prompt: AssembledPrompt, lore: Sequence[LoreLine], show_all: bool) -> Rows:
     """Dropped sections, then lorebook entries (fired / over budget / not fired), then the engine's other notes."""
-    rows: list[Content] = []
+    rows = Rows()
     dropped = prompt.dropped
     rows.append(Content(f"Dropped by the context budget ({len(dropped)})").stylize("bold"))
     if not dropped:
         rows.append(Content("   nothing: the whole chat fits").stylize("dim"))
     head, tail, hidden = fold(len(dropped), show_all)
     for i in head:
-        rows.append(section_row(dropped[i]))
+        rows.add(section_row(dropped[i]), dropped[i])
     if hidden:
         rows.append(fold_row(hidden, "dropped sections"))
-        rows.extend(section_row(dropped[i]) for i in tail)
+        for i in tail:
+            rows.add(section_row(dropped[i]), dropped[i])
     counts = {status: sum(1 for line in lore if line.status == status)
               for status in ("fired", "over budget", "not fired", "disabled")}
     rows.append(Content(""))
