@@ -181,3 +181,45 @@ def test_form_parsing_rules() -> None:
     with pytest.raises(ValueError, match="seed must be a whole number"):
         build_profile(None, {"name": "a", "sampler.seed": "1.5"}, samplers=["seed"])
     assert json.loads(json.dumps(profile.model_dump()))["name"] == "a"
+
+
+async def test_the_editor_lists_the_models_of_the_server_being_typed(
+    ctx: AppContext, alice: Path, openai_server: FakeOpenAIServer
+) -> None:
+    from tavo_tui.ui.screens.model_picker import ModelPicker
+
+    app = TavoApp(ctx, card_path=alice)
+    async with app.run_test(size=(200, 60)) as pilot:
+        await pilot.pause()
+        editor = await _open_add(app, pilot)
+        _field(editor, "name").value = "new"
+        _field(editor, "base_url").value = openai_server.base_url
+        await pilot.press("ctrl+l")
+        await wait_for(pilot, lambda: isinstance(app.screen, ModelPicker))
+        picker = app.screen
+        assert isinstance(picker, ModelPicker)
+        await wait_for(pilot, lambda: picker.models == ["fake-model", "fake-model-2"])
+        await pilot.press("2", "enter")
+        await pilot.pause()
+        assert app.screen is editor and _field(editor, "model").value == "fake-model-2"
+        assert ctx.profiles.names() == ["demo"]  # nothing saved until ctrl+s
+
+
+async def test_the_pane_names_where_the_key_comes_from_masked(
+    ctx: AppContext, alice: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("TAVO_UI_UNSET_KEY", raising=False)
+    ctx.profiles.save(ConnectionProfile(name="stored", kind="openai"), SECRET)
+    ctx.profiles.save(ConnectionProfile(name="unset", kind="openai", api_key_env="TAVO_UI_UNSET_KEY"))
+    app = TavoApp(ctx, card_path=alice)
+    async with app.run_test(size=(200, 60)) as pilot:
+        await pilot.pause()
+        pane = main(app).connection_pane
+        detail = pane.query_one(".conn-detail")
+        pane.options.highlighted = 1
+        await pilot.pause()
+        assert "key: stored ****WXYZ" in detail.render().plain  # type: ignore[attr-defined]
+        pane.options.highlighted = 2
+        await pilot.pause()
+        assert "key: none ($TAVO_UI_UNSET_KEY is not set)" in detail.render().plain  # type: ignore[attr-defined]
+        assert SECRET not in screen_text(app)

@@ -62,7 +62,9 @@ class ConnectionActions(Screen[None]):
             default = self.ctx.profiles.default_name
         except Exception:
             default = ""
-        self.connection_pane.set_profiles(self._profiles(), active=self.active_profile_name, default=default)
+        profiles = self._profiles()
+        hints = {p.name: conn.key_status(self.ctx, p) for p in profiles if p.kind != "demo"}
+        self.connection_pane.set_profiles(profiles, active=self.active_profile_name, default=default, key_hints=hints)
 
     @property
     def active_profile_name(self) -> str:

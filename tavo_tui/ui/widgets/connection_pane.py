@@ -64,6 +64,7 @@ class ConnectionPane(Vertical):
         self._profiles: list[ConnectionProfile] = []
         self.active_name = ""
         self.default_name = ""
+        self._key_hints: dict[str, str] = {}
 
     def compose(self) -> ComposeResult:
         yield Static(Content("Connections"), classes="pane-title")
@@ -87,9 +88,18 @@ class ConnectionPane(Vertical):
     def profiles(self) -> list[ConnectionProfile]:
         return list(self._profiles)
 
-    def set_profiles(self, profiles: Sequence[ConnectionProfile], *, active: str, default: str) -> None:
+    def set_profiles(
+        self,
+        profiles: Sequence[ConnectionProfile],
+        *,
+        active: str,
+        default: str,
+        key_hints: dict[str, str] | None = None,
+    ) -> None:
+        """`key_hints`: where each profile's key comes from, already masked ("stored ****abcd", "from $ENV")."""
         selected = self.selected_name
         self._profiles = list(profiles)
+        self._key_hints = dict(key_hints or {})
         self.active_name = active
         self.default_name = default
         self.options.set_options(
@@ -134,6 +144,8 @@ class ConnectionPane(Vertical):
                     plain_line(profile.model or "(no model)"),
                     f" · {profile.mode}\n",
                     plain_line(profile.base_url or "(no URL)"),
+                    ("\nkey: ", "dim"),
+                    plain_line(self._key_hints.get(profile.name, "none")),
                 )
             )
         fixed = profile is None or is_demo_profile(profile)
