@@ -177,3 +177,31 @@ async def test_switching_from_the_palette_updates_status_bar_and_inspector_at_on
         assert "fake" in status and "fake-model" in status and "/8192" in status  # the new context size
         assert openai_server.base_url in _summary(app)
         assert openai_server.requests == []  # switching sends nothing
+
+
+async def test_removing_the_connection_in_use_asks_then_falls_back_to_the_default(
+    ctx: AppContext, alice: Path, openai_server: FakeOpenAIServer, fake_profile: ConnectionProfile
+) -> None:
+    from tavo_tui.ui.screens.connection_confirm import ConfirmRemove
+    from tavo_tui.ui.widgets.status_bar import DEMO_LABEL
+
+    ctx.profiles.save(fake_profile, "sk-remove-me-1234")
+    app = TavoApp(ctx, card_path=alice, connection="fake")
+    async with app.run_test(size=(200, 60)) as pilot:
+        await pilot.pause()
+        screen = main(app)
+        screen.action_focus_pane("connections")
+        screen.connection_pane.options.highlighted = 1
+        await pilot.press("x")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmRemove)
+        await pilot.press("n")
+        await pilot.pause()
+        assert "fake" in ctx.profiles.names()
+        await pilot.press("x")
+        await pilot.pause()
+        await pilot.press("y")
+        await pilot.pause()
+        assert ctx.profiles.names() == ["demo"] and ctx.profiles.secrets.get("fake") is None
+        assert screen.session is not None and screen.session.profile.name == "demo"
+        assert DEMO_LABEL in _status(app) and "demo://" in _summary(app)

@@ -14,6 +14,7 @@ from tavo_tui.backends.discover import DEFAULT_PORTS, DiscoveredServer
 from tavo_tui.model import ConnectionProfile
 from tavo_tui.session import connections as conn
 from tavo_tui.ui.safe_text import one_line
+from tavo_tui.ui.screens.connection_confirm import ConfirmRemove
 from tavo_tui.ui.screens.connection_editor import ConnectionEditor, EditResult, describe_check
 from tavo_tui.ui.screens.connection_picker import ConnectionPicker
 from tavo_tui.ui.screens.discover_screen import DiscoverScreen
@@ -141,6 +142,8 @@ class ConnectionActions(Screen[None]):
             self.pick_model(name)
         elif event.action == "discover":
             self.action_discover_servers()
+        elif event.action == "remove" and name:
+            self.remove_connection(name)
 
     def action_add_connection(self) -> None:
         self.edit_connection(None)
@@ -161,6 +164,34 @@ class ConnectionActions(Screen[None]):
         editor = ConnectionEditor(profile, kinds=known_kinds(), key_hint=conn.key_status(ctx, profile),
                                   fetch_models=fetch, check=check)  # fmt: skip
         self.app.push_screen(editor, self._save_connection)
+
+    def remove_connection(self, name: str) -> None:
+        """Remove a profile after asking; a chat using it falls back to the default connection."""
+        if name == "demo":
+            self.notify("The demo connection is built in and cannot be removed.", markup=False)
+            return
+
+        def answered(yes: bool | None) -> None:
+            if not yes:
+                return
+            try:
+                self.ctx.profiles.remove(name)
+            except Exception as exc:
+                self.notify(f"Not removed: {exc}", markup=False, severity="error")
+                return
+            self.notify(f"Removed connection {one_line(name)}", markup=False, timeout=2)
+            if name == self.active_profile_name:
+                self.switch_connection(self._fallback_connection())
+            else:
+                self._refresh_connections()
+
+        self.app.push_screen(ConfirmRemove(name), answered)
+
+    def _fallback_connection(self) -> str:
+        try:
+            return self.ctx.profiles.default_name
+        except Exception:
+            return "demo"
 
     def action_edit_connection(self) -> None:
         """Edit the connection the chat uses now."""

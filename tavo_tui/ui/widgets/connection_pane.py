@@ -33,6 +33,7 @@ class ConnectionPane(Vertical):
         Binding("m", "act('model')", "Model", id="conn.model"),
         Binding("d", "act('discover')", "Discover", id="conn.discover"),
         Binding("s", "act('default')", "Default", id="conn.default", show=False),
+        Binding("x,delete", "act('remove')", "Remove", id="conn.remove", show=False),
     ]
 
     DEFAULT_CSS = """
@@ -54,7 +55,7 @@ class ConnectionPane(Vertical):
 
     @dataclass
     class Action(Message):
-        """`action` is one of: use, test, edit, add, default, model, discover."""
+        """`action` is one of: use, test, edit, add, default, model, discover, remove."""
 
         action: str
         name: str | None
@@ -79,6 +80,7 @@ class ConnectionPane(Vertical):
             yield Button(Content("Default"), id="conn-default", compact=True)
             yield Button(Content("Model"), id="conn-model", compact=True)
             yield Button(Content("Discover"), id="conn-discover", compact=True)
+            yield Button(Content("Remove"), id="conn-remove", compact=True)
 
     @property
     def options(self) -> OptionList:
@@ -151,6 +153,7 @@ class ConnectionPane(Vertical):
         fixed = profile is None or is_demo_profile(profile)
         self.query_one("#conn-edit", Button).disabled = fixed
         self.query_one("#conn-model", Button).disabled = fixed
+        self.query_one("#conn-remove", Button).disabled = fixed
 
     def show_status(self, text: str, *, ok: bool | None) -> None:
         status = self.query_one(".conn-status", Static)
