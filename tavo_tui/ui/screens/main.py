@@ -19,6 +19,7 @@ from textual.worker import Worker, WorkerCancelled, WorkerFailed
 
 from tavo_tui.model import Message
 from tavo_tui.session import ChatSession
+from tavo_tui.ui.chat_actions import ChatActions
 from tavo_tui.ui.safe_text import plain, plain_line
 from tavo_tui.ui.screens.connection_actions import GENERATING, ConnectionActions
 from tavo_tui.ui.screens.layout_actions import LayoutActions
@@ -39,7 +40,7 @@ SIDE_MIN_WIDTH = 150
 INSPECT_DELAY = 0.3
 
 
-class MainScreen(LayoutActions, ConnectionActions):
+class MainScreen(ChatActions, LayoutActions, ConnectionActions):
     """Owns the open ChatSession and routes user actions to it."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -221,16 +222,19 @@ class MainScreen(LayoutActions, ConnectionActions):
 
     @on(CardList.Chosen)
     async def _card_chosen(self, event: CardList.Chosen) -> None:
-        await self.open_card(event.path)
+        await self.open_card(event.path, new=event.new, greeting_index=event.greeting)
         if self._layout_class == "narrow":
             self.query_one(CardList).display = False  # give the chat its room back
         self.composer.focus()
 
-    async def open_card(self, path: Path, *, new: bool = False) -> None:
-        """Open (resume, or start with `new`) the card's chat on the current connection."""
+    async def open_card(self, path: Path, *, new: bool = False, chat_id: str | None = None,
+                        greeting_index: int = 0) -> None:
+        """Open the card's chat on the current connection: `chat_id`, else its latest, else (or with `new`) a new
+        one starting with greeting `greeting_index`."""
         await self._stop_generation()
         try:
-            session = self.ctx.open_chat(path, self.connection_name, new=new)
+            session = self.ctx.open_chat(path, self.connection_name, new=new, chat_id=chat_id,
+                                         greeting_index=greeting_index)
         except Exception as exc:  # any load problem becomes a notice; the previous chat stays open
             await self.chat_log.add_notice(
                 Content.assemble(("Cannot open ", "bold"), plain_line(path.name), ": ", plain(str(exc)))

@@ -43,6 +43,7 @@ class ChatLog(VerticalScroll):
     ChatLog { height: 1fr; padding: 1 0 0 0; }
     ChatLog > .older { color: $text-muted; margin: 0 1 1 1; height: auto; }
     ChatLog > .placeholder { color: $text-muted; margin: 1 2; height: auto; }
+    ChatLog > MessageView.-hidden { text-opacity: 55%; }
     ChatLog > MessageView.-selected { background: $primary 12%; }
     ChatLog:focus > MessageView.-selected { background: $primary 22%; }
     """
@@ -171,7 +172,12 @@ class ChatLog(VerticalScroll):
 
 
 def message_view(message: Message) -> MessageView:
-    note = "(hidden from the prompt)" if message.hidden else ""
+    notes = ["(hidden from the prompt)"] if message.hidden else []
+    versions = len(message.swipes or [])
+    if versions > 1 and not message.is_user:  # which swipe is shown, e.g. "‹ 2/3 ›"
+        notes.append(f"‹ {(message.swipe_id or 0) + 1}/{versions} ›")
     speaker = message.name or ("You" if message.is_user else "?")
-    return MessageView(speaker, message.mes, is_user=message.is_user, note=note)
+    view = MessageView(speaker, message.mes, is_user=message.is_user, note="  ".join(notes))
+    view.set_class(message.hidden, "-hidden")
+    return view
 
