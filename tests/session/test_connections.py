@@ -132,3 +132,13 @@ def test_per_kind_fields() -> None:
     assert "top_k" not in sampler_fields("openai") and "seed" in sampler_fields("openai")
     assert "min_p" not in sampler_fields("claude") and "top_k" in sampler_fields("claude")
     assert "min_p" in sampler_fields("llamacpp") and "min_p" in sampler_fields("openai-compatible")
+
+
+async def test_discovery_names_a_generic_openai_server_and_skips_dead_ports(
+    ctx: AppContext, openai_server: FakeOpenAIServer
+) -> None:
+    found = await discover_servers([openai_server.port, _free_port()], timeout=2.0)
+    assert [(s.kind, s.base_url) for s in found] == [("openai-compatible", openai_server.base_url)]
+    assert found[0].models == ("fake-model", "fake-model-2")
+    (added,) = add_discovered(ctx, found)
+    assert added.model == "fake-model" and (await check_profile(ctx, added.name)).ok

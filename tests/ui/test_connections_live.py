@@ -60,6 +60,13 @@ async def test_model_picker_lists_filters_refreshes_and_switches_the_live_chat(
         await pilot.press("ctrl+r")
         await wait_for(pilot, lambda: len(picker.models) == 4)
         assert picker.shown == ["llama-3-70b-instruct", "llama-3-70b-base"]
+        await pilot.press("down", "b")  # typing in the list goes on filtering
+        await pilot.pause()
+        assert picker.filter_input.has_focus and picker.filter_input.value == "70bb"
+        assert picker.shown == []
+        await pilot.press("backspace")
+        await pilot.pause()
+        assert len(picker.shown) == 2
         await pilot.press("down", "down", "enter")  # into the list, second match
         await pilot.pause()
         assert not isinstance(app.screen, ModelPicker)

@@ -57,7 +57,8 @@ class ModelPicker(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(Content.assemble("Model for ", plain_line(self.profile_name, "bold")), classes="title")
-            yield Input(placeholder="filter, or type a model name", id="models-filter", compact=True)
+            yield Input(placeholder="filter, or type a model name", id="models-filter", compact=True,
+                        select_on_focus=False)
             yield Static(Content("Fetching the model list…"), classes="models-status")
             yield OptionList(id="models-list")
             yield Static(Content(HELP), classes="help")
@@ -130,6 +131,11 @@ class ModelPicker(ModalScreen[str | None]):
         if event.key == "down" and self.filter_input.has_focus and self.shown:
             event.stop()
             self.option_list.focus()
+        elif self.option_list.has_focus and event.is_printable and event.character not in (None, "r", "/"):
+            # Typing in the list goes on filtering (r refreshes there, / jumps to the filter).
+            event.stop()
+            self.filter_input.focus()
+            self.filter_input.insert_text_at_cursor(event.character or "")
 
     def action_focus_filter(self) -> None:
         self.filter_input.focus()
