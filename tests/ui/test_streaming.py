@@ -44,12 +44,35 @@ async def test_a_reply_is_streamed_not_re_rendered_per_token(
         await wait_idle(pilot)
         reply = main(app).chat_log.message_views()[-1]
         assert reply.text == openai_server.reply
-        # The text reaches the reply's Markdown by appends, in batches, and one full render at the end.
+        # The text reaches the reply's Markdown by appends, in batches; plain prose needs no full re-render
+        # at the end (fenced code does: see the next test).
         full_renders = [text for widget, text in updates if widget is reply.body and text]
-        assert full_renders == [openai_server.reply]
+        assert full_renders == []
         streamed = [text for widget, text in appends if widget is reply.body]
         assert 1 <= len(streamed) < len(words)
-        assert openai_server.reply.startswith("".join(streamed))  # the last batch comes with the full render
+        assert "".join(streamed) == openai_server.reply
+
+
+async def test_a_reply_with_a_code_fence_is_rendered_once_in_full_at_the_end(
+    ctx: AppContext, alice: Path, openai_server: FakeOpenAIServer, fake_profile: ConnectionProfile,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    openai_server.reply = "Here:\n```python\nprint('lamp')\n```\nDone."
+    updates: list[tuple[Markdown, str]] = []
+    real_update = Markdown.update
+
+    def counting_update(self: Markdown, markdown: str) -> Any:
+        updates.append((self, markdown))
+        return real_update(self, markdown)
+
+    monkeypatch.setattr(Markdown, "update", counting_update)
+    app = TavoApp(ctx, card_path=alice, connection="fake")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await type_and_send(pilot, "code please")
+        await wait_idle(pilot)
+        reply = main(app).chat_log.message_views()[-1]
+        assert [text for widget, text in updates if widget is reply.body and text] == [openai_server.reply]
 
 
 async def test_reasoning_is_shown_apart_from_the_reply(

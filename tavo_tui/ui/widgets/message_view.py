@@ -8,6 +8,7 @@ from markdown_it import MarkdownIt
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.content import Content
+from textual.timer import Timer
 from textual.widgets import Markdown, Static
 from textual.widgets.markdown import MarkdownStream
 
@@ -17,12 +18,19 @@ from tavo_tui.ui.safe_text import plain_line, sanitize
 # Each flush re-lays-out the growing reply, so long replies flush less often (down to 4 times a second).
 FLUSH_INTERVAL = 1 / 15
 SLOWEST_FLUSH = 0.25
+QUIET_FLUSH = 0.02  # a pause this long in the stream flushes what is pending
 CHARS_PER_SECOND_OF_INTERVAL = 40_000
 
 
 def flush_interval(chars_so_far: int) -> float:
     """Seconds between stream writes for a reply that is `chars_so_far` long."""
     return min(SLOWEST_FLUSH, max(FLUSH_INTERVAL, chars_so_far / CHARS_PER_SECOND_OF_INTERVAL))
+
+
+def needs_full_render(text: str) -> bool:
+    """Streamed appends can leave block state wrong around code fences (oterm #308): re-render those replies,
+    and those whose sanitising could differ piece by piece (an escape sequence split across chunks)."""
+    return "```" in text or "~~~" in text or "\x1b" in text or "\x9b" in text or "\r" in text
 
 
 def literal_html_parser() -> MarkdownIt:
@@ -62,6 +70,8 @@ class MessageView(Vertical):
         self._last_flush = 0.0
         self._last_reasoning = 0.0
         self._stream: MarkdownStream | None = None
+        self._last_delta = 0.0
+        self._trailing: Timer | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(plain_line(self.speaker), classes="msg-name")
@@ -103,8 +113,22 @@ class MessageView(Vertical):
         # printable residue, which the final full `update` in `finish` cleans up.
         self._pending.append(sanitize(text))
         now = time.monotonic()
+        self._last_delta = now
         if now - self._last_flush >= flush_interval(self._length):
             await self._flush(now)
+        elif self._trailing is None:
+            # When the stream pauses or ends, what is pending shows within QUIET_FLUSH, not a whole interval.
+            self._trailing = self.set_timer(QUIET_FLUSH, self._flush_if_quiet)
+
+    async def _flush_if_quiet(self) -> None:
+        self._trailing = None
+        if not self._pending or self._stream is None:
+            return
+        now = time.monotonic()
+        if now - self._last_delta >= QUIET_FLUSH * 0.8 or now - self._last_flush >= flush_interval(self._length):
+            await self._flush(now)
+        else:
+            self._trailing = self.set_timer(QUIET_FLUSH, self._flush_if_quiet)
 
     async def _flush(self, now: float) -> None:
         self._last_flush = now
@@ -135,13 +159,18 @@ class MessageView(Vertical):
 
         The full re-render resets any block state left by partial appends (e.g. half-open code fences).
         """
-        final = "".join(self._pieces) if text is None else text
+        streamed = "".join(self._pieces)
+        final = streamed if text is None else text
         stream, self._stream = self._stream, None
         if stream is not None:
+            # Show the last tokens at once; the full re-render below only runs when it can change something.
+            if self._pending and final == streamed:
+                await stream.write("".join(self._pending))
             self._pending.clear()
             await stream.stop()
         self._text = final
-        await self.body.update(sanitize(final))
+        if stream is None or final != streamed or needs_full_render(final):
+            await self.body.update(sanitize(final))
         if self._reasoning:
             self._show_reasoning()
         self.set_note(note)
