@@ -181,6 +181,8 @@ def test_form_parsing_rules() -> None:
     with pytest.raises(ValueError, match="seed must be a whole number"):
         build_profile(None, {"name": "a", "sampler.seed": "1.5"}, samplers=["seed"])
     assert json.loads(json.dumps(profile.model_dump()))["name"] == "a"
+    assert build_profile(None, {"name": "n", "kind": "llamacpp", "api": "native"}).api == "native"
+    assert build_profile(profile, {"name": "a", "api": "auto"}).api is None
 
 
 async def test_the_editor_lists_the_models_of_the_server_being_typed(
