@@ -9,6 +9,8 @@ from typing import Any
 from textual.app import SystemCommand
 from textual.screen import Screen
 
+from tavo_tui.ui.chat_commands import chat_commands
+
 # (title, help, action on the main screen)
 MAIN_COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("Send message", "Send what is in the composer (ctrl+j)", "send"),
@@ -35,6 +37,7 @@ def main_screen_commands(screen: Screen[Any]) -> Iterable[SystemCommand]:
     for title, help_text, action in MAIN_COMMANDS:
         yield SystemCommand(title, help_text, partial(screen.run_action, action))
     yield from inspector_commands(screen)
+    yield from chat_commands(screen)
 
 
 # (title, help, action on the prompt inspector); each first shows and focuses the inspector.
