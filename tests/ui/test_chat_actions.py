@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from textual import events
 from textual.widgets import Input, SelectionList, TextArea
 
 from tavo_tui.session import AppContext
@@ -188,6 +189,19 @@ async def test_hide_and_unhide_from_the_prompt(ctx: AppContext, alice: Path) -> 
         await wait_idle(pilot)
         assert not session.messages[-1].is_system
         assert not screen.chat_log.message_views()[-1].has_class("-hidden")
+
+
+async def test_alt_keys_as_a_terminal_sends_them_are_not_typed_into_the_composer(ctx: AppContext,
+                                                                                alice: Path) -> None:
+    app = TavoApp(ctx, card_path=alice)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await started(pilot)
+        screen.composer.focus()
+        # A real terminal reports alt+h as ESC h: key "alt+h" carrying the character "h".
+        app.post_message(events.Key("alt+h", "h"))
+        await wait_idle(pilot)
+        assert screen.session.messages[-1].is_system
+        assert screen.composer.text == ""
 
 
 async def test_insert_narrator_message(ctx: AppContext, alice: Path) -> None:
