@@ -273,3 +273,42 @@ async def test_actions_without_a_chat_only_explain(ctx: AppContext) -> None:
 
 def _input(app: TavoApp) -> Input:
     return app.screen.query_one(Input)
+
+
+async def test_stopping_a_new_swipe_keeps_both_versions(ctx: AppContext, alice: Path, openai_server: Any,
+                                                        fake_profile: Any) -> None:
+    from tests.fakes.openai_server import endless_stream
+
+    app = TavoApp(ctx, card_path=alice, connection="fake")
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await started(pilot)
+        session = screen.session
+        first = session.messages[-1].mes
+        openai_server.script.append(endless_stream(10))
+        await pilot.press("alt+r")
+        await wait_for(pilot, lambda: "more" in screen.chat_log.message_views()[-1].text)
+        assert screen.generating and len(screen.chat_log.message_views()) == 3
+        await pilot.press("escape")
+        await wait_idle(pilot)
+        assert not screen.generating
+        last = session.messages[-1]
+        assert last.swipes is not None and last.swipes[0] == first and last.mes.startswith("more ")
+        assert last.swipe_id == 1
+        assert "2/2" in screen_text(app)
+        assert screen.chat_log.message_views()[-1].text == last.mes
+
+
+async def test_a_failed_regenerate_keeps_the_old_reply_on_screen(ctx: AppContext, alice: Path, openai_server: Any,
+                                                                 fake_profile: Any) -> None:
+    from tests.fakes.openai_server import LLAMA_401, error
+
+    app = TavoApp(ctx, card_path=alice, connection="fake")
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen = await started(pilot)
+        first = screen.session.messages[-1].mes
+        openai_server.script.append(error(401, LLAMA_401))
+        await pilot.press("alt+r")
+        await wait_idle(pilot)
+        assert screen.session.swipe_count() == 1 and screen.session.messages[-1].mes == first
+        assert screen.chat_log.message_views()[-1].text == first
+        assert screen.chat_log.notices() and "Generation failed" in screen_text(app)
