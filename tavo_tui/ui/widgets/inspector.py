@@ -264,7 +264,7 @@ class PromptInspector(Vertical):
         self.app.push_screen(SectionViewer(title, sanitize(section.content)))
 
     def _refresh_diff(self) -> None:
-        session = self.current and self._session()
+        session = self._session()
         self._stale.discard("diff")
         if session is None or self.current is None:
             self._fill("diff", [Content("Open a character, then press d (last sent) or o (another connection).")])
