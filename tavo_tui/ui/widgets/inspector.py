@@ -50,7 +50,7 @@ if TYPE_CHECKING:
 __all__ = ["VIEWS", "InspectionLike", "PromptInspector", "usage_bar"]
 
 VIEWS: tuple[str, ...] = ("body", "sections", "lore", "diff")
-VIEW_TITLES = {"body": "request", "sections": "sections", "lore": "dropped & lore", "diff": "diff"}
+VIEW_TITLES = {"body": "request", "sections": "sections", "lore": "lore", "diff": "diff"}
 KEY_HINT = ("tab view · enter open section · c copy JSON · u copy curl · s save · d diff last sent · "
             "o diff connection · a show all")
 

@@ -23,7 +23,7 @@ HEAD_ROWS = 100
 TAIL_ROWS = 300
 # The body view shows at most this many characters (head and tail) unless "show all" is on.
 MAX_BODY_CHARS = 60_000
-PREVIEW_CHARS = 70
+PREVIEW_CHARS = 50
 
 KIND_STYLES: dict[str, str] = {
     "system": "$primary",
