@@ -114,8 +114,18 @@ async def test_footer_documents_the_main_keys(ctx: AppContext, alice: Path) -> N
     async with app.run_test(size=(200, 60)) as pilot:
         await pilot.pause()
         footer = screen_text(app).splitlines()[-1]
-        for key, label in [("^j", "Send"), ("esc", "Stop"), ("f5", "Switch"), ("f4", "Inspect"), ("^t", "Test")]:
+        for key, label in [("^j", "Send"), ("f5", "Switch"), ("f4", "Inspect"), ("^o", "Jump"), ("f1", "Keys")]:
             assert f"{key} {label}" in footer
+        # The rest is in the key help (f1) and the palette; esc Stop shows only while a reply streams.
+        assert "esc Stop" not in footer
+
+
+async def test_footer_fits_80_columns(ctx: AppContext, alice: Path) -> None:
+    app = TavoApp(ctx, card_path=alice)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        footer = screen_text(app).splitlines()[-1]
+        assert "f1 Keys" in footer and "^p palette" in footer
 
 
 async def test_palette_lists_the_main_actions_and_runs_them(ctx: AppContext, alice: Path) -> None:

@@ -48,7 +48,8 @@ def key_rows(screen: Screen[Any]) -> list[KeyRow]:
             merged[group].append(display)
         rows[group] = KeyRow("", description, binding.id or "", _scope(active.node, screen))
     result = []
-    for group in sorted(rows, key=lambda g: (g[0], rows[g].description.lower())):
+    # Per pane: our own keys (they have ids and can be remapped) before the widget's built-in editing keys.
+    for group in sorted(rows, key=lambda g: (g[0], not rows[g].binding_id, rows[g].description.lower())):
         row = rows[group]
         result.append(KeyRow(" / ".join(merged[group]), row.description, row.binding_id, row.scope))
     return result

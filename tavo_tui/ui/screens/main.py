@@ -51,8 +51,9 @@ class MainScreen(ChatActions, LayoutActions, ConnectionActions):
         Binding("f3", "toggle_connections", "Conns", id="toggle-connections"),
         Binding("f4", "toggle_inspector", "Inspect", id="toggle-inspector"),
         Binding("f5", "pick_connection", "Switch", id="switch-connection"),
-        Binding("ctrl+t", "test_connection", "Test", id="test-connection"),
-        Binding("ctrl+n", "new_chat", "New chat", id="new-chat"),
+        # Not in the footer (it must fit 80 columns); f1 and the palette list them.
+        Binding("ctrl+t", "test_connection", "Test", id="test-connection", show=False),
+        Binding("ctrl+n", "new_chat", "New chat", id="new-chat", show=False),
         Binding("ctrl+r", "retry", "Retry", id="retry", show=False),
         Binding("alt+1", "focus_pane('cards')", "Focus cards", id="focus-cards", show=False),
         Binding("alt+2", "focus_pane('chat')", "Focus chat", id="focus-chat", show=False),
@@ -267,8 +268,8 @@ class MainScreen(ChatActions, LayoutActions, ConnectionActions):
 
     # ---- sending -----------------------------------------------------------------------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "stop":
-            return True if self.generating else None
+        if action == "stop":  # hidden from the footer while idle: the 80-column footer has no room to spare
+            return True if self.generating else False
         if action in ("send", "retry"):
             return None if self.generating else True
         if action == "vim":
