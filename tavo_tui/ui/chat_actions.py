@@ -95,6 +95,7 @@ class ChatActions(Screen[None]):
         Binding("f9", "personas", "Personas", id="personas", show=False, priority=True),
         Binding("alt+a", "authors_note", "Author's note", id="authors-note", show=False, priority=True),
         Binding("alt+s", "scenario", "Scenario", id="scenario-override", show=False, priority=True),
+        Binding("alt+l", "chat_lorebook", "Chat lorebook", id="chat-lorebook", show=False, priority=True),
         Binding("ctrl+f", "search_chat", "Search chat", id="search-chat", show=False, priority=True),
         Binding("alt+f", "search_all", "Search all chats", id="search-all", show=False, priority=True),
         *(Binding(key, f"chat_key('{action}')", action, id=f"log-{key}", show=False)
@@ -397,6 +398,11 @@ class ChatActions(Screen[None]):
         from tavo_tui.ui.chat_screens import edit_scenario
 
         self._run(edit_scenario(self))
+
+    def action_chat_lorebook(self) -> None:
+        from tavo_tui.ui.chat_screens import choose_lorebook
+
+        self._run(choose_lorebook(self))
 
     def action_search_chat(self) -> None:
         from tavo_tui.ui.chat_screens import search_chat

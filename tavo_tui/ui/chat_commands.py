@@ -33,6 +33,7 @@ CHAT_COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("Personas", "Who you play: create, edit, default, this chat's choice (F9)", "personas"),
     ("Author's note", "This chat's author's note, position and depth (alt+a)", "authors_note"),
     ("Scenario override", "A scenario for this chat only (alt+s)", "scenario"),
+    ("Chat lorebook", "Bind a lorebook from the worlds folder to this chat (alt+l)", "chat_lorebook"),
     ("Search this chat", "Find messages and jump to them (ctrl+f)", "search_chat"),
     ("Search all chats", "Find messages in every chat and open the chat there (alt+f)", "search_all"),
 )

@@ -165,6 +165,31 @@ async def edit_scenario(screen: ChatActions) -> None:
     screen.notify("Scenario override saved" if value else "Using the card's scenario", markup=False, timeout=3)
 
 
+async def choose_lorebook(screen: ChatActions) -> None:
+    """Bind one of the data dir's worlds/*.json files to this chat, or none."""
+    session = screen._idle_session()
+    if session is None:
+        return
+    try:
+        names = sorted(p.stem for p in screen.ctx.worlds_dir.glob("*.json"))
+    except OSError:
+        names = []
+    current = session.metadata.get("world_info")
+    labels = [Content("(none)")] + [plain_line(n) for n in names]
+    start = names.index(current) + 1 if current in names else 0
+    help_text = f"Lorebooks are the .json files in {screen.ctx.worlds_dir}.    enter: choose    esc: cancel"
+    picked = await screen.app.push_screen_wait(
+        ChoiceDialog(Content("Lorebook for this chat"), labels, start, help_text=help_text)
+    )
+    if picked is None:
+        return
+    name = names[picked - 1] if picked else None
+    notice = session.set_lorebook(name)
+    await screen._report(notice)
+    screen._schedule_inspect(0)
+    screen.notify(f"Chat lorebook: {name}" if name else "No chat lorebook", markup=False, timeout=3)
+
+
 async def jump_to(screen: ChatActions, index: int) -> None:
     """Put the cursor on message `index`; a message older than the mounted tail is shown in a dialog."""
     session = screen.session

@@ -3,6 +3,7 @@ note and scenario override, search in a chat and across chats, and palette entri
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -76,7 +77,7 @@ async def test_new_rename_and_delete_chats(ctx: AppContext, alice: Path) -> None
         await wait_for(pilot, lambda: isinstance(app.screen, ChatsScreen) and any(
             "Renamed chat" in r for r in chat_rows(app)))
         # Delete it, after declining once.
-        renamed = [i for i, r in enumerate(chat_rows(app)) if "Renamed chat" in r][0]
+        renamed = next(i for i, r in enumerate(chat_rows(app)) if "Renamed chat" in r)
         app.screen.query_one(OptionList).highlighted = renamed
         await pilot.press("d")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog))
@@ -188,6 +189,29 @@ async def test_authors_note_and_scenario_override(ctx: AppContext, alice: Path) 
         assert "A calm morning after the storm." in str(screen.session.inspect().request.body)
     reopened = AppContext(ctx.paths, ctx.library).open_chat(alice)
     assert reopened.metadata["scenario"] == "A calm morning after the storm."
+
+
+async def test_chat_lorebook_choice(ctx: AppContext, alice: Path) -> None:
+    ctx.worlds_dir.mkdir(parents=True)
+    book = {"entries": {"0": {"uid": 0, "key": ["lamp"], "content": "The lamp burns whale oil.", "comment": "",
+                              "constant": True, "disable": False, "order": 100, "position": 0}}}
+    (ctx.worlds_dir / "Cape lore.json").write_text(json.dumps(book), encoding="utf-8")
+    app = TavoApp(ctx, card_path=alice)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        screen = main(app)
+        await pilot.press("alt+l")
+        await wait_for(pilot, lambda: isinstance(app.screen, ChoiceDialog))
+        assert "Cape lore" in screen_text(app)
+        await pilot.press("down", "enter")
+        await wait_idle(pilot)
+        assert screen.session.metadata["world_info"] == "Cape lore"
+        assert "whale oil" in str(screen.session.inspect().request.body)
+        await pilot.press("alt+l")
+        await wait_for(pilot, lambda: isinstance(app.screen, ChoiceDialog))
+        await pilot.press("home", "enter")
+        await wait_idle(pilot)
+        assert "world_info" not in screen.session.metadata
 
 
 async def test_search_in_the_chat_and_across_chats(ctx: AppContext, alice: Path, bob: Path) -> None:
