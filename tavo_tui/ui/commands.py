@@ -30,6 +30,13 @@ MAIN_COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("Focus chat", "Move the focus to the composer (alt+2)", "focus_pane('chat')"),
     ("Focus connections", "Move the focus to the connections pane (alt+3)", "focus_pane('connections')"),
     ("Focus inspector", "Move the focus to the prompt inspector (alt+4)", "focus_pane('inspector')"),
+    ("Keys", "List the keys of the focused pane (f1, or ? outside text fields)", "app.show_help"),
+    ("Jump", "Show a letter on every pane; press one to move the focus there (ctrl+o)", "jump"),
+    ("Wider pane", "Widen the focused side pane, or the chat when it has the focus (alt+right)", "resize_pane(2)"),
+    ("Narrower pane", "Narrow the focused side pane, or the chat when it has the focus (alt+left)",
+     "resize_pane(-2)"),
+    ("Copy message", "Copy the selected (else the last) message to the clipboard (y in the chat log)",
+     "copy_message"),
 )
 
 

@@ -131,3 +131,7 @@ class LayoutActions(Screen[None]):
             {"down": target.action_cursor_down, "up": target.action_cursor_up,
              "top": lambda: target.move_cursor((0, 0)),
              "bottom": lambda: target.move_cursor(target.document.end)}[motion]()
+
+    def action_copy_message(self) -> None:
+        """Palette entry: copy the chat log's selected (else last) message."""
+        self.query_one(ChatLog).action_copy_message()

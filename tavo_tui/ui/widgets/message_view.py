@@ -12,7 +12,7 @@ from textual.timer import Timer
 from textual.widgets import Markdown, Static
 from textual.widgets.markdown import MarkdownStream
 
-from tavo_tui.ui.safe_text import plain_line, sanitize
+from tavo_tui.ui.safe_text import one_line, plain_line, sanitize
 
 # Flushing the stream ~15 times a second keeps the UI responsive (tui.md §3.1: per-token writes cost more).
 # Each flush re-lays-out the growing reply, so long replies flush less often (down to 4 times a second).
@@ -25,6 +25,16 @@ CHARS_PER_SECOND_OF_INTERVAL = 40_000
 def flush_interval(chars_so_far: int) -> float:
     """Seconds between stream writes for a reply that is `chars_so_far` long."""
     return min(SLOWEST_FLUSH, max(FLUSH_INTERVAL, chars_so_far / CHARS_PER_SECOND_OF_INTERVAL))
+
+
+def initials(name: str) -> str:
+    """A one- or two-letter badge for a speaker: "Maren Holloway" -> "MH", "李白" -> "李", "" -> "?"."""
+    words = [w for w in one_line(name).split() if w[0].isalnum()]
+    if not words:
+        return "?"
+    if len(words) == 1 or not words[0][0].isascii():
+        return words[0][0].upper()
+    return (words[0][0] + words[1][0]).upper()
 
 
 def needs_full_render(text: str) -> bool:
@@ -74,7 +84,8 @@ class MessageView(Vertical):
         self._trailing: Timer | None = None
 
     def compose(self) -> ComposeResult:
-        yield Static(plain_line(self.speaker), classes="msg-name")
+        yield Static(Content.assemble((f" {initials(self.speaker)} ", "reverse"), " ", plain_line(self.speaker)),
+                     classes="msg-name")
         reasoning = Static("", classes="msg-reasoning")
         reasoning.display = False
         yield reasoning
