@@ -13,6 +13,7 @@ from textual.widgets import Markdown, Static
 from textual.widgets.markdown import MarkdownStream
 
 from tavo_tui.ui.safe_text import one_line, plain_line, sanitize
+from tavo_tui.ui.widgets.roleplay_markdown import RoleplayMarkdown
 
 # Flushing the stream ~15 times a second keeps the UI responsive (tui.md §3.1: per-token writes cost more).
 # Each flush re-lays-out the growing reply, so long replies flush less often (down to 4 times a second).
@@ -89,7 +90,7 @@ class MessageView(Vertical):
         reasoning = Static("", classes="msg-reasoning")
         reasoning.display = False
         yield reasoning
-        yield Markdown(sanitize(self._text), open_links=False, parser_factory=literal_html_parser)
+        yield RoleplayMarkdown(sanitize(self._text), open_links=False, parser_factory=literal_html_parser)
         note = Static(Content(self._note), classes="msg-note")
         note.display = bool(self._note)
         yield note
