@@ -25,8 +25,8 @@ THEMES = ["tavo-dark", "tavo-light"]
 def wide_names(tmp_path: Path, home: Path) -> tuple[AppContext, Path]:
     folder = tmp_path / "names"
     folder.mkdir()
-    moon = write_card(folder, "moon.json", name="李白 🌙", first_mes="*抬头望月* \"床前明月光\" — the moon is bright. 🌕",
-                      tags=["诗人", "🍶"], creator="唐")
+    moon = write_card(folder, "moon.json", name="李白 🌙",
+                      first_mes="*抬头望月* \"床前明月光\" — the moon is bright. 🌕", tags=["诗人", "🍶"], creator="唐")
     write_card(folder, "dragon.json", name="Ænne the 🐉 Dragon", first_mes="Rawr. *smoke curls*", creator="tests")
     write_card(folder, "hiro.json", name="ヒロ 🎌", first_mes="こんにちは! 👋", creator="tests")
     return AppContext.open(home=home, library=[folder]), moon
