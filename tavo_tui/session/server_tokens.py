@@ -6,8 +6,20 @@ server's figures when the connection has a tokenizer, and says nothing (None) wh
 
 from __future__ import annotations
 
+import re
+
 from tavo_tui.backends.base import Backend, BackendError
+from tavo_tui.backends.registry import KINDS
 from tavo_tui.session.inspection import Inspection
+
+_ONE_ENDPOINT = re.compile(r"/[\w/.-]+")  # a declared endpoint path, not "probed" guesses
+
+
+def has_local_tokenizer(kind: str) -> bool:
+    """Kinds whose local server has a known tokenize endpoint: cheap to ask after every edit. Hosted APIs
+    (rate limits) and generic servers (unknown endpoints, probed only on request) are left to the CLI."""
+    info = KINDS.get(kind)
+    return info is not None and bool(_ONE_ENDPOINT.fullmatch(info.tokenizer)) and not info.needs_key
 
 
 class ServerTokenCache:

@@ -18,7 +18,8 @@ from textual.widgets import Footer, Static, TextArea
 from textual.worker import Worker, WorkerCancelled, WorkerFailed
 
 from tavo_tui.model import Message
-from tavo_tui.session import ChatSession
+from tavo_tui.session import ChatSession, Inspection
+from tavo_tui.session.server_tokens import ServerTokenCache, count_on_server, has_local_tokenizer
 from tavo_tui.ui.chat_actions import ChatActions
 from tavo_tui.ui.safe_text import plain, plain_line
 from tavo_tui.ui.screens.connection_actions import GENERATING, ConnectionActions
@@ -94,6 +95,8 @@ class MainScreen(ChatActions, LayoutActions, ConnectionActions):
         self._inspect_timer: Timer | None = None
         self._layout_class = ""
         self._generation: Worker[None] | None = None
+        self._shown_inspection: Inspection | None = None
+        self._token_caches: dict[str, ServerTokenCache] = {}  # per connection: counts depend on its tokenizer
 
     # ---- layout ------------------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -383,6 +386,22 @@ class MainScreen(ChatActions, LayoutActions, ConnectionActions):
             self.inspector.show_error(f"{type(exc).__name__}: {exc}")
             return
         self.inspector.show(inspection)
+        self._shown_inspection = inspection
+        if has_local_tokenizer(self.session.profile.kind) and not self.generating:
+            self._count_on_server(self.session, inspection)
+
+    @work(exclusive=True, group="server-tokens", exit_on_error=False)
+    async def _count_on_server(self, session: ChatSession, inspection: Inspection) -> None:
+        """Replace the offline token figures with the server tokenizer's, when the connection has one."""
+        cache = self._token_caches.setdefault(session.profile.name, ServerTokenCache())
+        refined = await count_on_server(session.backend, inspection, cache, label=session.profile.kind)
+        if refined is not None and self._shown_inspection is inspection and not self.generating:
+            self.inspector.show(refined)
+
+    def watch_generating(self, generating: bool) -> None:
+        # Single-slot servers (llama-cpp-python) cut a running reply when another request arrives.
+        if generating:
+            self.workers.cancel_group(self, "server-tokens")
 
     async def on_unmount(self) -> None:
         if self.session is not None:
