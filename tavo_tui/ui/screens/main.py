@@ -145,6 +145,15 @@ class MainScreen(ChatActions, LayoutActions, ConnectionActions):
                 )
             self.inspector.clear("Open a character to see the prompt.")
             self._show_status()
+            cards = self.query_one(CardList)
+            if cards.paths:
+                # Nothing to chat with yet: put the library in front, ready for enter.
+                cards.display = True
+                self._sync_side()
+                if cards.options.highlighted is None:
+                    cards.options.highlighted = 0
+                cards.options.focus()
+                return
         self.composer.focus()
 
     def on_resize(self) -> None:
