@@ -9,7 +9,6 @@ Options: thinking_budget (int tokens, enables extended thinking), anthropic_beta
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import AsyncGenerator
 from typing import Any, ClassVar
@@ -27,6 +26,7 @@ from tavo_tui.backends.errors import error_from_object
 from tavo_tui.backends.messages import split_system
 from tavo_tui.backends.native import NativeBackend, listing, ok
 from tavo_tui.backends.oai_events import model_ids
+from tavo_tui.backends.transport import json_objects
 from tavo_tui.backends.urls import join, oai_base
 from tavo_tui.model import AssembledPrompt, PreparedRequest
 
@@ -119,13 +119,7 @@ class ClaudeBackend(NativeBackend):
         async with transport.open_stream(
             "POST", request.url, headers=self.headers(request), content=request.body_bytes()
         ) as response:
-            async for event in transport.iter_sse(response):
-                try:
-                    obj = json.loads(event.data)
-                except json.JSONDecodeError:
-                    continue
-                if not isinstance(obj, dict):
-                    continue
+            async for event, obj in json_objects(transport.iter_sse(response)):
                 kind = obj.get("type") or event.event
                 if kind == "error" or event.event == "error":
                     raise error_from_object(obj, url=request.url, secrets=transport.secrets)

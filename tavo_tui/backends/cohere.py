@@ -7,7 +7,6 @@ usage. Samplers use short names (`p`, `k`); messages have no `name` field.
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncGenerator
 from typing import Any, ClassVar
 
@@ -24,6 +23,7 @@ from tavo_tui.backends.errors import error_from_object
 from tavo_tui.backends.messages import named_text
 from tavo_tui.backends.native import NativeBackend, listing, ok
 from tavo_tui.backends.oai_events import model_ids
+from tavo_tui.backends.transport import json_objects
 from tavo_tui.backends.urls import join
 from tavo_tui.model import AssembledPrompt, PreparedRequest
 
@@ -90,13 +90,7 @@ class CohereBackend(NativeBackend):
         async with transport.open_stream(
             "POST", request.url, headers=self.headers(request), content=request.body_bytes()
         ) as response:
-            async for event in transport.iter_sse(response):
-                try:
-                    obj = json.loads(event.data)
-                except json.JSONDecodeError:
-                    continue
-                if not isinstance(obj, dict):
-                    continue
+            async for event, obj in json_objects(transport.iter_sse(response)):
                 kind = obj.get("type") or event.event
                 if kind == "error" or (kind is None and obj.get("message")):
                     raise error_from_object(obj, url=request.url, secrets=transport.secrets)

@@ -20,6 +20,7 @@ from tavo_tui.backends.base import BackendError, ConnectionCheck, Finish, Reply,
 from tavo_tui.backends.errors import error_from_object
 from tavo_tui.backends.native import NativeBackend, listing, ok
 from tavo_tui.backends.oai_events import normalise_finish
+from tavo_tui.backends.transport import json_objects
 from tavo_tui.backends.urls import join
 from tavo_tui.model import AssembledPrompt, PreparedRequest
 
@@ -151,13 +152,7 @@ class KoboldCppBackend(KoboldAIBackend):
                 "POST", url, headers=self.headers(request), content=request.body_bytes()
             ) as response:
                 started = True
-                async for event in transport.iter_sse(response):
-                    try:
-                        obj = json.loads(event.data)
-                    except json.JSONDecodeError:
-                        continue
-                    if not isinstance(obj, dict):
-                        continue
+                async for _event, obj in json_objects(transport.iter_sse(response)):
                     if obj.get("error") or obj.get("detail"):
                         raise error_from_object(obj, url=url, secrets=transport.secrets)
                     token = obj.get("token")

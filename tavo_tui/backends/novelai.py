@@ -8,7 +8,6 @@ so stop strings are applied client-side. The account check is `GET https://api.n
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncGenerator
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
@@ -16,6 +15,7 @@ from urllib.parse import urlsplit
 from tavo_tui.backends.base import BackendError, ConnectionCheck, Finish, Reply, StreamEvent, TextDelta
 from tavo_tui.backends.errors import error_from_object
 from tavo_tui.backends.native import NativeBackend, ok
+from tavo_tui.backends.transport import json_objects
 from tavo_tui.backends.urls import join
 from tavo_tui.model import AssembledPrompt, PreparedRequest
 
@@ -75,13 +75,7 @@ class NovelAIBackend(NativeBackend):
         async with transport.open_stream(
             "POST", request.url, headers=self.headers(request), content=request.body_bytes()
         ) as response:
-            async for event in transport.iter_sse(response):
-                try:
-                    obj = json.loads(event.data)
-                except json.JSONDecodeError:
-                    continue
-                if not isinstance(obj, dict):
-                    continue
+            async for _event, obj in json_objects(transport.iter_sse(response)):
                 if obj.get("error") or obj.get("statusCode"):
                     raise error_from_object(obj, url=request.url, secrets=transport.secrets)
                 if isinstance(obj.get("token"), str) and obj["token"]:

@@ -204,3 +204,14 @@ def parse_json(body: bytes, url: str) -> Any:
             f"({snippet!r}) — check the base URL",
             raw=snippet,
         ) from None
+
+
+async def json_objects(events: AsyncIterator[SSEEvent]) -> AsyncIterator[tuple[SSEEvent, dict[str, Any]]]:
+    """The events whose data is a JSON object, parsed; anything else (pings, junk) is skipped."""
+    async for event in events:
+        try:
+            obj = json.loads(event.data)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(obj, dict):
+            yield event, obj
