@@ -52,13 +52,14 @@ def warning_for(host: str, port: int) -> str | None:
 def cmd_serve(args: argparse.Namespace) -> int:
     if not 0 < args.port < 65536:
         return fail(f"--port must be between 1 and 65535, not {args.port}")
-    try:
-        from textual_serve.server import Server
-    except ImportError:
-        return fail("textual-serve is not installed (pip install textual-serve)")
+    from tavo_tui.ui.serve import ServeUnavailable, serve_in_browser  # late: scripted commands never load the UI
+
     warning = warning_for(args.host, args.port)
     if warning:
         print(warning, file=sys.stderr)
     print(f"Serving tavo-tui on http://{args.host}:{args.port} (ctrl+c stops)", file=sys.stderr)
-    Server(app_command(args), host=args.host, port=args.port, title="tavo-tui").serve()
+    try:
+        serve_in_browser(app_command(args), host=args.host, port=args.port)
+    except ServeUnavailable as exc:
+        return fail(str(exc))
     return 0
