@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from tavo_tui.cli.common import add_common, fail
+from tavo_tui.prompt.preset_import import load_chat_preset
 from tavo_tui.prompt.settings import AuthorsNote
 from tavo_tui.prompt.templates import PresetError, context_from, instruct_from
 from tavo_tui.session import AppContext, ChatSession, Delta, Done, Failed, Inspection, Notice
@@ -58,6 +59,8 @@ def _add_inputs(p: argparse.ArgumentParser) -> None:
     g.add_argument("--instruct", metavar="NAME|FILE", help="instruct template (text mode): a shipped name or a "
                    "SillyTavern instruct preset .json")
     g.add_argument("--context", metavar="NAME|FILE", help="context template (text mode): name or preset .json")
+    g.add_argument("--preset", type=Path, metavar="FILE", help="a SillyTavern chat-completion preset .json: "
+                   "the prompt manager's prompts, order and enabled flags (chat mode)")
     g.add_argument("--converter", choices=["none", "merge", "semi", "strict", "single"],
                    help="prompt post-processing for chat mode")
     g.add_argument("--max-context", type=int, metavar="N", help="context size in tokens")
@@ -124,6 +127,9 @@ def _apply_overrides(session: ChatSession, args: argparse.Namespace) -> None:
     if books:
         overrides["extra_lorebooks"] = books
     try:
+        if args.preset is not None:
+            preset = load_chat_preset(args.preset)
+            overrides["settings"] = session.prompt_settings().model_copy(update={"chat_completion": preset})
         if args.instruct:
             overrides["instruct"] = instruct_from(args.instruct)
         if args.context:
