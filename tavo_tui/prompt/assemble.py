@@ -8,6 +8,7 @@ from typing import Any
 from tavo_tui.model import AssembledPrompt, Card, ConnectionProfile, Message
 from tavo_tui.prompt.chat_completion import MESSAGE_OVERHEAD, assemble_chat
 from tavo_tui.prompt.common import LorebookLike, build_extensions, lorebook_entries
+from tavo_tui.prompt.idle import idle_duration
 from tavo_tui.prompt.inputs import build_inputs
 from tavo_tui.prompt.macros import substitute
 from tavo_tui.prompt.settings import AuthorsNote, PromptSettings
@@ -185,6 +186,7 @@ def _runtime_macros(profile: ConnectionProfile, messages: list[Message]) -> dict
         "maxresponsetokens": str(profile.max_tokens),
         "model": profile.model,
     }
+    values["idle_duration"] = values["idleduration"] = idle_duration(messages)
     if messages:
         last = messages[-1]
         values["lastswipeid"] = str(len(last.swipes) if last.swipes else 1)
