@@ -13,6 +13,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from tavo_tui.prompt.moment import format_moment, time_diff
+
 _TRIM_MARK = "\x00TRIM\x00"
 _ESC_OPEN = "\x00LBRACE\x00"
 _ESC_CLOSE = "\x00RBRACE\x00"
@@ -409,6 +411,19 @@ def _h_isodate(args: list[str], state: _State) -> str:
     return _now(state, args).strftime("%Y-%m-%d")
 
 
+def _h_datetimeformat(args: list[str], state: _State) -> str:
+    return format_moment(_now(state, []), "::".join(args)) if args else ""
+
+
+def _h_timediff(args: list[str], state: _State) -> str:
+    return time_diff(args[0], args[1]) if len(args) >= 2 else ""
+
+
+def _h_banned(args: list[str], state: _State) -> str:
+    # SillyTavern also sends the word to Oobabooga's banned-strings list; here it is only removed from the text.
+    return ""
+
+
 def _h_getvar(args: list[str], state: _State) -> str:
     return state.env.variables.get(args[0], "") if args else ""
 
@@ -466,6 +481,9 @@ _HANDLERS: dict[str, Callable[[list[str], _State], str]] = {
     "weekday": _h_weekday,
     "isotime": _h_isotime,
     "isodate": _h_isodate,
+    "datetimeformat": _h_datetimeformat,
+    "timediff": _h_timediff,
+    "banned": _h_banned,
     "getvar": _h_getvar,
     "setvar": _h_setvar,
     "addvar": _h_addvar,
