@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from functools import cache
 from typing import Any
 
 from tavo_tui.model import AssembledPrompt, Card, ConnectionProfile, Message
@@ -74,6 +75,7 @@ def assemble(
         chat_metadata=meta,
         cache=counter.cache,
         values=_runtime_macros(profile, messages),
+        idle=cache(lambda: idle_duration(messages)),  # worked out only if a text uses {{idle_duration}}
     )
     entries = lorebook_entries(card, lorebooks, settings, counter.cache)
     max_prompt = max(1, profile.max_context - profile.max_tokens)
@@ -186,7 +188,6 @@ def _runtime_macros(profile: ConnectionProfile, messages: list[Message]) -> dict
         "maxresponsetokens": str(profile.max_tokens),
         "model": profile.model,
     }
-    values["idle_duration"] = values["idleduration"] = idle_duration(messages)
     if messages:
         last = messages[-1]
         values["lastswipeid"] = str(len(last.swipes) if last.swipes else 1)

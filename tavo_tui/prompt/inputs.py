@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, overload
 
@@ -205,11 +205,13 @@ def build_inputs(
     chat_metadata: Mapping[str, Any] | None = None,
     cache: PromptCache | None = None,
     values: Mapping[str, str] | None = None,
+    idle: Callable[[], str] | None = None,
 ) -> PromptInputs:
     meta = chat_metadata or {}
     name2 = card.name or "Character"
     env = MacroEnv(user=user_name, char=name2, greetings=card.greetings(), char_version=card.character_version)
     env.values.update(values or {})
+    env.idle = idle
     env.pick_seed = f"{meta.get('chat_id_hash', '')}-{meta.get('pick_reroll_seed', '')}"
     fields = card_fields(card, env, meta)
     persona_text = _clean(persona, env)

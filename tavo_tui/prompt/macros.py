@@ -84,6 +84,7 @@ class MacroEnv:
     pick_seed: str = ""  # makes {{pick}} stable per chat (chat id hash + reroll seed)
     now: datetime | None = None
     rng: random.Random | None = None
+    idle: Callable[[], str] | None = None  # {{idle_duration}}, computed on first use (it scans back the chat)
 
     def simple(self) -> dict[str, str]:
         """Argument-less macros and their values."""
@@ -419,6 +420,10 @@ def _h_timediff(args: list[str], state: _State) -> str:
     return time_diff(args[0], args[1]) if len(args) >= 2 else ""
 
 
+def _h_idle(args: list[str], state: _State) -> str:
+    return state.env.idle() if state.env.idle is not None else "just now"
+
+
 def _h_banned(args: list[str], state: _State) -> str:
     # SillyTavern also sends the word to Oobabooga's banned-strings list; here it is only removed from the text.
     return ""
@@ -484,6 +489,8 @@ _HANDLERS: dict[str, Callable[[list[str], _State], str]] = {
     "datetimeformat": _h_datetimeformat,
     "timediff": _h_timediff,
     "banned": _h_banned,
+    "idle_duration": _h_idle,
+    "idleduration": _h_idle,
     "getvar": _h_getvar,
     "setvar": _h_setvar,
     "addvar": _h_addvar,
