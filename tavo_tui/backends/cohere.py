@@ -21,7 +21,7 @@ from tavo_tui.backends.base import (
 )
 from tavo_tui.backends.errors import error_from_object
 from tavo_tui.backends.messages import named_text
-from tavo_tui.backends.native import NativeBackend, listing, ok
+from tavo_tui.backends.native import NativeBackend, json_request, listing, ok
 from tavo_tui.backends.oai_events import model_ids
 from tavo_tui.backends.transport import json_objects
 from tavo_tui.backends.urls import join
@@ -77,8 +77,7 @@ class CohereBackend(NativeBackend):
         stops = self.stops_for(prompt)
         if stops:
             body["stop_sequences"] = stops
-        headers = {"Content-Type": "application/json", **({"Accept": "text/event-stream"} if streaming else {})}
-        return PreparedRequest(url=join(self.root, "v2/chat"), body=body, headers=headers, stream=streaming)
+        return json_request(join(self.root, "v2/chat"), body, streaming=streaming)
 
     def body_stops(self, body: dict[str, Any]) -> Any:
         return body.get("stop_sequences")

@@ -18,7 +18,7 @@ import httpx
 
 from tavo_tui.backends.base import BackendError, ConnectionCheck, Finish, Reply, StreamEvent, TextDelta
 from tavo_tui.backends.errors import error_from_object
-from tavo_tui.backends.native import NativeBackend, listing, ok
+from tavo_tui.backends.native import NativeBackend, json_request, listing, ok
 from tavo_tui.backends.oai_events import normalise_finish
 from tavo_tui.backends.transport import json_objects
 from tavo_tui.backends.urls import join
@@ -139,8 +139,7 @@ class KoboldCppBackend(KoboldAIBackend):
         self.need_mode(prompt, "text", hint="for chat use --api openai, which talks to /v1/chat/completions")
         streaming = self.profile.stream if stream is None else stream
         path = "api/extra/generate/stream" if streaming else "api/v1/generate"
-        headers = {"Content-Type": "application/json", **({"Accept": "text/event-stream"} if streaming else {})}
-        return PreparedRequest(url=join(self.root, path), body=self.body(prompt), headers=headers, stream=streaming)
+        return json_request(join(self.root, path), self.body(prompt), streaming=streaming)
 
     async def _raw_stream(self, request: PreparedRequest) -> AsyncGenerator[StreamEvent, None]:
         transport = self._transport

@@ -35,6 +35,12 @@ def server_root(raw: str, *suffixes: str) -> str:
     return url
 
 
+def json_request(url: str, body: dict[str, Any], *, streaming: bool) -> PreparedRequest:
+    """A JSON POST that asks for server-sent events when it streams (the shape every native adapter sends)."""
+    headers = {"Content-Type": "application/json", **({"Accept": "text/event-stream"} if streaming else {})}
+    return PreparedRequest(url=url, body=body, headers=headers, stream=streaming)
+
+
 class NativeBackend(ABC):
     """Base for one protocol family. Subclasses declare names and write the three wire methods."""
 

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from tavo_tui.backends.base import BackendError, ConnectionCheck, Finish, Reply, StreamEvent, TextDelta
 from tavo_tui.backends.errors import error_from_object
-from tavo_tui.backends.native import NativeBackend, ok
+from tavo_tui.backends.native import NativeBackend, json_request, ok
 from tavo_tui.backends.transport import json_objects
 from tavo_tui.backends.urls import join
 from tavo_tui.model import AssembledPrompt, PreparedRequest
@@ -58,8 +58,7 @@ class NovelAIBackend(NativeBackend):
         body = {"input": prompt.text, "model": self.profile.model or DEFAULT_MODEL, "parameters": parameters}
         request_stops = self.stops_for(prompt)
         path = "ai/generate-stream" if streaming else "ai/generate"
-        headers = {"Content-Type": "application/json", **({"Accept": "text/event-stream"} if streaming else {})}
-        request = PreparedRequest(url=join(self.root, path), body=body, headers=headers, stream=streaming)
+        request = json_request(join(self.root, path), body, streaming=streaming)
         self._stops[request.body_bytes()] = request_stops
         while len(self._stops) > 16:
             self._stops.pop(next(iter(self._stops)))
