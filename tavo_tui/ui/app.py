@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -11,6 +12,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
 from tavo_tui.session.ui_settings import UiSettings, load_keymap, load_ui_settings, save_ui_settings
+from tavo_tui.ui.clipboard import passthrough_copy
 from tavo_tui.ui.commands import main_screen_commands
 from tavo_tui.ui.palette import TavoProvider
 from tavo_tui.ui.screens.help import HelpScreen, key_rows
@@ -54,6 +56,14 @@ class TavoApp(App[int]):
         self.keymap = keymap.value
         self.settings_errors = [*settings.errors, *keymap.errors]
         self.set_keymap(self.keymap)
+
+    def copy_to_clipboard(self, text: str) -> None:
+        # Textual keeps its own copy and writes a bare OSC 52; inside tmux/screen a wrapped copy follows,
+        # because a multiplexer drops the bare one unless it is set up to take it.
+        super().copy_to_clipboard(text)
+        wrapped = passthrough_copy(text, os.environ)
+        if wrapped is not None and self._driver is not None:
+            self._driver.write(wrapped)
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
         return dict(VARIABLE_DEFAULTS)
