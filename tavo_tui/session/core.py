@@ -34,6 +34,15 @@ def make_message(name: str, text: str, *, is_user: bool, extra: dict[str, Any] |
                    extra=dict(extra or {}), **more)
 
 
+def read_world_file(path: Path) -> list[Mapping[str, Any]]:
+    """A SillyTavern world file as a one-book list; unreadable or malformed gives no book."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    return [data] if isinstance(data, dict) else []
+
+
 class SessionCore:
     """State and storage; `ChatSession` adds generation and editing on top."""
 
@@ -69,6 +78,7 @@ class SessionCore:
         self._retired: list[Backend] = []
         self._generating = False
         self._dirty = False  # a save failed: the next save rewrites the whole file
+        self._lorebook_cache: tuple[tuple[Path, int, int, int], list[Mapping[str, Any]]] | None = None
         if ref is not None and persist:
             self._take_lock(ref)
 
@@ -146,10 +156,15 @@ class SessionCore:
             return []
         path = self.ctx.worlds_dir / f"{name}.json"
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            stat = path.stat()
+        except OSError:
             return []
-        return [data] if isinstance(data, dict) else []
+        # Every preview asks for it: parse once per version of the file. Returning the same dict also lets the
+        # engine's identity-keyed caches keep the parsed entries.
+        key = (path, stat.st_mtime_ns, stat.st_size, stat.st_ino)
+        if self._lorebook_cache is None or self._lorebook_cache[0] != key:
+            self._lorebook_cache = (key, read_world_file(path))
+        return list(self._lorebook_cache[1])
 
     # ---- lock --------------------------------------------------------------------------------------------
     def _take_lock(self, ref: ChatRef) -> None:
