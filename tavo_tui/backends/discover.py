@@ -10,12 +10,12 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import httpx
-
-from tavo_tui.backends.oai_events import model_ids
 from tavo_tui.model import ConnectionProfile
+
+if TYPE_CHECKING:  # httpx and the adapters load on the first probe: the UI imports this module at start-up
+    import httpx
 
 DEFAULT_PORTS: tuple[int, ...] = (5001, 8080, 11434, 5000, 1234, 8000, 2242)
 
@@ -43,6 +43,8 @@ class DiscoveredServer:
 
 
 async def _get(client: httpx.AsyncClient, url: str) -> httpx.Response | None:
+    import httpx
+
     try:
         return await client.get(url)
     except httpx.HTTPError:
@@ -58,8 +60,14 @@ def _json(response: httpx.Response | None) -> Any:
         return None
 
 
+def _model_ids(data: Any) -> tuple[str, ...]:
+    from tavo_tui.backends.oai_events import model_ids
+
+    return tuple(model_ids(data))
+
+
 async def _models(client: httpx.AsyncClient, url: str) -> tuple[str, ...]:
-    return tuple(model_ids(_json(await _get(client, url))))
+    return _model_ids(_json(await _get(client, url)))
 
 
 async def identify(client: httpx.AsyncClient, root: str, port: int) -> DiscoveredServer | None:
@@ -100,7 +108,7 @@ async def _openai_like(client: httpx.AsyncClient, root: str, port: int) -> Disco
     data = _json(response)
     if response is None or not isinstance(data, dict) or not isinstance(data.get("data"), list):
         return None
-    models = tuple(model_ids(data))
+    models = _model_ids(data)
     owners = {item.get("owned_by") for item in data["data"] if isinstance(item, dict)}
     if "express" in response.headers.get("x-powered-by", "").lower():
         return DiscoveredServer("lmstudio", root, "LM Studio", port, None, models)
@@ -122,6 +130,8 @@ async def discover_local(
     client: httpx.AsyncClient | None = None,
 ) -> list[DiscoveredServer]:
     """Every known server answering on `host` at `ports`, in port order. Never raises for a dead port."""
+    import httpx
+
     own = client is None
     http = client or httpx.AsyncClient(timeout=httpx.Timeout(timeout), follow_redirects=False, trust_env=False)
     try:

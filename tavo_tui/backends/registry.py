@@ -1,31 +1,34 @@
-"""Backend kinds by name, and the one factory the session uses to build an adapter from a profile."""
+"""Backend kinds by name, and the one factory the session uses to build an adapter from a profile.
+
+The table is plain data: listing kinds (the connection editor, `connection kinds`, the status bar) imports no
+adapter and no httpx. `make_backend()` imports the adapter module of the one kind it builds, by module path.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import importlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import httpx
-
-from tavo_tui.backends import oai_providers as oai
 from tavo_tui.backends.base import Backend, BackendError
-from tavo_tui.backends.demo import DemoBackend
-from tavo_tui.backends.openai_compat import OpenAICompatBackend
 from tavo_tui.model import ConnectionProfile
 
-Factory = Callable[..., Backend]
+if TYPE_CHECKING:
+    import httpx
+
+DEMO_URL = "demo://local"  # the demo adapter's pseudo URL (it never makes a request)
 
 
 @dataclass(frozen=True)
 class KindInfo:
-    """What the connection editor shows for a kind, and how to build it."""
+    """What the connection editor shows for a kind, and which adapter class serves it."""
 
     name: str
     description: str
     default_base_url: str
-    factory: Factory
+    adapter: str  # "module:Class" under tavo_tui.backends (for two-API kinds, the OpenAI-compatible one)
     needs_key: bool = False  # hosted APIs always need one; local servers only when started with one
     modes: tuple[str, ...] = ("chat", "text")
     key_env: str | None = None  # the environment variable people usually keep this key in
@@ -34,6 +37,7 @@ class KindInfo:
     streaming: bool = True
     tokenizer: str = ""  # the server's token-count endpoint, "" when it has none
     options: tuple[str, ...] = ()  # keys of ConnectionProfile.options this kind reads
+    native: str = ""  # "module:Class" of the native adapter when `apis` offers "native"
 
     @property
     def default_url(self) -> str:
@@ -51,48 +55,12 @@ class KindInfo:
             return "native"
         return "openai"
 
-
-def _dual(native: Callable[[], type[Any]], openai: type[Any], kind: str) -> Factory:
-    """A factory choosing the native or the OpenAI-compatible adapter by the profile's API."""
-
-    def build(profile: ConnectionProfile, api_key: str | None = None, **kw: Any) -> Backend:
-        api = KINDS[kind].api_for(profile)
-        cls = native() if api == "native" else openai
-        backend: Backend = cls(profile, api_key, **kw)
-        return backend
-
-    return build
-
-
-def _native_llamacpp() -> type[Any]:
-    from tavo_tui.backends.llamacpp import LlamaCppBackend
-
-    return LlamaCppBackend
-
-
-def _native_koboldcpp() -> type[Any]:
-    from tavo_tui.backends.kobold import KoboldCppBackend
-
-    return KoboldCppBackend
-
-
-def _native_ollama() -> type[Any]:
-    from tavo_tui.backends.ollama import OllamaBackend
-
-    return OllamaBackend
-
-
-def _lazy(module: str, name: str) -> Factory:
-    """Import an adapter module only when a profile of that kind is used (keeps start-up fast)."""
-
-    def build(profile: ConnectionProfile, api_key: str | None = None, **kw: Any) -> Backend:
-        import importlib
-
-        cls = getattr(importlib.import_module(f"tavo_tui.backends.{module}"), name)
-        backend: Backend = cls(profile, api_key, **kw)
-        return backend
-
-    return build
+    def adapter_class(self, api: str | None = None) -> type[Any]:
+        """The adapter class for `api` (imported now: this is the first point that needs its module)."""
+        spec = self.native if api == "native" and self.native else self.adapter
+        module, _, name = spec.partition(":")
+        cls: type[Any] = getattr(importlib.import_module(f"tavo_tui.backends.{module}"), name)
+        return cls
 
 
 def _entries(*infos: KindInfo) -> Mapping[str, KindInfo]:
@@ -101,37 +69,49 @@ def _entries(*infos: KindInfo) -> Mapping[str, KindInfo]:
 
 CHAT = ("chat",)
 TEXT = ("text",)
-_SIMPLE: tuple[tuple[type[OpenAICompatBackend], str, str | None, tuple[str, ...], str], ...] = (
-    (oai.OpenAIBackend, "OpenAI (GPT, o-series)", "OPENAI_API_KEY", ("chat", "text"), ""),
-    (oai.DeepSeekBackend, "DeepSeek (reasoning shown apart)", "DEEPSEEK_API_KEY", CHAT, ""),
-    (oai.MistralBackend, "Mistral La Plateforme (strict schema, Magistral thinking)", "MISTRAL_API_KEY", CHAT, ""),
-    (oai.OpenRouterBackend, "OpenRouter (many providers; routing and reasoning options)", "OPENROUTER_API_KEY",
-     ("chat", "text"), ""),
-    (oai.PerplexityBackend, "Perplexity Sonar (strict user/assistant alternation)", "PERPLEXITY_API_KEY", CHAT, ""),
-    (oai.AI21Backend, "AI21 Jamba", "AI21_API_KEY", CHAT, ""),
-    (oai.ElectronHubBackend, "Electron Hub", "ELECTRONHUB_API_KEY", CHAT, ""),
-    (oai.AIMLAPIBackend, "AI/ML API", "AIMLAPI_API_KEY", CHAT, ""),
-    (oai.DreamGenBackend, "DreamGen (Lucid / Opus)", "DREAMGEN_API_KEY", ("chat", "text"), ""),
-    (oai.PollinationsBackend, "Pollinations (key optional)", "POLLINATIONS_API_KEY", CHAT, ""),
-    (oai.MancerBackend, "Mancer", "MANCER_API_KEY", ("chat", "text"), ""),
-    (oai.CloudflareBackend, "Cloudflare Workers AI (put your account id in the URL)", "CLOUDFLARE_API_TOKEN",
-     CHAT, ""),
-    (oai.OobaBackend, "text-generation-webui (Oobabooga) --api", "OOBA_API_KEY", ("chat", "text"),
-     "/v1/internal/token-count"),
-    (oai.TabbyBackend, "TabbyAPI (ExLlama)", "TABBY_API_KEY", ("chat", "text"), "/v1/token/encode"),
-    (oai.VLLMBackend, "vLLM OpenAI server", "VLLM_API_KEY", ("chat", "text"), "/tokenize"),
-    (oai.AphroditeBackend, "Aphrodite engine", "APHRODITE_API_KEY", ("chat", "text"), "/v1/tokenize"),
-    (oai.LMStudioBackend, "LM Studio local server", None, ("chat", "text"), ""),
+# kind, OpenAI-style provider class, description, key variable, modes, tokenizer endpoint, default URL
+_SIMPLE: tuple[tuple[str, str, str, str | None, tuple[str, ...], str, str], ...] = (
+    ("openai", "OpenAIBackend", "OpenAI (GPT, o-series)", "OPENAI_API_KEY", ("chat", "text"), "",
+     "https://api.openai.com/v1"),
+    ("deepseek", "DeepSeekBackend", "DeepSeek (reasoning shown apart)", "DEEPSEEK_API_KEY", CHAT, "",
+     "https://api.deepseek.com/v1"),
+    ("mistral", "MistralBackend", "Mistral La Plateforme (strict schema, Magistral thinking)", "MISTRAL_API_KEY",
+     CHAT, "", "https://api.mistral.ai/v1"),
+    ("openrouter", "OpenRouterBackend", "OpenRouter (many providers; routing and reasoning options)",
+     "OPENROUTER_API_KEY", ("chat", "text"), "", "https://openrouter.ai/api/v1"),
+    ("perplexity", "PerplexityBackend", "Perplexity Sonar (strict user/assistant alternation)",
+     "PERPLEXITY_API_KEY", CHAT, "", "https://api.perplexity.ai"),
+    ("ai21", "AI21Backend", "AI21 Jamba", "AI21_API_KEY", CHAT, "", "https://api.ai21.com/studio/v1"),
+    ("electronhub", "ElectronHubBackend", "Electron Hub", "ELECTRONHUB_API_KEY", CHAT, "",
+     "https://api.electronhub.ai/v1"),
+    ("aimlapi", "AIMLAPIBackend", "AI/ML API", "AIMLAPI_API_KEY", CHAT, "", "https://api.aimlapi.com/v1"),
+    ("dreamgen", "DreamGenBackend", "DreamGen (Lucid / Opus)", "DREAMGEN_API_KEY", ("chat", "text"), "",
+     "https://dreamgen.com/api/openai/v1"),
+    ("pollinations", "PollinationsBackend", "Pollinations (key optional)", "POLLINATIONS_API_KEY", CHAT, "",
+     "https://gen.pollinations.ai/v1"),
+    ("mancer", "MancerBackend", "Mancer", "MANCER_API_KEY", ("chat", "text"), "",
+     "https://neuro.mancer.tech/oai/v1"),
+    ("cloudflare", "CloudflareBackend", "Cloudflare Workers AI (put your account id in the URL)",
+     "CLOUDFLARE_API_TOKEN", CHAT, "", "https://api.cloudflare.com/client/v4/accounts/ACCOUNT_ID/ai/v1"),
+    ("ooba", "OobaBackend", "text-generation-webui (Oobabooga) --api", "OOBA_API_KEY", ("chat", "text"),
+     "/v1/internal/token-count", "http://127.0.0.1:5000"),
+    ("tabby", "TabbyBackend", "TabbyAPI (ExLlama)", "TABBY_API_KEY", ("chat", "text"), "/v1/token/encode",
+     "http://127.0.0.1:5000"),
+    ("vllm", "VLLMBackend", "vLLM OpenAI server", "VLLM_API_KEY", ("chat", "text"), "/tokenize",
+     "http://127.0.0.1:8000"),
+    ("aphrodite", "AphroditeBackend", "Aphrodite engine", "APHRODITE_API_KEY", ("chat", "text"), "/v1/tokenize",
+     "http://127.0.0.1:2242"),
+    ("lmstudio", "LMStudioBackend", "LM Studio local server", None, ("chat", "text"), "", "http://127.0.0.1:1234"),
 )  # fmt: skip
 _LOCAL = {"ooba", "tabby", "vllm", "aphrodite", "lmstudio"}
 
 
-def _simple(cls: type[OpenAICompatBackend], text: str, env: str | None, modes: tuple[str, ...], tok: str) -> KindInfo:
-    hosted = cls.kind not in _LOCAL and cls.kind != "pollinations"
-    options: tuple[str, ...] = ("provider", "reasoning", "transforms", "models") if cls.kind == "openrouter" else ()
-    if cls.kind == "openai":
+def _simple(kind: str, cls: str, text: str, env: str | None, modes: tuple[str, ...], tok: str, url: str) -> KindInfo:
+    hosted = kind not in _LOCAL and kind != "pollinations"
+    options: tuple[str, ...] = ("provider", "reasoning", "transforms", "models") if kind == "openrouter" else ()
+    if kind == "openai":
         options = ("reasoning_effort",)
-    return KindInfo(cls.kind, text, cls.default_base_url, cls, needs_key=hosted, modes=modes, key_env=env,
+    return KindInfo(kind, text, url, f"oai_providers:{cls}", needs_key=hosted, modes=modes, key_env=env,
                     tokenizer=tok, options=options)  # fmt: skip
 
 
@@ -140,15 +120,15 @@ KINDS: Mapping[str, KindInfo] = _entries(
     KindInfo(
         "demo",
         "offline demo: in-character canned replies, no server needed",
-        DemoBackend.default_base_url,
-        DemoBackend,
+        DEMO_URL,
+        "demo:DemoBackend",
         family="demo",
     ),
     KindInfo(
         "openai-compatible",
         "any OpenAI-style server: llama.cpp, llama-cpp-python, vLLM, LM Studio, TabbyAPI, ...",
-        OpenAICompatBackend.default_base_url,
-        OpenAICompatBackend,
+        "http://127.0.0.1:8080/v1",
+        "openai_compat:OpenAICompatBackend",
         tokenizer="/tokenize or /extras/tokenize/count (probed)",
     ),
     *(_simple(*row) for row in _SIMPLE[:12]),
@@ -156,7 +136,8 @@ KINDS: Mapping[str, KindInfo] = _entries(
         "llamacpp",
         "llama.cpp llama-server (native /completion for text, /v1 for chat)",
         "http://127.0.0.1:8080",
-        _dual(_native_llamacpp, oai.LlamaCppOpenAIBackend, "llamacpp"),
+        "oai_providers:LlamaCppOpenAIBackend",
+        native="llamacpp:LlamaCppBackend",
         key_env="LLAMA_API_KEY",
         family="llamacpp",
         apis=("native", "openai"),
@@ -166,7 +147,8 @@ KINDS: Mapping[str, KindInfo] = _entries(
         "koboldcpp",
         "KoboldCpp (native Kobold API for text, /v1 for chat)",
         "http://127.0.0.1:5001",
-        _dual(_native_koboldcpp, oai.KoboldCppOpenAIBackend, "koboldcpp"),
+        "oai_providers:KoboldCppOpenAIBackend",
+        native="kobold:KoboldCppBackend",
         key_env="KOBOLDCPP_PASSWORD",
         family="kobold",
         apis=("native", "openai"),
@@ -176,7 +158,7 @@ KINDS: Mapping[str, KindInfo] = _entries(
         "koboldai",
         "KoboldAI Classic / United (legacy, text only, no streaming)",
         "http://127.0.0.1:5000",
-        _lazy("kobold", "KoboldAIBackend"),
+        "kobold:KoboldAIBackend",
         modes=TEXT,
         family="kobold",
         streaming=False,
@@ -185,7 +167,8 @@ KINDS: Mapping[str, KindInfo] = _entries(
         "ollama",
         "Ollama (native /api/chat and /api/generate, or /v1)",
         "http://127.0.0.1:11434",
-        _dual(_native_ollama, oai.OllamaOpenAIBackend, "ollama"),
+        "oai_providers:OllamaOpenAIBackend",
+        native="ollama:OllamaBackend",
         key_env="OLLAMA_API_KEY",
         family="ollama",
         apis=("native", "openai"),
@@ -195,7 +178,7 @@ KINDS: Mapping[str, KindInfo] = _entries(
         "claude",
         "Anthropic Claude (Messages API)",
         "https://api.anthropic.com/v1",
-        _lazy("claude", "ClaudeBackend"),
+        "claude:ClaudeBackend",
         needs_key=True,
         modes=CHAT,
         key_env="ANTHROPIC_API_KEY",
@@ -206,7 +189,7 @@ KINDS: Mapping[str, KindInfo] = _entries(
         "gemini",
         "Google AI Studio (Gemini API)",
         "https://generativelanguage.googleapis.com",
-        _lazy("gemini", "GeminiBackend"),
+        "gemini:GeminiBackend",
         needs_key=True,
         modes=CHAT,
         key_env="GEMINI_API_KEY",
@@ -218,7 +201,7 @@ KINDS: Mapping[str, KindInfo] = _entries(
         "vertex",
         "Google Vertex AI (express-mode API key; project/region options)",
         "https://aiplatform.googleapis.com",
-        _lazy("gemini", "VertexBackend"),
+        "gemini:VertexBackend",
         needs_key=True,
         modes=CHAT,
         key_env="VERTEX_API_KEY",
@@ -230,7 +213,7 @@ KINDS: Mapping[str, KindInfo] = _entries(
         "cohere",
         "Cohere (v2 chat)",
         "https://api.cohere.com",
-        _lazy("cohere", "CohereBackend"),
+        "cohere:CohereBackend",
         needs_key=True,
         modes=CHAT,
         key_env="COHERE_API_KEY",
@@ -241,7 +224,7 @@ KINDS: Mapping[str, KindInfo] = _entries(
         "horde",
         "AI Horde (crowdsourced; queued, no streaming; anonymous key 0000000000)",
         "https://aihorde.net/api",
-        _lazy("horde", "HordeBackend"),
+        "horde:HordeBackend",
         modes=TEXT,
         key_env="AI_HORDE_API_KEY",
         family="horde",
@@ -252,7 +235,7 @@ KINDS: Mapping[str, KindInfo] = _entries(
         "novelai",
         "NovelAI (Kayra / Erato / Clio text generation)",
         "https://text.novelai.net",
-        _lazy("novelai", "NovelAIBackend"),
+        "novelai:NovelAIBackend",
         needs_key=True,
         modes=TEXT,
         key_env="NOVELAI_API_KEY",
@@ -272,4 +255,5 @@ def make_backend(
             "bad_request",
             f"unknown backend kind {profile.kind!r} in connection {profile.name!r} — use one of: {known}",
         )
-    return info.factory(profile, api_key, client=client)
+    backend: Backend = info.adapter_class(info.api_for(profile))(profile, api_key, client=client)
+    return backend

@@ -57,7 +57,9 @@ def sampler_fields(kind: str) -> tuple[str, ...]:
     info = KINDS.get(kind)
     if info is None:
         return EDITABLE_SAMPLERS
-    accepted = getattr(info.factory, "sampler_fields", None)
+    # Single-API kinds publish the knobs on the adapter class; two-API kinds go by family (the class depends
+    # on the profile's API choice).
+    accepted = None if info.apis else getattr(info.adapter_class(), "sampler_fields", None)
     if accepted is None and info.family in _FAMILY_SAMPLERS:
         accepted = _FAMILY_SAMPLERS[info.family]
     if accepted is None:  # plain OpenAI-compatible: every field is sent
