@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from tavo_tui import __version__
-from tavo_tui.cli import connection, generate
-from tavo_tui.cli.common import add_common, fail, run_guarded
+from tavo_tui.cli.common import COMMANDS, add_common, fail, run_guarded
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(commands: Iterable[str] | None = None) -> argparse.ArgumentParser:
+    """The parser; `commands` names the commands to load fully (default: all of them).
+
+    The others get a placeholder sub-parser with the same name and help, enough for `--help` and for telling
+    a command from the TUI path without importing the command's module.
+    """
+    wanted = {COMMANDS[name][0] for name in (COMMANDS if commands is None else commands)}
     parser = argparse.ArgumentParser(
         prog="tavo-tui",
         description="Roleplay chat with LLMs in your terminal. Without a command, opens the TUI.",
@@ -20,19 +26,22 @@ def build_parser() -> argparse.ArgumentParser:
     add_common(parser, top_level=True)
     parser.add_argument("--card", metavar="PATH", help="open this character card")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    connection.register(sub)
-    generate.register(sub)
-    _register_optional(sub)
+    registered: set[str] = set()
+    for name, (module, help_text) in COMMANDS.items():
+        if module in registered:
+            continue  # one module registers all of its commands at once
+        if module in wanted:
+            importlib.import_module(f"tavo_tui.cli.{module}").register(sub)
+            registered.add(module)
+        else:
+            sub.add_parser(name, help=help_text, add_help=False)
     return parser
 
 
-def _register_optional(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    """Command groups that live in their own modules."""
-    from tavo_tui.cli import cards, chats, serve
-
-    cards.register(sub)
-    chats.register(sub)
-    serve.register(sub)
+def _named_commands(argv: Sequence[str]) -> list[str]:
+    """The command names that appear anywhere in `argv` (an option's value may look like one too: loading a
+    command that is not run only costs time)."""
+    return [word for word in argv if word in COMMANDS]
 
 
 def _run_tui(args: argparse.Namespace) -> int:
@@ -52,8 +61,9 @@ def _run_tui(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    words = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(_named_commands(words))
+    args = parser.parse_args(words)
     handler = getattr(args, "handler", None) or _run_tui
     return run_guarded(handler, args)
 

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 from tavo_tui.cards import CardError, LoadedCard, read_card, sniff, v3_object, write_card
-from tavo_tui.cli.common import add_common, fail
+from tavo_tui.cli.common import add_common, command_parser, fail
 
 # C0/C1 control characters (ESC included) except newline and tab: never sent to the terminal raw.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
@@ -19,7 +19,7 @@ _EXT = {"png": ".png", "json": ".json", "webp": ".webp", "jpeg": ".jpg"}
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = sub.add_parser("card", help="inspect, validate, convert and import character cards")
+    p = command_parser(sub, "card")
     add_common(p)
     csub = p.add_subparsers(dest="card_command", metavar="ACTION", required=True)
 

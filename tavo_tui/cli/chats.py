@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from tavo_tui.cli.common import add_common, fail
+from tavo_tui.cli.common import add_common, command_parser, fail
 from tavo_tui.session import AppContext
 from tavo_tui.store import StoreError
 from tavo_tui.store.interchange import EXPORT_FORMATS, export_chat, import_chat
@@ -26,7 +26,7 @@ def _card(value: str) -> Path:
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = sub.add_parser("chat", help="stored chats")
+    p = command_parser(sub, "chat")
     add_common(p)
     csub = p.add_subparsers(dest="chat_command", metavar="ACTION", required=True)
 
@@ -73,7 +73,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     srch.add_argument("--json", action="store_true")
     srch.set_defaults(handler=cmd_search)
 
-    per = sub.add_parser("persona", help="your personas (who {{user}} is)")
+    per = command_parser(sub, "persona")
     add_common(per)
     psub = per.add_subparsers(dest="persona_command", metavar="ACTION", required=True)
     plist = psub.add_parser("list", help="list personas (* marks the default)")

@@ -11,6 +11,24 @@ from tavo_tui.backends.base import BackendError
 from tavo_tui.cards import CardError
 from tavo_tui.store import StoreError
 
+# Every command: its module under tavo_tui.cli and its one-line help, in the order `--help` lists them. The
+# module is imported only when its command is on the command line, so the TUI path loads none of them.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "connection": ("connection", "manage connection profiles"),
+    "prompt": ("generate", "print the exact request that would be sent, with token counts"),
+    "send": ("generate", "send a message and stream the reply to stdout"),
+    "card": ("cards", "inspect, validate, convert and import character cards"),
+    "chat": ("chats", "stored chats"),
+    "persona": ("chats", "your personas (who {{user}} is)"),
+    "serve": ("serve", "serve the TUI to a web browser (no authentication: keep it on localhost)"),
+}
+
+
+def command_parser(sub: argparse._SubParsersAction, name: str) -> argparse.ArgumentParser:  # type: ignore[type-arg]
+    """The sub-parser of command `name`, with the help text from COMMANDS."""
+    parser: argparse.ArgumentParser = sub.add_parser(name, help=COMMANDS[name][1])
+    return parser
+
 
 def add_common(parser: argparse.ArgumentParser, *, top_level: bool = False) -> None:
     """--home/--library/--user/--connection work before or after the command name."""

@@ -10,13 +10,13 @@ import sys
 from tavo_tui.backends.base import BackendError
 from tavo_tui.backends.discover import DEFAULT_PORTS, discover_local
 from tavo_tui.backends.registry import KINDS, make_backend
-from tavo_tui.cli.common import add_common, fail
+from tavo_tui.cli.common import add_common, command_parser, fail
 from tavo_tui.model import ConnectionProfile
 from tavo_tui.store import AppPaths, ProfileStore, SecretStore, mask_secret
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = sub.add_parser("connection", help="manage connection profiles")
+    p = command_parser(sub, "connection")
     add_common(p)
     csub = p.add_subparsers(dest="connection_command", metavar="ACTION", required=True)
 

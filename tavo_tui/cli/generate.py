@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from tavo_tui.cli.common import add_common, fail
+from tavo_tui.cli.common import add_common, command_parser, fail
 from tavo_tui.prompt.preset_import import load_chat_preset
 from tavo_tui.prompt.settings import AuthorsNote
 from tavo_tui.prompt.templates import PresetError, context_from, instruct_from
@@ -22,14 +22,14 @@ from tavo_tui.store.interchange import read_import_lines
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    prompt = sub.add_parser("prompt", help="print the exact request that would be sent, with token counts")
+    prompt = command_parser(sub, "prompt")
     _add_inputs(prompt)
     prompt.add_argument("--json", action="store_true", help='print {"url", "body", "tokens"} as JSON')
     prompt.add_argument("--offline-tokens", action="store_true",
                         help="count with tiktoken/estimate only, never ask the server's tokenizer")
     prompt.set_defaults(handler=cmd_prompt)
 
-    send = sub.add_parser("send", help="send a message and stream the reply to stdout")
+    send = command_parser(sub, "send")
     _add_inputs(send)
     send.add_argument("text", help="the message to send")
     send.set_defaults(handler=cmd_send)

@@ -7,7 +7,7 @@ import shlex
 import sys
 from pathlib import Path
 
-from tavo_tui.cli.common import add_common, fail
+from tavo_tui.cli.common import add_common, command_parser, fail
 
 LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 NO_AUTH_WARNING = (
@@ -18,7 +18,7 @@ NO_AUTH_WARNING = (
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    p = sub.add_parser("serve", help="serve the TUI to a web browser (no authentication: keep it on localhost)")
+    p = command_parser(sub, "serve")
     add_common(p)
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
