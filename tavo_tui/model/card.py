@@ -33,6 +33,8 @@ class EntryDecorators(BaseModel):
     Unknown (app-specific) decorators land in `other` with their raw value, first occurrence kept.
     """
 
+    model_config = ConfigDict(defer_build=True)
+
     activate_only_after: int | None = None
     activate_only_every: int | None = None
     keep_activate_after_match: bool = False
@@ -115,7 +117,7 @@ def _apply(dec: EntryDecorators, name: str, value: str, seen: set[str]) -> bool:
 class LorebookEntry(BaseModel):
     """One entry of an embedded lorebook (V2/V3 `character_book.entries[]`)."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", defer_build=True)
 
     keys: list[str] = Field(default_factory=list)
     content: str = ""
@@ -145,7 +147,7 @@ class LorebookEntry(BaseModel):
 class Lorebook(BaseModel):
     """A V2/V3 `character_book`."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", defer_build=True)
 
     name: str | None = None
     description: str | None = None
@@ -159,7 +161,7 @@ class Lorebook(BaseModel):
 class Card(BaseModel):
     """A character, in the V3 field layout; unknown fields are kept verbatim (extra="allow")."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", defer_build=True)
 
     name: str = ""
     description: str = ""

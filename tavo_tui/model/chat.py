@@ -16,7 +16,7 @@ def now_send_date() -> str:
 class Message(BaseModel):
     """One chat message. Unknown keys are kept so SillyTavern files round-trip."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", defer_build=True)
 
     name: str = ""
     is_user: bool = False
@@ -37,7 +37,7 @@ class Message(BaseModel):
 class ChatHeader(BaseModel):
     """The first line of a SillyTavern chat file."""
 
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", defer_build=True)
 
     user_name: str = "User"
     character_name: str = ""
@@ -47,6 +47,8 @@ class ChatHeader(BaseModel):
 
 class Chat(BaseModel):
     """A whole chat: header plus messages."""
+
+    model_config = ConfigDict(defer_build=True)
 
     header: ChatHeader = Field(default_factory=ChatHeader)
     messages: list[Message] = Field(default_factory=list)

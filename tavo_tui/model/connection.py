@@ -13,7 +13,7 @@ Converter = Literal["none", "merge", "semi", "strict", "single"]
 class SamplerSettings(BaseModel):
     """One superset of sampler knobs. `None` means "not sent"; adapters whitelist what their server accepts."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     temperature: float | None = 1.0
     top_p: float | None = 1.0
@@ -42,7 +42,7 @@ class SamplerSettings(BaseModel):
 class ConnectionProfile(BaseModel):
     """Everything needed to talk to one backend. The API key itself lives in the secrets file, never here."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     name: str
     kind: str = "openai-compatible"

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class TokenCount(BaseModel):
     """A token count and how it was obtained (e.g. "tiktoken o200k_base" or "estimate (chars/4)")."""
+
+    model_config = ConfigDict(defer_build=True)
 
     value: int
     method: str
@@ -17,6 +19,8 @@ class TokenCount(BaseModel):
 
 class PromptSection(BaseModel):
     """One named part of the prompt, e.g. "description", "greeting", "history[3]"."""
+
+    model_config = ConfigDict(defer_build=True)
 
     name: str
     source: str
@@ -27,6 +31,8 @@ class PromptSection(BaseModel):
 
 class AssembledPrompt(BaseModel):
     """What the prompt engine produced for one turn, before any backend shapes it into a body."""
+
+    model_config = ConfigDict(defer_build=True)
 
     mode: Literal["chat", "text"]
     sections: list[PromptSection] = Field(default_factory=list)
@@ -47,6 +53,8 @@ class AssembledPrompt(BaseModel):
 
 class PreparedRequest(BaseModel):
     """The exact HTTP request a backend will send. `headers` never hold secrets; the backend adds auth."""
+
+    model_config = ConfigDict(defer_build=True)
 
     method: str = "POST"
     url: str
