@@ -62,6 +62,7 @@ def assemble(
     `chat_metadata["timedWorldInfo"]`; `chat_metadata_updates` holds the new value, to be stored when (and only
     when) this prompt is actually sent.
     """
+    requested_sysprompt = sysprompt  # kept for a second pass (see `misjudged` below)
     settings = settings or PromptSettings()
     meta: Mapping[str, Any] = chat_metadata or {}
     if authors_note is None and meta:
@@ -136,6 +137,14 @@ def assemble(
             max_context=profile.max_context,
             max_tokens=profile.max_tokens,
             generation_type=generation_type,
+        )
+    if inputs.chat.misjudged:
+        # A damaged line was counted as a visible message; it is parsed now, so the next pass leaves it out.
+        return assemble(
+            card, messages, user_name=user_name, profile=profile, counter=counter, pending_user=pending_user,
+            persona=persona, settings=settings, lorebooks=lorebooks, authors_note=authors_note,
+            chat_metadata=chat_metadata, converter=converter, instruct=instruct, context=context,
+            sysprompt=requested_sysprompt, generation_type=generation_type,
         )
     result.notes = fallback_notes + notes + result.notes
     if timed is not None and timed.changed:

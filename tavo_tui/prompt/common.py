@@ -59,12 +59,17 @@ def lorebook_entries(
     return entries
 
 
-def authors_note_active(note: AuthorsNote | None, user_messages: int) -> bool:
+def authors_note_active(note: AuthorsNote | None, count_user_messages: Callable[[], int]) -> bool:
+    """Whether the note goes in this turn. The user messages are counted only for an interval above 1, since
+    counting reads every message of a long chat."""
     if note is None or not note.prompt.strip():
         return False
     if note.interval == 1:
         return True
-    if note.interval <= 0 or user_messages == 0:
+    if note.interval <= 0:
+        return False
+    user_messages = count_user_messages()
+    if user_messages == 0:
         return False
     return user_messages >= note.interval and user_messages % note.interval == 0
 
@@ -89,7 +94,7 @@ def build_extensions(
     """Run world info and register every extension prompt in SillyTavern's order of operations."""
     env = inputs.env
     prompts: list[ExtensionPrompt] = []
-    note_active = authors_note_active(note, inputs.chat.user_count()) if note is not None else False
+    note_active = authors_note_active(note, inputs.chat.user_count)
     note_text = substitute(note.prompt, env) if note is not None and note_active else ""
     card = inputs.card
     if card.depth_prompt:

@@ -84,6 +84,18 @@ def card_fields(card: Card, env: MacroEnv, meta: Mapping[str, Any]) -> CardField
     )
 
 
+def visible_positions(messages: Sequence[Message]) -> list[int]:
+    """Positions of the messages that take part in the prompt (not hidden with `is_system`).
+
+    A lazily parsed chat (the store's MessageList) answers this itself from its raw lines, so a long chat is not
+    parsed message by message just to learn which ones are hidden.
+    """
+    own: Callable[[], list[int]] | None = getattr(messages, "visible_positions", None)
+    if own is not None:
+        return own()
+    return [i for i, m in enumerate(messages) if not m.is_system]
+
+
 class CoreChat(Sequence[ChatItem]):
     """The messages taking part in the prompt, converted lazily (a long chat is mostly never looked at).
 
@@ -106,7 +118,7 @@ class CoreChat(Sequence[ChatItem]):
         self._char = char_name
         self._user = user_name
         self._cache = cache
-        self._index = [i for i, m in enumerate(messages) if not m.is_system]
+        self._index = visible_positions(messages)
         self._extra: list[ChatItem] = []
         if not messages and greeting:
             self._extra.append(
@@ -118,6 +130,9 @@ class CoreChat(Sequence[ChatItem]):
             )
         self._user_count: int | None = None
         self._kind = f"chat-item\x00{user_name}\x00{char_name}"
+        # Set when a message judged visible from its raw line turns out hidden once parsed (a damaged line that
+        # still looks like one JSON object); the engine then assembles again with what it now knows.
+        self.misjudged = False
 
     def __len__(self) -> int:
         return len(self._index) + len(self._extra)
@@ -140,6 +155,8 @@ class CoreChat(Sequence[ChatItem]):
             return self._extra[index - len(self._index)]
         position = self._index[index]
         msg = self._messages[position]
+        if msg.is_system:
+            self.misjudged = True
         if self._cache is None or "{{" in msg.mes:
             # Text with macros depends on more than the names: never memoised.
             return self._convert(msg, position)
@@ -156,13 +173,18 @@ class CoreChat(Sequence[ChatItem]):
         convert = self._convert
         if cache is None:
             for position in reversed(self._index):
-                yield convert(messages[position], position)
+                msg = messages[position]
+                if msg.is_system:
+                    self.misjudged = True
+                yield convert(msg, position)
             return
         table = cache.table(self._kind)
         put = cache.put
         kind = self._kind
         for position in reversed(self._index):
             msg = messages[position]
+            if msg.is_system:
+                self.misjudged = True
             text = msg.mes
             hit = table.get(id(msg))
             if hit is not None and hit[0] is msg:

@@ -7,13 +7,34 @@ byte for byte, parsed ones are re-encoded from the model (which may have been ed
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Iterator, MutableSequence
 from typing import Any, overload
 
 from tavo_tui.model import Message
 from tavo_tui.store.jsonl import decode_message, encode_message
 
-_HIDDEN_MARKERS = (b'"is_system":true', b'"is_system": true')
+_IS_SYSTEM_KEY = b'"is_system"'
+_PLAIN_FALSE = b'"is_system":false'
+_VISIBLE_VALUE = re.compile(rb'"is_system"\s*:\s*false')
+
+
+def surely_visible(raw: bytes) -> bool:
+    """True only when the raw line can only decode to a message that is not hidden (`is_system` false).
+
+    Unsure cases answer False: a line that is not one JSON object (it would decode to a hidden note), a line with
+    `\\u` escapes (a key could be spelt with them), or `"is_system"` more than once or not plainly `false`.
+    Inside JSON strings quotes are escaped, so `"is_system"` in a message's text does not match as a key.
+    """
+    line = raw if raw[:1] == b"{" and raw[-1:] == b"}" else raw.strip()  # no copy for the usual line
+    if line[:1] != b"{" or line[-1:] != b"}" or b"\\u" in line:
+        return False
+    at = line.find(_IS_SYSTEM_KEY)
+    if at < 0:
+        return True
+    if line.find(_IS_SYSTEM_KEY, at + 1) >= 0:
+        return False
+    return line.startswith(_PLAIN_FALSE, at) or _VISIBLE_VALUE.match(line, at) is not None
 
 
 class MessageList(MutableSequence[Message]):
@@ -22,15 +43,19 @@ class MessageList(MutableSequence[Message]):
     def __init__(self, messages: Iterable[Message] = ()) -> None:
         self._raw: list[bytes | None] = []
         self._parsed: list[Message | None] = []
+        # True once an unparsed line is known (from its bytes) to hold a visible message; see visible_positions().
+        self._visible: list[bool] = []
         for message in messages:
             self._raw.append(None)
             self._parsed.append(message)
+            self._visible.append(False)
 
     @classmethod
     def from_lines(cls, lines: list[bytes]) -> MessageList:
         out = cls()
         out._raw = list(lines)
         out._parsed = [None] * len(lines)
+        out._visible = [False] * len(lines)
         return out
 
     # ---- sequence protocol ----------------------------------------------------------------------------
@@ -72,6 +97,7 @@ class MessageList(MutableSequence[Message]):
             items: list[Message | None] = list(value)  # type: ignore[arg-type]
             self._parsed[index] = items
             self._raw[index] = [None] * len(items)
+            self._visible[index] = [False] * len(items)
             return
         assert isinstance(value, Message)
         self._parsed[index] = value
@@ -80,10 +106,12 @@ class MessageList(MutableSequence[Message]):
     def __delitem__(self, index: int | slice) -> None:
         del self._parsed[index]
         del self._raw[index]
+        del self._visible[index]
 
     def insert(self, index: int, value: Message) -> None:
         self._parsed.insert(index, value)
         self._raw.insert(index, None)
+        self._visible.insert(index, False)
 
     def __iter__(self) -> Iterator[Message]:
         for i in range(len(self)):
@@ -107,11 +135,39 @@ class MessageList(MutableSequence[Message]):
         return raw.decode("utf-8", "replace")
 
     def maybe_hidden(self, index: int) -> bool:
-        """Whether the message is hidden from the prompt, answered from the raw line when not yet parsed."""
+        """Whether the message may be hidden from the prompt, answered from the raw line when not yet parsed.
+
+        False means certainly visible; True means hidden or not known without parsing (read `.is_system`).
+        """
         raw = self._raw[index]
         if self._parsed[index] is not None or raw is None:
             return self._load(index).is_system
-        return any(marker in raw for marker in _HIDDEN_MARKERS)
+        if not self._visible[index]:
+            self._visible[index] = surely_visible(raw)
+        return not self._visible[index]
+
+    def visible_positions(self) -> list[int]:
+        """Positions of the messages not hidden from the prompt, parsing only the lines unsure from their bytes.
+
+        The answer for an unparsed line is remembered, so asking again on the next turn is cheap.
+        """
+        out: list[int] = []
+        parsed, raw, visible = self._parsed, self._raw, self._visible
+        for i, message in enumerate(parsed):
+            if message is None:
+                if visible[i]:
+                    out.append(i)
+                    continue
+                line = raw[i]
+                assert line is not None
+                if surely_visible(line):
+                    visible[i] = True
+                    out.append(i)
+                    continue
+                message = self._load(i)
+            if not message.is_system:
+                out.append(i)
+        return out
 
     def encoded_lines(self) -> Iterator[bytes]:
         """Each message as one JSON line without the newline: untouched lines verbatim."""
@@ -126,6 +182,7 @@ class MessageList(MutableSequence[Message]):
         out = MessageList()
         out._raw = list(self._raw)
         out._parsed = [m.model_copy(deep=True) if m is not None else None for m in self._parsed]
+        out._visible = list(self._visible)
         return out
 
 
