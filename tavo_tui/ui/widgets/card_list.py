@@ -26,6 +26,9 @@ from tavo_tui.session.library import SORT_LABELS, SORTS, sorted_entries
 from tavo_tui.ui.safe_text import one_line
 
 FILTER_DELAY = 0.15
+# A large library is listed in two steps: the rows a terminal can show now, the rest right after that frame
+# is drawn (building thousands of rows would otherwise delay the first frame).
+FIRST_ROWS = 200
 SORT_SHORT = {"chatted": "recent", "added": "added"}  # the pane is narrow: the title names the sort briefly
 
 
@@ -40,6 +43,16 @@ class CardLike(Protocol):
 
 class CardOptions(OptionList):
     """The list itself; letter keys act on the highlighted card (they bubble to CardList)."""
+
+
+class CardRow(Content):
+    """A card's prompt in the list. The list never wraps (CSS `text-wrap: nowrap`), so each line is one row:
+    answering that directly spares measuring thousands of cards before the first frame."""
+
+    __slots__ = ()
+
+    def get_height(self, rules: Any, width: int) -> int:
+        return self.plain.count("\n") + 1
 
 
 class CardList(Vertical):
@@ -82,6 +95,8 @@ class CardList(Vertical):
         self._active: Path | None = None
         self.sort = "name"
         self._filter_timer: Timer | None = None
+        self._listing = 0  # bumped by every set_cards(): a pending second step of an older listing is dropped
+        self._pending_highlight: int | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(Content("Characters"), classes="pane-title")
@@ -106,10 +121,11 @@ class CardList(Vertical):
     def set_cards(self, entries: Sequence[CardLike], active: Path | None = None) -> None:
         self._paths = [entry.path for entry in entries]
         self._active = active if active is not None else self._active
-        # Option ids are our own indexes: untrusted names never become ids or selectors (tui.md §4.1).
-        self.options.set_options(
-            Option(_card_prompt(entry), id=f"card-{index}") for index, entry in enumerate(entries)
-        )
+        self._listing += 1
+        self._pending_highlight = None
+        self.options.set_options(_options(entries, 0, FIRST_ROWS))
+        if len(entries) > FIRST_ROWS:
+            self.call_after_refresh(self._list_rest, entries, self._listing)
         empty = self.query_one(".empty", Static)
         empty.update(Content("No card matches the filter." if self.query_text.strip() and not entries
                              else "No character cards found.\nAdd .png/.json cards with --library, or press a."))
@@ -135,12 +151,26 @@ class CardList(Vertical):
             return
         self.set_cards(entries)
         if keep in self._paths:
-            self.options.highlighted = self._paths.index(keep)
+            self._highlight(self._paths.index(keep))
+
+    def _list_rest(self, entries: Sequence[CardLike], listing: int) -> None:
+        if listing != self._listing:
+            return
+        self.options.add_options(_options(entries, FIRST_ROWS, len(entries)))
+        if self._pending_highlight is not None:
+            self.options.highlighted, self._pending_highlight = self._pending_highlight, None
+
+    def _highlight(self, index: int) -> None:
+        """Highlight row `index`, now or once the second step of the listing has added it."""
+        if index < self.options.option_count:
+            self.options.highlighted = index
+        else:
+            self._pending_highlight = index
 
     def mark_active(self, path: Path | None) -> None:
         self._active = path
         if path in self._paths:
-            self.options.highlighted = self._paths.index(path)
+            self._highlight(self._paths.index(path))
 
     @property
     def highlighted_path(self) -> Path | None:
@@ -224,11 +254,17 @@ class CardList(Vertical):
         self._run("edit_card")
 
 
+def _options(entries: Sequence[CardLike], start: int, stop: int) -> list[Option]:
+    # Option ids are our own indexes: untrusted names never become ids or selectors (tui.md §4.1).
+    return [Option(_card_prompt(entries[i]), id=f"card-{i}") for i in range(start, min(stop, len(entries)))]
+
+
 def _card_prompt(entry: CardLike) -> Content:
     name = one_line(entry.name) or entry.path.stem
     detail = ", ".join(one_line(t) for t in entry.tags[:3] if one_line(t))
     if entry.creator.strip():
         detail = f"by {one_line(entry.creator)}" + (f" · {detail}" if detail else "")
     if not detail:
-        return Content(name)
-    return Content.assemble((name, "bold"), "\n", (detail, "dim"))
+        return CardRow(name)
+    row = Content.assemble((name, "bold"), "\n", (detail, "dim"))
+    return CardRow(row.plain, list(row.spans), row.cell_length, strip_control_codes=False)
