@@ -38,6 +38,17 @@ class RetryPolicy:
 
 NO_RETRY = RetryPolicy(max_retries=0)
 
+# Hosts that are always reached directly, whatever HTTP(S)_PROXY / ALL_PROXY say: a local server must not be
+# sent through a proxy (which would fail, or carry the prompt and key off the machine). 0.0.0.0 is listed
+# because many servers print it as their address, and it reaches this machine.
+LOOPBACK_HOSTS = ("localhost", "*.localhost", "127.0.0.1", "[::1]", "0.0.0.0")
+
+
+def loopback_mounts() -> dict[str, httpx.AsyncBaseTransport | None]:
+    """httpx mounts for LOOPBACK_HOSTS: `None` means "no proxy", and host patterns outrank the scheme-wide
+    proxy mounts httpx takes from the environment, so remote hosts still use the proxy."""
+    return {f"all://{host}": None for host in LOOPBACK_HOSTS}
+
 # A pooled keep-alive connection the server closed just before we reused it fails like this before any
 # response byte; the request never reached the model, so one immediate retry on a fresh connection is safe.
 # (llama-cpp-python closes the connection after its empty-stream answer to an over-long prompt.)
@@ -67,7 +78,7 @@ class Transport:
     @property
     def client(self) -> httpx.AsyncClient:
         if self._client is None:
-            self._client = httpx.AsyncClient(timeout=self._timeout, follow_redirects=True)
+            self._client = httpx.AsyncClient(timeout=self._timeout, follow_redirects=True, mounts=loopback_mounts())
         return self._client
 
     async def aclose(self) -> None:
