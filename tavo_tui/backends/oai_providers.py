@@ -313,6 +313,10 @@ class OobaBackend(OpenAICompatBackend):
     sampler_fields = LOCAL_ALL  # unknown keys are ignored there, the whole local set is safe
     tokenizers = (TokenEndpoint("ooba", "v1/internal/token-count", "text"),)
 
+    def extra_body(self, prompt: AssembledPrompt, stream: bool) -> dict[str, Any]:
+        # {{banned "word"}} macros: SillyTavern sends these words in the text-completion body's banned_strings.
+        return {"banned_strings": list(prompt.banned)} if prompt.banned else {}
+
 
 class TabbyBackend(OpenAICompatBackend):
     kind = "tabby"

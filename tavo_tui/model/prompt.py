@@ -39,6 +39,8 @@ class AssembledPrompt(BaseModel):
     messages: list[dict[str, Any]] = Field(default_factory=list)
     text: str = ""
     stop: list[str] = Field(default_factory=list)
+    # Words from {{banned "word"}} macros met while assembling; text-generation-webui gets them as banned strings.
+    banned: list[str] = Field(default_factory=list)
     token_total: int = 0
     token_method: str = ""
     token_exact: bool = True

@@ -147,6 +147,7 @@ def assemble(
             sysprompt=requested_sysprompt, generation_type=generation_type,
         )
     result.notes = fallback_notes + notes + result.notes
+    result.banned = list(inputs.env.banned)
     if timed is not None and timed.changed:
         result.chat_metadata_updates = {"timedWorldInfo": timed.as_metadata()}
     return result

@@ -85,6 +85,7 @@ class MacroEnv:
     now: datetime | None = None
     rng: random.Random | None = None
     idle: Callable[[], str] | None = None  # {{idle_duration}}, computed on first use (it scans back the chat)
+    banned: list[str] = field(default_factory=list)  # words from {{banned "word"}}, in the order met
 
     def simple(self) -> dict[str, str]:
         """Argument-less macros and their values."""
@@ -425,7 +426,12 @@ def _h_idle(args: list[str], state: _State) -> str:
 
 
 def _h_banned(args: list[str], state: _State) -> str:
-    # SillyTavern also sends the word to Oobabooga's banned-strings list; here it is only removed from the text.
+    # The word (without its quotes) is collected for backends that can ban strings; the macro itself vanishes.
+    word = "::".join(args).strip()
+    if len(word) >= 2 and word[0] == word[-1] == '"':
+        word = word[1:-1]
+    if word and word not in state.env.banned:
+        state.env.banned.append(word)
     return ""
 
 

@@ -32,3 +32,10 @@ def test_macros_expand() -> None:
 
 def test_bad_dates_give_nothing() -> None:
     assert time_diff("not a date", "2026-05-03T15:00:00Z") == ""
+
+
+def test_banned_collects_each_word_once_without_quotes() -> None:
+    env = MacroEnv()
+    text = '{{banned "sorry"}}A{{banned::delve}}B{{banned "sorry"}}{{banned ""}}{{banned "two words"}}'
+    assert substitute(text, env) == "AB"
+    assert env.banned == ["sorry", "delve", "two words"]
