@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
@@ -23,13 +24,14 @@ if TYPE_CHECKING:
 
 
 class PersonaEditor(ModalScreen[dict[str, object] | None]):
-    """Name, description, description position and depth. ctrl+s saves, escape cancels."""
+    """Name, description, description position, depth and avatar image. ctrl+s saves, escape cancels."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+s", "save", "Save", id="persona-save", priority=True),
         Binding("escape", "cancel", "Cancel", id="persona-cancel"),
     ]
     DEFAULT_CSS = DIALOG_CSS.format(name="PersonaEditor") + """
+    PersonaEditor > Vertical { overflow-y: auto; }
     PersonaEditor TextArea { height: 8; }
     PersonaEditor .label { color: $text-muted; height: 1; }
     """
@@ -51,6 +53,8 @@ class PersonaEditor(ModalScreen[dict[str, object] | None]):
                          allow_blank=False, id="persona-position")
             yield Static(Content("Depth (for 'at depth')"), classes="label")
             yield Input(str(p.depth if p else 2), id="persona-depth", type="integer")
+            yield Static(Content("Avatar image (a file path; empty for none)"), classes="label")
+            yield Input((p.avatar or "") if p else "", id="persona-avatar", placeholder="~/pictures/me.png")
             yield Static(Content("ctrl+s: save    esc: cancel"), classes="dialog-help")
 
     def on_mount(self) -> None:
@@ -62,15 +66,28 @@ class PersonaEditor(ModalScreen[dict[str, object] | None]):
             self.notify("A persona needs a name.", markup=False, severity="warning")
             return
         depth_text = self.query_one("#persona-depth", Input).value.strip()
+        avatar = avatar_path(self.query_one("#persona-avatar", Input).value)
+        if avatar is not None and not Path(avatar).is_file():
+            # Nothing is lost: the dialog stays open with what was typed.
+            self.notify(f"No image file at {avatar}", markup=False, severity="warning")
+            self.query_one("#persona-avatar", Input).focus()
+            return
         self.dismiss({
             "name": name,
             "description": self.query_one("#persona-description", TextArea).text,
             "position": self.query_one("#persona-position", Select).value,
             "depth": int(depth_text) if depth_text.lstrip("-").isdigit() else 2,
+            "avatar": avatar,
         })
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+def avatar_path(typed: str) -> str | None:
+    """The avatar as stored: the typed path with `~` expanded, or None when left empty."""
+    text = typed.strip()
+    return str(Path(text).expanduser()) if text else None
 
 
 class PersonasScreen(ModalScreen[None]):
