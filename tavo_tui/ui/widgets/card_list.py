@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, ClassVar, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from textual import on
 from textual.app import ComposeResult
@@ -19,16 +19,20 @@ from textual.containers import Vertical
 from textual.content import Content
 from textual.message import Message
 from textual.timer import Timer
+from textual.visual import Visual
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from tavo_tui.session.library import SORT_LABELS, SORTS, sorted_entries
 from tavo_tui.ui.safe_text import one_line
 
+if TYPE_CHECKING:
+    from textual.css.styles import RulesMap
+    from textual.strip import Strip
+    from textual.style import Style
+    from textual.visual import RenderOptions
+
 FILTER_DELAY = 0.15
-# A large library is listed in two steps: the rows a terminal can show now, the rest right after that frame
-# is drawn (building thousands of rows would otherwise delay the first frame).
-FIRST_ROWS = 200
 SORT_SHORT = {"chatted": "recent", "added": "added"}  # the pane is narrow: the title names the sort briefly
 
 
@@ -45,14 +49,40 @@ class CardOptions(OptionList):
     """The list itself; letter keys act on the highlighted card (they bubble to CardList)."""
 
 
-class CardRow(Content):
-    """A card's prompt in the list. The list never wraps (CSS `text-wrap: nowrap`), so each line is one row:
-    answering that directly spares measuring thousands of cards before the first frame."""
+class CardRow(Visual):
+    """A card's prompt in the list: its name, and a dim line of creator and tags when it has any.
 
-    __slots__ = ()
+    The text is built when the row is first drawn, so listing thousands of cards costs little more than the
+    rows on screen. The list never wraps (CSS `text-wrap: nowrap`): the height is the number of lines.
+    """
 
-    def get_height(self, rules: Any, width: int) -> int:
-        return self.plain.count("\n") + 1
+    def __init__(self, entry: CardLike) -> None:
+        self._entry = entry
+        self._content: Content | None = None
+        self._height: int | None = None
+
+    @property
+    def content(self) -> Content:
+        if self._content is None:
+            self._content = _card_prompt(self._entry)
+        return self._content
+
+    def __str__(self) -> str:
+        return str(self.content)
+
+    def render_strips(self, width: int, height: int | None, style: Style, options: RenderOptions) -> list[Strip]:
+        return self.content.render_strips(width, height, style, options)
+
+    def get_optimal_width(self, rules: RulesMap, container_width: int) -> int:
+        return self.content.get_optimal_width(rules, container_width)
+
+    def get_minimal_width(self, rules: RulesMap) -> int:
+        return self.content.get_minimal_width(rules)
+
+    def get_height(self, rules: RulesMap, width: int) -> int:
+        if self._height is None:
+            self._height = 2 if _has_detail(self._entry) else 1
+        return self._height
 
 
 class CardList(Vertical):
@@ -95,8 +125,6 @@ class CardList(Vertical):
         self._active: Path | None = None
         self.sort = "name"
         self._filter_timer: Timer | None = None
-        self._listing = 0  # bumped by every set_cards(): a pending second step of an older listing is dropped
-        self._pending_highlight: int | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(Content("Characters"), classes="pane-title")
@@ -121,11 +149,8 @@ class CardList(Vertical):
     def set_cards(self, entries: Sequence[CardLike], active: Path | None = None) -> None:
         self._paths = [entry.path for entry in entries]
         self._active = active if active is not None else self._active
-        self._listing += 1
-        self._pending_highlight = None
-        self.options.set_options(_options(entries, 0, FIRST_ROWS))
-        if len(entries) > FIRST_ROWS:
-            self.call_after_refresh(self._list_rest, entries, self._listing)
+        # Option ids are our own indexes: untrusted names never become ids or selectors (tui.md §4.1).
+        self.options.set_options(Option(CardRow(entry), id=f"card-{index}") for index, entry in enumerate(entries))
         empty = self.query_one(".empty", Static)
         empty.update(Content("No card matches the filter." if self.query_text.strip() and not entries
                              else "No character cards found.\nAdd .png/.json cards with --library, or press a."))
@@ -151,26 +176,12 @@ class CardList(Vertical):
             return
         self.set_cards(entries)
         if keep in self._paths:
-            self._highlight(self._paths.index(keep))
-
-    def _list_rest(self, entries: Sequence[CardLike], listing: int) -> None:
-        if listing != self._listing:
-            return
-        self.options.add_options(_options(entries, FIRST_ROWS, len(entries)))
-        if self._pending_highlight is not None:
-            self.options.highlighted, self._pending_highlight = self._pending_highlight, None
-
-    def _highlight(self, index: int) -> None:
-        """Highlight row `index`, now or once the second step of the listing has added it."""
-        if index < self.options.option_count:
-            self.options.highlighted = index
-        else:
-            self._pending_highlight = index
+            self.options.highlighted = self._paths.index(keep)
 
     def mark_active(self, path: Path | None) -> None:
         self._active = path
         if path in self._paths:
-            self._highlight(self._paths.index(path))
+            self.options.highlighted = self._paths.index(path)
 
     @property
     def highlighted_path(self) -> Path | None:
@@ -254,17 +265,16 @@ class CardList(Vertical):
         self._run("edit_card")
 
 
-def _options(entries: Sequence[CardLike], start: int, stop: int) -> list[Option]:
-    # Option ids are our own indexes: untrusted names never become ids or selectors (tui.md §4.1).
-    return [Option(_card_prompt(entries[i]), id=f"card-{i}") for i in range(start, min(stop, len(entries)))]
+def _has_detail(entry: CardLike) -> bool:
+    """Whether `_card_prompt` gives the card a second line (without building it)."""
+    return bool(entry.creator.strip()) or any((t.isprintable() and t.strip()) or one_line(t) for t in entry.tags[:3])
 
 
 def _card_prompt(entry: CardLike) -> Content:
-    name = one_line(entry.name) or entry.path.stem
+    name = one_line(entry.name) or one_line(entry.path.stem)
     detail = ", ".join(one_line(t) for t in entry.tags[:3] if one_line(t))
     if entry.creator.strip():
         detail = f"by {one_line(entry.creator)}" + (f" · {detail}" if detail else "")
     if not detail:
-        return CardRow(name)
-    row = Content.assemble((name, "bold"), "\n", (detail, "dim"))
-    return CardRow(row.plain, list(row.spans), row.cell_length, strip_control_codes=False)
+        return Content(name)
+    return Content.assemble((name, "bold"), "\n", (detail, "dim"))
