@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from contextlib import aclosing
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
@@ -20,6 +22,7 @@ from textual.worker import Worker, WorkerCancelled, WorkerFailed
 from tavo_tui.model import Message
 from tavo_tui.session import ChatSession, Inspection
 from tavo_tui.session.server_tokens import ServerTokenCache, count_on_server, has_local_tokenizer
+from tavo_tui.session.warm_up import warm_up
 from tavo_tui.ui.chat_actions import ChatActions
 from tavo_tui.ui.safe_text import plain, plain_line
 from tavo_tui.ui.screens.connection_actions import GENERATING, ConnectionActions
@@ -97,6 +100,7 @@ class MainScreen(ChatActions, LayoutActions, ConnectionActions):
         self._generation: Worker[None] | None = None
         self._shown_inspection: Inspection | None = None
         self._token_caches: dict[str, ServerTokenCache] = {}  # per connection: counts depend on its tokenizer
+        self._on_screen = False  # True once the first frame has reached the terminal
 
     # ---- layout ------------------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -133,6 +137,7 @@ class MainScreen(ChatActions, LayoutActions, ConnectionActions):
         return self.query_one(ConnectionPane)
 
     async def on_mount(self) -> None:
+        self._after_first_frame(self._first_frame_shown)
         self._auto_layout(self.app.size.width)
         self._load_cards()
         self._refresh_connections()
@@ -155,6 +160,24 @@ class MainScreen(ChatActions, LayoutActions, ConnectionActions):
                 cards.options.focus()
                 return
         self.composer.focus()
+
+    def _after_first_frame(self, callback: Callable[[], object]) -> None:
+        """Run `callback` once a frame has reached the terminal. While the app starts, Textual draws into a
+        batch it discards and runs after-refresh callbacks as that batch ends, before anything is shown; the
+        app's own queue only starts then, so passing through it first waits for a frame that is shown."""
+        self.app.call_later(self.call_after_refresh, callback)
+
+    def _first_frame_shown(self) -> None:
+        """What start-up leaves for after the first frame: the preview of a card opened with --card, and
+        loading what the first chat will need (in a thread, so keys are not held up)."""
+        self._on_screen = True
+        if self.session is not None:
+            self._update_context()
+            self._schedule_inspect(0)
+        profile = self.active_profile
+        if profile is not None:
+            self.run_worker(partial(warm_up, profile.kind, profile.model), thread=True, group="warm-up",
+                            exit_on_error=False)
 
     def on_resize(self) -> None:
         self._auto_layout(self.app.size.width)
@@ -268,8 +291,11 @@ class MainScreen(ChatActions, LayoutActions, ConnectionActions):
         )
         await self.chat_log.set_messages(session.messages)
         self._show_status()
-        self._update_context()
         self._refresh_connections()
+        if not self._on_screen:  # opened at start-up: the prompt is built after the first frame
+            self.inspector.clear("Building the prompt…")
+            return
+        self._update_context()
         self._schedule_inspect(0)
 
     async def action_new_chat(self) -> None:
