@@ -12,7 +12,6 @@ from tavo_tui.model import ConnectionProfile, Message
 from tavo_tui.session import AppContext
 from tavo_tui.ui.app import TavoApp
 from tavo_tui.ui.widgets.chat_log import MAX_MOUNTED
-from tavo_tui.ui.widgets.message_view import flush_interval
 from tests.fakes.openai_server import FakeOpenAIServer, endless_stream
 from tests.ui.helpers import main, screen_text, type_and_send, wait_for, wait_idle
 
@@ -182,12 +181,6 @@ async def test_opening_another_character_mid_reply_stops_it_and_keeps_the_partia
         assert screen.session.profile.name == "fake"  # the chosen connection carries over
     saved = AppContext(ctx.paths, ctx.library).open_chat(alice)
     assert saved.messages[-1].mes.startswith("more ")
-
-
-def test_long_replies_are_flushed_less_often() -> None:
-    assert flush_interval(0) == pytest.approx(1 / 15)
-    assert flush_interval(4_000) == pytest.approx(0.1)
-    assert flush_interval(1_000_000) == 0.25
 
 
 async def test_a_chat_growing_past_the_window_gets_an_earlier_messages_line(ctx: AppContext, alice: Path) -> None:

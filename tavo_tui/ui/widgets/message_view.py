@@ -1,7 +1,13 @@
-"""One chat message: a name line and a Markdown body that can be streamed into."""
+"""One chat message: a name line and a body that can be streamed into.
+
+The body is Markdown up to about HEAD_LIMIT characters and light text chunks after that (see
+roleplay_text.py): Markdown makes a widget per block and every re-layout visits them all, so an
+unbounded Markdown body makes a long or fast reply slower with every token.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 from markdown_it import MarkdownIt
@@ -13,19 +19,15 @@ from textual.widgets import Markdown, Static
 from textual.widgets.markdown import MarkdownStream
 
 from tavo_tui.ui.safe_text import one_line, plain_line, sanitize
+from tavo_tui.ui.widgets.light_text import LightText
 from tavo_tui.ui.widgets.roleplay_markdown import RoleplayMarkdown
+from tavo_tui.ui.widgets.roleplay_text import split_head
 
-# Flushing the stream ~15 times a second keeps the UI responsive (tui.md §3.1: per-token writes cost more).
-# Each flush re-lays-out the growing reply, so long replies flush less often (down to 4 times a second).
+# Flushing ~15 times a second keeps the UI responsive (tui.md §3.1: per-token writes cost more).
 FLUSH_INTERVAL = 1 / 15
-SLOWEST_FLUSH = 0.25
 QUIET_FLUSH = 0.02  # a pause this long in the stream flushes what is pending
-CHARS_PER_SECOND_OF_INTERVAL = 40_000
-
-
-def flush_interval(chars_so_far: int) -> float:
-    """Seconds between stream writes for a reply that is `chars_so_far` long."""
-    return min(SLOWEST_FLUSH, max(FLUSH_INTERVAL, chars_so_far / CHARS_PER_SECOND_OF_INTERVAL))
+# Markdown for the first paragraphs (typical replies entirely), light chunks after.
+HEAD_LIMIT = 6_000
 
 
 def initials(name: str) -> str:
@@ -39,9 +41,8 @@ def initials(name: str) -> str:
 
 
 def needs_full_render(text: str) -> bool:
-    """Streamed appends can leave block state wrong around code fences (oterm #308): re-render those replies,
-    and those whose sanitising could differ piece by piece (an escape sequence split across chunks)."""
-    return "```" in text or "~~~" in text or "\x1b" in text or "\x9b" in text or "\r" in text
+    """Streamed appends can leave block state wrong around code fences (oterm #308): re-render those."""
+    return "```" in text or "~~~" in text
 
 
 def literal_html_parser() -> MarkdownIt:
@@ -75,12 +76,14 @@ class MessageView(Vertical):
         self._text = text
         self._note = note
         self._reasoning: list[str] = []
-        self._pieces: list[str] = []
-        self._length = 0
+        self._pieces: list[str] = []  # the raw streamed text
+        self._shown: list[str] = []  # the same, sanitised piece by piece, as written to the screen
+        self._head = ""  # what the Markdown part holds (or will, once flushed)
         self._pending: list[str] = []
         self._last_flush = 0.0
         self._last_reasoning = 0.0
-        self._stream: MarkdownStream | None = None
+        self._streaming = False
+        self._stream: MarkdownStream | None = None  # None once the reply has outgrown its Markdown head
         self._last_delta = 0.0
         self._trailing: Timer | None = None
 
@@ -90,7 +93,9 @@ class MessageView(Vertical):
         reasoning = Static("", classes="msg-reasoning")
         reasoning.display = False
         yield reasoning
-        yield RoleplayMarkdown(sanitize(self._text), open_links=False, parser_factory=literal_html_parser)
+        head, rest = split_head(sanitize(self._text), HEAD_LIMIT)
+        yield RoleplayMarkdown(head, open_links=False, parser_factory=literal_html_parser)
+        yield LightText(rest)
         note = Static(Content(self._note), classes="msg-note")
         note.display = bool(self._note)
         yield note
@@ -98,35 +103,42 @@ class MessageView(Vertical):
     @property
     def text(self) -> str:
         """The text shown so far (sanitised)."""
-        return sanitize("".join(self._pieces)) if self._stream is not None else sanitize(self._text)
+        return sanitize("".join(self._pieces)) if self._streaming else sanitize(self._text)
 
     @property
     def streaming(self) -> bool:
-        return self._stream is not None
+        return self._streaming
 
     @property
     def body(self) -> Markdown:
+        """The Markdown part of the body (all of it for messages under HEAD_LIMIT characters)."""
         return self.query_one(Markdown)
+
+    @property
+    def tail(self) -> LightText:
+        """The light-text part of the body (empty for messages under HEAD_LIMIT characters)."""
+        return self.query_one(LightText)
 
     def begin_stream(self) -> None:
         self._pieces = []
-        self._length = 0
+        self._shown = []
+        self._head = ""
         self._pending = []
         self._last_flush = time.monotonic()
+        self._streaming = True
         self._stream = Markdown.get_stream(self.body)
 
     async def add_delta(self, text: str) -> None:
-        """Queue reply text; written to the Markdown at most ~15 times a second."""
-        if self._stream is None:
+        """Queue reply text; written to the screen at most ~15 times a second."""
+        if not self._streaming:
             self.begin_stream()
         self._pieces.append(text)
-        self._length += len(text)
         # Each piece is sanitised on its own; a sequence split across pieces leaves only inert
-        # printable residue, which the final full `update` in `finish` cleans up.
+        # printable residue, which the full re-render in `finish` cleans up.
         self._pending.append(sanitize(text))
         now = time.monotonic()
         self._last_delta = now
-        if now - self._last_flush >= flush_interval(self._length):
+        if now - self._last_flush >= FLUSH_INTERVAL:
             await self._flush(now)
         elif self._trailing is None:
             # When the stream pauses or ends, what is pending shows within QUIET_FLUSH, not a whole interval.
@@ -134,20 +146,42 @@ class MessageView(Vertical):
 
     async def _flush_if_quiet(self) -> None:
         self._trailing = None
-        if not self._pending or self._stream is None:
+        if not self._pending or not self._streaming:
             return
         now = time.monotonic()
-        if now - self._last_delta >= QUIET_FLUSH * 0.8 or now - self._last_flush >= flush_interval(self._length):
+        if now - self._last_delta >= QUIET_FLUSH * 0.8 or now - self._last_flush >= FLUSH_INTERVAL:
             await self._flush(now)
         else:
             self._trailing = self.set_timer(QUIET_FLUSH, self._flush_if_quiet)
 
     async def _flush(self, now: float) -> None:
         self._last_flush = now
-        if self._pending and self._stream is not None:
-            chunk = "".join(self._pending)
-            self._pending.clear()
+        if not self._pending:
+            return
+        chunk = "".join(self._pending)
+        self._pending.clear()
+        self._shown.append(chunk)
+        if self._stream is None:
+            self.tail.append(chunk)
+            return
+        head, rest = split_head(self._head + chunk, HEAD_LIMIT)
+        if rest:  # the reply has outgrown its Markdown head: the rest goes to light chunks from now on
+            await self._stream.write(head[len(self._head) :])
+            await self._stop_markdown(head)
+            self.tail.append(rest)
+        else:
+            self._head = head
             await self._stream.write(chunk)
+
+    async def _stop_markdown(self, head: str) -> None:
+        stream, self._stream = self._stream, None
+        self._head = head
+        if stream is not None:
+            # Let the stream's task start first: stopping one that never ran raises CancelledError.
+            await asyncio.sleep(0)
+            await stream.stop()
+        if needs_full_render(head):
+            await self.body.update(head)
 
     def add_reasoning(self, text: str) -> None:
         """Reasoning is plain text, redrawn at most ~15 times a second (and once more in `finish`)."""
@@ -167,25 +201,34 @@ class MessageView(Vertical):
         return sanitize("".join(self._reasoning))
 
     async def finish(self, text: str | None = None, note: str = "") -> None:
-        """End streaming: flush, stop the stream, then render the final text once in full.
+        """End streaming: show the last tokens at once, then make the body match the final text.
 
-        The full re-render resets any block state left by partial appends (e.g. half-open code fences).
+        A re-render only happens when it can change something: a final text that differs from what was
+        streamed, escape residue, or code fences in the Markdown part (whose block state appends can
+        leave wrong).
         """
         streamed = "".join(self._pieces)
         final = streamed if text is None else text
-        stream, self._stream = self._stream, None
-        if stream is not None:
-            # Show the last tokens at once; the full re-render below only runs when it can change something.
-            if self._pending and final == streamed:
-                await stream.write("".join(self._pending))
-            self._pending.clear()
-            await stream.stop()
+        if self._streaming and final == streamed:
+            await self._flush(time.monotonic())
+        shown = "".join(self._shown)
+        self._pending.clear()
+        self._streaming = False
         self._text = final
-        if stream is None or final != streamed or needs_full_render(final):
-            await self.body.update(sanitize(final))
+        if self._stream is not None:
+            await self._stop_markdown(self._head)
+        if shown != sanitize(final):
+            await self.set_body(final)
         if self._reasoning:
             self._show_reasoning()
         self.set_note(note)
+
+    async def set_body(self, text: str) -> None:
+        """Show `text` from scratch: Markdown head, light tail."""
+        head, rest = split_head(sanitize(text), HEAD_LIMIT)
+        self._head = head
+        await self.body.update(head)
+        self.tail.set_text(rest)
 
     def set_note(self, note: str) -> None:
         self._note = note

@@ -1,0 +1,186 @@
+"""Long replies: a Markdown head, then light text chunks whose cost does not grow with the reply."""
+
+from __future__ import annotations
+
+import gc
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from textual.content import Content
+from textual.widgets import Markdown, Static
+
+from tavo_tui.model import ConnectionProfile, Message
+from tavo_tui.session import AppContext
+from tavo_tui.ui import heap
+from tavo_tui.ui.app import TavoApp
+from tavo_tui.ui.widgets import light_text, message_view
+from tavo_tui.ui.widgets.roleplay_text import (
+    CODE_STYLE,
+    Chunk,
+    fence_state_after,
+    paragraph_breaks,
+    roleplay_content,
+    split_chunks,
+    split_head,
+)
+from tests.fakes.openai_server import FakeOpenAIServer
+from tests.ui.helpers import main, screen_text, type_and_send, wait_idle
+
+
+def styled(content: Content, style: str) -> list[str]:
+    return [content.plain[span.start : span.end] for span in content.spans if span.style == style]
+
+
+# ---- the pure pieces ----------------------------------------------------------------------------------------
+def test_paragraph_breaks_skip_blank_lines_inside_fenced_code() -> None:
+    text = "one\n\n```\ncode\n\nmore code\n```\n\ntwo"
+    assert [text[:cut] for cut in paragraph_breaks(text)] == ["one\n\n", "one\n\n```\ncode\n\nmore code\n```\n\n"]
+
+
+def test_split_head_cuts_at_the_first_paragraph_break_past_the_limit() -> None:
+    text = "a" * 10 + "\n\n" + "b" * 10 + "\n\n" + "c" * 10
+    assert split_head(text, 5) == ("a" * 10 + "\n\n", "b" * 10 + "\n\n" + "c" * 10)
+    assert split_head(text, 15) == ("a" * 10 + "\n\n" + "b" * 10 + "\n\n", "c" * 10)
+    assert split_head(text, 1000) == (text, "")
+    assert split_head("x" * 50, 5) == ("x" * 50, "")  # no break: all head
+
+
+def test_chunks_carry_the_fence_state_across_a_cut() -> None:
+    text = "intro\n\n```\nline one\n\nline two\n```\n\nafter\n\nend"
+    chunks = split_chunks(text, 1)
+    assert "".join(c.text for c in chunks) == text
+    assert all(not c.in_fence for c in chunks)  # cuts never fall inside the fence
+    assert split_chunks("tail of code\n```\n\nprose", 1, in_fence=True) == [
+        Chunk("tail of code\n```\n\n", True), Chunk("prose", False)]
+    assert fence_state_after("```py\nx = 1\n", False) is True
+
+
+def test_light_formatting_styles_and_stays_literal() -> None:
+    content = roleplay_content('*waves* "Hi," [b]she[/b] says **loudly** with `code` and snake_case_words')
+    assert content.plain == 'waves "Hi," [b]she[/b] says loudly with code and snake_case_words'
+    assert styled(content, "italic") == ["waves"]
+    assert styled(content, "bold") == ["loudly"]
+    assert styled(content, CODE_STYLE) == ["code"]
+    assert styled(content, "$chat-dialogue") == ['"Hi,"']
+    fenced = roleplay_content("```\n*not italic*\n```")
+    assert "*not italic*" in fenced.plain and not styled(fenced, "italic")
+    assert roleplay_content("## A heading").plain == "A heading"
+
+
+# ---- in the app ---------------------------------------------------------------------------------------------
+@pytest.fixture
+def small_limits(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Small head and chunk sizes, so a reply of a few hundred characters shows the long-reply path."""
+    monkeypatch.setattr(message_view, "HEAD_LIMIT", 200)
+    monkeypatch.setattr(light_text, "CHUNK_SIZE", 120)
+
+
+def long_reply(paragraphs: int = 12) -> str:
+    return "\n\n".join(f"*Paragraph {i}* \"line {i}\" " + "word " * 12 for i in range(paragraphs)) + " LASTWORD"
+
+
+async def test_a_long_reply_streams_into_a_markdown_head_and_light_chunks(
+    ctx: AppContext, alice: Path, openai_server: FakeOpenAIServer, fake_profile: ConnectionProfile,
+    small_limits: None, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    openai_server.reply = long_reply()
+    full_updates: list[str] = []
+    real_update = Markdown.update
+
+    def counting_update(self: Markdown, markdown: str) -> object:
+        full_updates.append(markdown)
+        return real_update(self, markdown)
+
+    monkeypatch.setattr(Markdown, "update", counting_update)
+    app = TavoApp(ctx, card_path=alice, connection="fake")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await type_and_send(pilot, "tell me a long story")
+        await wait_idle(pilot)
+        reply = main(app).chat_log.message_views()[-1]
+        assert reply.text == openai_server.reply
+        head, tail = reply.body.source, reply.tail.text
+        assert head + tail == openai_server.reply
+        assert 200 <= len(head) < 400 and head.endswith("\n\n")
+        assert len(list(reply.tail.query_children(Static))) >= 3  # cut into chunks, not one growing widget
+        assert not any(len(text) > len(head) for text in full_updates)  # the whole reply is never re-parsed
+        assert "LASTWORD" in screen_text(app)
+
+
+async def test_a_long_saved_message_opens_as_head_and_chunks(
+    ctx: AppContext, alice: Path, small_limits: None
+) -> None:
+    chat = ctx.new_chat(ctx.load_card(alice))
+    chat.messages.append(Message(name="Alice", is_user=False, mes=long_reply()))
+    ctx.chats.create(ctx.card_key(alice), chat)
+    app = TavoApp(ctx, card_path=alice)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        view = main(app).chat_log.message_views()[-1]
+        assert view.body.source + view.tail.text == long_reply()
+        assert view.tail.display and len(list(view.tail.query_children(Static))) >= 3
+        assert "LASTWORD" in screen_text(app)
+
+
+async def test_a_short_message_has_no_light_tail(ctx: AppContext, alice: Path) -> None:
+    app = TavoApp(ctx, card_path=alice)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        view = main(app).chat_log.message_views()[-1]
+        assert view.tail.text == "" and not view.tail.display
+        assert view.body.source == view.text
+
+
+async def test_a_final_text_that_differs_from_the_stream_replaces_both_parts(
+    ctx: AppContext, alice: Path, small_limits: None
+) -> None:
+    app = TavoApp(ctx, card_path=alice)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        log = main(app).chat_log
+        view = await log.add_reply("Alice")
+        for word in long_reply().split(" "):
+            await view.add_delta(word + " ")
+        await view.finish("A short final text.")
+        await pilot.pause()
+        assert view.body.source == "A short final text."
+        assert view.tail.text == "" and not view.tail.display
+        assert not view.streaming
+
+
+# ---- the garbage-collector policy ---------------------------------------------------------------------------
+def test_collect_if_due_runs_only_when_there_is_old_garbage_to_look_for() -> None:
+    gc.collect()
+    assert heap.collect_if_due() is False  # nothing reached the middle generation since
+    gc.collect(1)  # a middle-generation collection, as a busy app has
+    assert heap.collect_if_due() is True
+    assert gc.get_count()[2] == 0
+
+
+def test_tune_collector_makes_full_collections_rare() -> None:
+    before = gc.get_threshold()
+    try:
+        heap.tune_collector()
+        assert gc.get_threshold() == heap.THRESHOLDS
+        assert heap.THRESHOLDS[2] > before[2]
+    finally:
+        gc.set_threshold(*before)
+
+
+def test_freezing_moves_the_start_up_heap_out_of_later_scans() -> None:
+    # In a child process: a frozen heap is never freed, which the test process must not suffer.
+    code = ("import gc; from tavo_tui.ui import heap; assert gc.get_freeze_count() == 0; "
+            "heap.freeze_startup_heap(); print(gc.get_freeze_count())")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert int(out) > 1000
+
+
+async def test_the_app_never_freezes_the_heap_of_a_headless_run(ctx: AppContext, alice: Path) -> None:
+    frozen = gc.get_freeze_count()
+    app = TavoApp(ctx, card_path=alice)
+    app.tune_heap = True
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+    assert gc.get_freeze_count() == frozen
