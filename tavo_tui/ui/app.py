@@ -12,6 +12,7 @@ from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
 from tavo_tui.session.ui_settings import UiSettings, load_keymap, load_ui_settings, save_ui_settings
+from tavo_tui.ui import heap
 from tavo_tui.ui.clipboard import passthrough_copy
 from tavo_tui.ui.commands import main_screen_commands
 from tavo_tui.ui.palette import TavoProvider
@@ -47,6 +48,7 @@ class TavoApp(App[int]):
         self.ctx = ctx
         self.card_path = card_path
         self.connection = connection
+        self.tune_heap = False  # run_tui turns it on: the garbage-collector policy is for a real process only
         # Built-in themes first, then the user's (a user file may replace a built-in theme of the same name).
         self.theme_dirs = [BUILTIN_THEME_DIR, user_theme_dir(ctx), *theme_dirs]
         self.theme_errors: list[str] = []
@@ -86,6 +88,18 @@ class TavoApp(App[int]):
         self.watch(self, "theme", self._remember_theme, init=False)
         self.push_screen(MainScreen(self.ctx, card_path=self.card_path, connection=self.connection))
 
+    def on_ready(self) -> None:
+        if self.is_headless or not self.tune_heap:
+            return
+        heap.freeze_startup_heap()
+        self.set_interval(heap.IDLE_COLLECT_SECONDS, self._collect_when_quiet)
+
+    def _collect_when_quiet(self) -> None:
+        # Never mid-reply: a full collection is a pause, and a reply's frames are what it would delay.
+        screen = next((s for s in self.screen_stack if isinstance(s, MainScreen)), None)
+        if screen is None or not screen.generating:
+            heap.collect_if_due()
+
     def _remember_theme(self, theme: str) -> None:
         self.ui_settings.theme = theme
         self.save_settings()
@@ -123,6 +137,8 @@ def user_theme_dir(ctx: AppContext) -> Path:
 
 def run_tui(ctx: AppContext, card_path: Path | None = None, connection: str | None = None) -> int:
     """Run the app until the user quits; returns the process exit code."""
+    heap.tune_collector()
     app = TavoApp(ctx, card_path=card_path, connection=connection)
+    app.tune_heap = True
     app.run()
     return app.return_code or 0
