@@ -268,3 +268,23 @@ async def test_a_damaged_connections_file_is_explained_not_a_crash(ctx: AppConte
         await pilot.press("f5")  # the picker opens (empty) rather than crashing
         await pilot.pause()
         assert app.is_running
+
+
+async def test_keys_typed_just_after_ctrl_j_stay_in_the_composer(ctx: AppContext, alice: Path) -> None:
+    """Typing on straight after sending: those keys start the next message, they are not sent with this one."""
+    app = TavoApp(ctx, card_path=alice)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        screen = main(app)
+        screen.composer.focus()
+        await pilot.pause()
+        for char in "first":
+            app.post_message(events.Key(char, char))
+        app.post_message(events.Key("ctrl+j", "\n"))
+        for char in "next":
+            app.post_message(events.Key(char, char))
+        await wait_idle(pilot)
+        await pilot.pause(0.2)
+        await wait_idle(pilot)
+        assert screen.session.messages[1].mes == "first"
+        assert screen.composer.text == "next"

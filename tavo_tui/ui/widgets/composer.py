@@ -1,4 +1,4 @@
-"""The message editor: multi-line; enter inserts a newline. Sending is the screen's ctrl+j binding."""
+"""The message editor: multi-line; enter inserts a newline. The screen's send binding (ctrl+j) sends."""
 
 from __future__ import annotations
 
@@ -40,7 +40,19 @@ class Composer(TextArea):
         )
         self.send_on_enter = send_on_enter
 
+    def _sends(self, key: str) -> bool:
+        """Whether `key` is bound (by the keymap in force) to the screen's send action."""
+        active = self.screen.active_bindings.get(key)
+        return active is not None and active.node is self.screen and active.binding.action == "send"
+
     async def _on_key(self, event: events.Key) -> None:
+        # The send key is run here, in the composer's own key order: left to the screen's binding, it ran
+        # only after the keys typed just after it had been inserted, and those went out with the message.
+        if not self.send_on_enter and not self.read_only and self._sends(event.key):
+            event.stop()
+            event.prevent_default()
+            await self.screen.run_action("send")
+            return
         # The reverse setting (ui.json "send_key": "enter"): enter sends, ctrl+j / alt+enter add a line.
         if self.send_on_enter and not self.read_only:
             if event.key == "enter":
