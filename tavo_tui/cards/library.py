@@ -117,9 +117,10 @@ class CardLibrary:
                 it = os.scandir(folder)
             except OSError:
                 continue
+            base = folder.absolute()  # one Path per folder: parsing one per file was most of a warm listing
             with it:
                 for de in it:
-                    if de.name.startswith(".") or Path(de.name).suffix.lower() not in CARD_SUFFIXES:
+                    if de.name.startswith(".") or os.path.splitext(de.name)[1].lower() not in CARD_SUFFIXES:
                         continue
                     try:
                         if not de.is_file():
@@ -127,7 +128,7 @@ class CardLibrary:
                         st = de.stat()
                     except OSError:
                         continue
-                    path = Path(de.path).absolute()
+                    path = base / de.name
                     if str(path) not in done:
                         done.add(str(path))
                         found.append((path, st))
