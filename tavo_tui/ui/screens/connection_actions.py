@@ -14,11 +14,6 @@ from tavo_tui.backends.discover import DEFAULT_PORTS, DiscoveredServer
 from tavo_tui.model import ConnectionProfile
 from tavo_tui.session import connections as conn
 from tavo_tui.ui.safe_text import one_line
-from tavo_tui.ui.screens.connection_confirm import ConfirmRemove
-from tavo_tui.ui.screens.connection_editor import ConnectionEditor, EditResult, describe_check
-from tavo_tui.ui.screens.connection_picker import ConnectionPicker
-from tavo_tui.ui.screens.discover_screen import DiscoverScreen
-from tavo_tui.ui.screens.model_picker import ModelPicker
 from tavo_tui.ui.widgets.connection_pane import ConnectionPane
 from tavo_tui.ui.widgets.status_bar import StatusBar
 
@@ -26,6 +21,10 @@ GENERATING = "generating… (esc stops)"
 
 if TYPE_CHECKING:
     from tavo_tui.session import AppContext, ChatSession
+    from tavo_tui.ui.screens.connection_editor import EditResult
+
+# Each dialog (picker, editor, confirmation, model list, discovery) is imported by the action that opens it:
+# none is needed for the first frame.
 
 
 class ConnectionActions(Screen[None]):
@@ -104,6 +103,8 @@ class ConnectionActions(Screen[None]):
             if name:
                 self.switch_connection(name)
 
+        from tavo_tui.ui.screens.connection_picker import ConnectionPicker
+
         self.app.push_screen(ConnectionPicker(self._profiles(), self.active_profile_name), chosen)
 
     def action_test_connection(self) -> None:
@@ -118,6 +119,8 @@ class ConnectionActions(Screen[None]):
             result = await conn.check_profile(self.ctx, name)
         except Exception as exc:  # the helper reports server trouble itself; this is a last resort
             result = ConnectionCheck(False, 0.0, str(exc))
+        from tavo_tui.ui.screens.connection_editor import describe_check
+
         line = one_line(f"{name}: {describe_check(result)}")  # server text: no control sequences on screen
         pane.show_status(line, ok=result.ok)
         self.notify(line, markup=False, severity="information" if result.ok else "error")
@@ -161,6 +164,8 @@ class ConnectionActions(Screen[None]):
         async def check(profile: ConnectionProfile, key: str | None) -> ConnectionCheck:
             return await conn.check_profile(ctx, profile, api_key=key)
 
+        from tavo_tui.ui.screens.connection_editor import ConnectionEditor
+
         editor = ConnectionEditor(profile, kinds=known_kinds(), key_hint=conn.key_status(ctx, profile),
                                   fetch_models=fetch, check=check)  # fmt: skip
         self.app.push_screen(editor, self._save_connection)
@@ -184,6 +189,8 @@ class ConnectionActions(Screen[None]):
                 self.switch_connection(self._fallback_connection())
             else:
                 self._refresh_connections()
+
+        from tavo_tui.ui.screens.connection_confirm import ConfirmRemove
 
         self.app.push_screen(ConfirmRemove(name), answered)
 
@@ -225,6 +232,8 @@ class ConnectionActions(Screen[None]):
             else:
                 self._refresh_connections()
 
+        from tavo_tui.ui.screens.model_picker import ModelPicker
+
         picker = ModelPicker(name, profile.model, lambda: conn.list_models(ctx, profile))
         self.app.push_screen(picker, chosen)
 
@@ -237,6 +246,8 @@ class ConnectionActions(Screen[None]):
                 return conn.already_known(ctx, server)
             except Exception:
                 return None
+
+        from tavo_tui.ui.screens.discover_screen import DiscoverScreen
 
         screen = DiscoverScreen(lambda: conn.discover_servers(ports, timeout), known)
         self.app.push_screen(screen, self._add_discovered)

@@ -19,20 +19,9 @@ from textual.widgets.option_list import Option
 
 from tavo_tui.model import AssembledPrompt, PreparedRequest, PromptSection
 from tavo_tui.session import ChatSession
-from tavo_tui.session.lore_report import LoreLine, lore_report
-from tavo_tui.session.other_connection import inspect_on
 from tavo_tui.session.prompt_diff import PromptDiff, SentPrompts, diff_inspections
 from tavo_tui.session.prompt_sources import section_origin
-from tavo_tui.session.request_export import (
-    ExportError,
-    default_export_path,
-    export_folder,
-    inspection_curl,
-    inspection_json,
-    save_inspection,
-)
 from tavo_tui.ui.safe_text import plain_line, sanitize
-from tavo_tui.ui.screens.inspector_dialogs import CompareConnectionPicker, SavePathPrompt, SectionViewer
 from tavo_tui.ui.widgets.inspector_render import (
     Rows,
     clip_body,
@@ -46,6 +35,10 @@ from tavo_tui.ui.widgets.inspector_render import (
 
 if TYPE_CHECKING:
     from tavo_tui.session import Inspection
+    from tavo_tui.session.lore_report import LoreLine
+
+# The lore report, the connection comparison, the exports and the dialogs are imported by the actions that use
+# them: the inspector is built at start-up, usually hidden, and none of them is needed for the first frame.
 
 __all__ = ["VIEWS", "InspectionLike", "PromptInspector", "usage_bar"]
 
@@ -210,6 +203,8 @@ class PromptInspector(Vertical):
         if current is None or session is None:
             return []
         if self._lore is None or self._lore[0] != id(current):
+            from tavo_tui.session.lore_report import lore_report
+
             self._lore = (id(current), lore_report(session, current.prompt, self._pending()))
         return self._lore[1]
 
@@ -261,6 +256,8 @@ class PromptInspector(Vertical):
         origin = section_origin(section)
         title = Content.assemble(("▌", kind_style(origin.kind)), plain_line(section.name, "bold"),
                                  (f"  {origin.label} · {section.role} · {section.tokens} tokens", "dim"))
+        from tavo_tui.ui.screens.inspector_dialogs import SectionViewer
+
         self.app.push_screen(SectionViewer(title, sanitize(section.content)))
 
     def _refresh_diff(self) -> None:
@@ -287,6 +284,8 @@ class PromptInspector(Vertical):
             if previous is None:
                 return None
             return diff_inspections(previous, current, "last prompt sent", this)
+        from tavo_tui.session.other_connection import inspect_on
+
         other = inspect_on(session, self._diff_target, self._pending())
         return diff_inspections(current, other, this, f"same turn on {self._diff_target}")
 
@@ -329,6 +328,8 @@ class PromptInspector(Vertical):
         fresh = self._fresh()
         if fresh is None:
             return
+        from tavo_tui.session.request_export import inspection_json
+
         text = inspection_json(*fresh)
         self.app.copy_to_clipboard(text)
         self.flash(f"Copied the request body as JSON ({len(text)} characters).")
@@ -337,6 +338,8 @@ class PromptInspector(Vertical):
         fresh = self._fresh()
         if fresh is None:
             return
+        from tavo_tui.session.request_export import inspection_curl
+
         try:
             text = inspection_curl(*fresh)
         except Exception as exc:
@@ -350,6 +353,9 @@ class PromptInspector(Vertical):
         if fresh is None:
             return
         session, inspection = fresh
+        from tavo_tui.session.request_export import ExportError, default_export_path, export_folder, save_inspection
+        from tavo_tui.ui.screens.inspector_dialogs import SavePathPrompt
+
         default = str(default_export_path(export_folder(session)))
 
         def saved(path: str | None) -> None:
@@ -386,6 +392,8 @@ class PromptInspector(Vertical):
             if name is None:
                 return
             self.compare_with(name)
+
+        from tavo_tui.ui.screens.inspector_dialogs import CompareConnectionPicker
 
         self.app.push_screen(CompareConnectionPicker(profiles, session.profile.name), chosen)
 
