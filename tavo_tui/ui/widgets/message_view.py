@@ -25,6 +25,11 @@ from tavo_tui.ui.widgets.roleplay_text import split_head
 
 # Flushing ~15 times a second keeps the UI responsive (tui.md §3.1: per-token writes cost more).
 FLUSH_INTERVAL = 1 / 15
+# A stream this fast (chars per flush, ~1,500 tokens/s) is a blur anyway: 8 frames a second leave the
+# event loop free for keys between the chat's re-layouts.
+FAST_CHARS = 400
+FAST_FLUSH_INTERVAL = 1 / 8
+LAST_FRAME_WAIT = 0.25  # at most this long for the frame that shows a reply's last tokens
 QUIET_FLUSH = 0.02  # a pause this long in the stream flushes what is pending
 # Markdown for the first paragraphs (typical replies entirely), light chunks after.
 HEAD_LIMIT = 6_000
@@ -81,6 +86,7 @@ class MessageView(Vertical):
         self._head = ""  # what the Markdown part holds (or will, once flushed)
         self._pending: list[str] = []
         self._last_flush = 0.0
+        self._interval = FLUSH_INTERVAL
         self._last_reasoning = 0.0
         self._streaming = False
         self._stream: MarkdownStream | None = None  # None once the reply has outgrown its Markdown head
@@ -138,7 +144,7 @@ class MessageView(Vertical):
         self._pending.append(sanitize(text))
         now = time.monotonic()
         self._last_delta = now
-        if now - self._last_flush >= FLUSH_INTERVAL:
+        if now - self._last_flush >= self._interval:
             await self._flush(now)
         elif self._trailing is None:
             # When the stream pauses or ends, what is pending shows within QUIET_FLUSH, not a whole interval.
@@ -149,21 +155,23 @@ class MessageView(Vertical):
         if not self._pending or not self._streaming:
             return
         now = time.monotonic()
-        if now - self._last_delta >= QUIET_FLUSH * 0.8 or now - self._last_flush >= FLUSH_INTERVAL:
+        if now - self._last_delta >= QUIET_FLUSH * 0.8 or now - self._last_flush >= self._interval:
             await self._flush(now)
         else:
             self._trailing = self.set_timer(QUIET_FLUSH, self._flush_if_quiet)
 
-    async def _flush(self, now: float) -> None:
+    async def _flush(self, now: float) -> bool:
+        """Write what is pending to the screen; False if there was nothing."""
         self._last_flush = now
         if not self._pending:
-            return
+            return False
         chunk = "".join(self._pending)
         self._pending.clear()
         self._shown.append(chunk)
+        self._interval = FAST_FLUSH_INTERVAL if len(chunk) > FAST_CHARS else FLUSH_INTERVAL
         if self._stream is None:
             self.tail.append(chunk)
-            return
+            return True
         head, rest = split_head(self._head + chunk, HEAD_LIMIT)
         if rest:  # the reply has outgrown its Markdown head: the rest goes to light chunks from now on
             await self._stream.write(head[len(self._head) :])
@@ -172,6 +180,16 @@ class MessageView(Vertical):
         else:
             self._head = head
             await self._stream.write(chunk)
+        return True
+
+    async def _next_frame(self) -> None:
+        """Wait (briefly) until the screen has been refreshed."""
+        painted: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.call_after_refresh(lambda: painted.done() or painted.set_result(None))
+        try:
+            await asyncio.wait_for(painted, LAST_FRAME_WAIT)
+        except TimeoutError:
+            pass
 
     async def _stop_markdown(self, head: str) -> None:
         stream, self._stream = self._stream, None
@@ -209,8 +227,10 @@ class MessageView(Vertical):
         """
         streamed = "".join(self._pieces)
         final = streamed if text is None else text
-        if self._streaming and final == streamed:
-            await self._flush(time.monotonic())
+        if self._streaming and final == streamed and await self._flush(time.monotonic()):
+            # The last tokens get a frame of their own, before everything that the end of a reply changes
+            # (footer, status bar, note) makes the next frame a costly one.
+            await self._next_frame()
         shown = "".join(self._shown)
         self._pending.clear()
         self._streaming = False

@@ -137,7 +137,8 @@ class StatusBar(Static):
         self._draw()
 
     def _draw(self) -> None:
-        self.update(status_content(self._profile, self._activity, self._ctx_usage, self.stats))
+        # One line, always: a redraw needs no layout (which would re-arrange the whole screen twice a second).
+        self.update(status_content(self._profile, self._activity, self._ctx_usage, self.stats), layout=False)
 
 
 def track(status: StatusBar, event: object) -> None:
