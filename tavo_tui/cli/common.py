@@ -7,10 +7,6 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from tavo_tui.backends.base import BackendError
-from tavo_tui.cards import CardError
-from tavo_tui.store import StoreError
-
 # Every command: its module under tavo_tui.cli and its one-line help, in the order `--help` lists them. The
 # module is imported only when its command is on the command line, so the TUI path loads none of them.
 COMMANDS: dict[str, tuple[str, str]] = {
@@ -49,15 +45,25 @@ def fail(message: str, code: int = 1) -> int:
 def run_guarded(handler: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:
     try:
         return handler(args)
-    except BackendError as exc:
-        return fail(exc.message)
-    except (CardError, StoreError) as exc:
-        return fail(str(exc))
     except KeyboardInterrupt:
         return fail("interrupted", 130)
-    except BrokenPipeError:
+    except Exception as exc:
+        return explain(exc)
+
+
+def explain(exc: Exception) -> int:
+    """One line on stderr for any failure, never a traceback; the exit code."""
+    # The error classes are imported here, not at the top: `tavo_tui.cli` must import nothing heavy (see main()).
+    from tavo_tui.backends.base import BackendError
+    from tavo_tui.cards import CardError
+    from tavo_tui.store import StoreError
+
+    if isinstance(exc, BackendError):
+        return fail(exc.message)
+    if isinstance(exc, (CardError, StoreError)):
+        return fail(str(exc))
+    if isinstance(exc, BrokenPipeError):
         return 0
-    except OSError as exc:
+    if isinstance(exc, OSError):
         return fail(f"{exc.filename or ''}: {exc.strerror or exc}".lstrip(": "))
-    except Exception as exc:  # the last line of defence: still one line, no traceback
-        return fail(f"unexpected error: {type(exc).__name__}: {exc}", 2)
+    return fail(f"unexpected error: {type(exc).__name__}: {exc}", 2)  # the last line of defence
