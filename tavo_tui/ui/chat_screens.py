@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 NOTE_POSITIONS = {1: "in chat at depth", 0: "after the story string", 2: "before the story string"}
 ROLES = {0: "system", 1: "user", 2: "assistant"}
 SEARCH_LIMIT = 200
+REVEAL_LIMIT = 500  # older messages mounted at most to show a search hit in place
 
 
 class AuthorsNoteDialog(ModalScreen[dict[str, object] | None]):
@@ -191,18 +192,21 @@ async def choose_lorebook(screen: ChatActions) -> None:
 
 
 async def jump_to(screen: ChatActions, index: int) -> None:
-    """Put the cursor on message `index`; a message older than the mounted tail is shown in a dialog."""
+    """Put the cursor on message `index`, mounting older messages down to it when it is not shown yet.
+
+    Past REVEAL_LIMIT older messages (a huge chat), the message is shown in a dialog instead: mounting
+    thousands of messages would make the chat slow until the next one is sent."""
     session = screen.session
     if session is None:
         return
-    views = screen.chat_log.message_views()
-    first = len(session.messages) - len(views)
-    if 0 <= index - first < len(views):
-        screen.chat_log.focus()
-        screen._select(index)
-        view = views[index - first]
-        screen.chat_log.scroll_to_widget(view, animate=False, top=True)
-        return
+    log = screen.chat_log
+    if log.hidden_count - index <= REVEAL_LIMIT:
+        view = await log.reveal(index)
+        if view is not None:
+            log.focus()
+            log.select(view)
+            log.call_after_refresh(log.scroll_to_widget, view, animate=False, top=True)
+            return
     message = session.messages[index]
     await screen.app.push_screen_wait(ReportDialog(
         Content.assemble(f"Message {index + 1} of {len(session.messages)} — ", plain_line(message.name, "bold")),

@@ -15,6 +15,8 @@ from tavo_tui.ui.widgets.message_view import MessageView
 
 # Mounted widgets, not text length, make streaming slow (tui.md §0.3), so only the tail is mounted.
 MAX_MOUNTED = 30
+# Older messages are mounted a page at a time: at the top of the log (scrolling, k, g) or for a search hit.
+PAGE = 30
 
 
 class Notice(Static):
@@ -59,10 +61,13 @@ class ChatLog(VerticalScroll):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self._hidden = 0  # messages of this chat that are not mounted (older than the tail)
+        self._source: Sequence[Message] = ()  # the chat's messages; the mounted views are its last ones
+        self._loading = False
 
     async def show_placeholder(self, text: Content) -> None:
         await self.remove_children()
         self._hidden = 0
+        self._source = ()
         await self.mount(Static(text, classes="placeholder"))
 
     def _older_label(self) -> Content:
@@ -71,13 +76,13 @@ class ChatLog(VerticalScroll):
     async def set_messages(self, messages: Sequence[Message]) -> None:
         """Replace everything with the given messages (only the last MAX_MOUNTED are mounted)."""
         await self.remove_children()
-        shown = list(messages)
-        self._hidden = max(0, len(shown) - MAX_MOUNTED)
+        self._source = messages
+        self._hidden = max(0, len(messages) - MAX_MOUNTED)
         widgets: list[Static | MessageView] = []
         if self._hidden:
             widgets.append(Static(self._older_label(), classes="older"))
-            shown = shown[self._hidden :]
-        widgets.extend(message_view(m) for m in shown)
+        # A slice: a chat read lazily from its file parses only the messages it shows.
+        widgets.extend(message_view(m) for m in messages[self._hidden :])
         with self.app.batch_update():
             await self.mount_all(widgets)
         self.anchor()
@@ -104,16 +109,70 @@ class ChatLog(VerticalScroll):
         await self.query(".placeholder").remove()
         await self.mount(widget)
         views = list(self.query_children(MessageView))
-        if len(views) > MAX_MOUNTED:
-            await views[0].remove()
-            self._hidden += 1
-            older = self.query_children(".older")
-            if older:
-                older.first(Static).update(self._older_label())
-            else:
-                await self.mount(Static(self._older_label(), classes="older"), before=0)
+        if len(views) > MAX_MOUNTED:  # back to the tail, also after older pages were loaded
+            extra = views[: len(views) - MAX_MOUNTED]
+            await self.remove_children(extra)
+            self._hidden += len(extra)
+        await self._show_older_label()
         self.anchor()
         self.scroll_end(animate=False)
+
+    async def _show_older_label(self) -> None:
+        older = self.query_children(".older")
+        if not self._hidden:
+            await older.remove()
+        elif older:
+            older.first(Static).update(self._older_label())
+        else:
+            await self.mount(Static(self._older_label(), classes="older"), before=0)
+
+    @property
+    def hidden_count(self) -> int:
+        """Messages older than the mounted ones."""
+        return self._hidden
+
+    async def load_older(self, count: int = PAGE) -> int:
+        """Mount up to `count` older messages above the others, keeping what is on screen in place."""
+        count = min(count, self._hidden, max(0, len(self._source) - len(self.message_views())))
+        if count <= 0 or self._loading:
+            return 0
+        self._loading = True
+        try:
+            start = self._hidden - count
+            widgets = [message_view(m) for m in self._source[start : self._hidden]]
+            first = self.message_views()[0] if self.message_views() else None
+            self.release_anchor()
+            before_height, before_y = self.virtual_size.height, self.scroll_y
+            with self.app.batch_update():
+                if first is not None:
+                    await self.mount_all(widgets, before=first)
+                else:
+                    await self.mount_all(widgets)
+                self._hidden = start
+                await self._show_older_label()
+            self.refresh(layout=True)
+            # The new messages push the old ones down: follow them, so the screen does not jump.
+            self.call_after_refresh(lambda: self.scroll_to(
+                y=before_y + self.virtual_size.height - before_height, animate=False))
+            return count
+        finally:
+            self._loading = False
+
+    async def reveal(self, index: int) -> MessageView | None:
+        """The view of message `index` of the chat, mounting the older ones down to it; None if out of range."""
+        if not 0 <= index < len(self._source):
+            return None
+        if index < self._hidden:
+            await self.load_older(self._hidden - index)
+        views = self.message_views()
+        position = index - self._hidden
+        return views[position] if 0 <= position < len(views) else None
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        # Scrolled to the very top with older messages left: bring in the previous page.
+        if new_value <= 0 < old_value and self._hidden and not self._loading:
+            self.call_later(self.load_older)
 
     @property
     def selected(self) -> MessageView | None:
@@ -131,13 +190,18 @@ class ChatLog(VerticalScroll):
         return self._hidden + views.index(selected) if selected in views else None
 
     def move_cursor(self, motion: str) -> MessageView | None:
-        """Move the message cursor: down, up, top or bottom. The first move from nowhere starts at the end."""
+        """Move the message cursor: down, up, top or bottom. The first move from nowhere starts at the end.
+
+        Up from the first mounted message, or top when already there, mounts the previous page of older ones."""
         views = self.message_views()
         if not views:
             return None
         current = self.selected
         last = len(views) - 1
         index = views.index(current) if current in views else None
+        if self._hidden and motion in ("top", "up") and index == 0:
+            self.call_later(self._page_up, motion)
+            return current
         if motion == "top":
             index = 0
         elif motion == "bottom" or index is None:
@@ -148,6 +212,12 @@ class ChatLog(VerticalScroll):
             index = max(0, index - 1)
         self.select(views[index])
         return views[index]
+
+    async def _page_up(self, motion: str) -> None:
+        loaded = await self.load_older()
+        views = self.message_views()
+        if views:
+            self.select(views[0] if motion == "top" else views[max(0, loaded - 1)])
 
     def select(self, view: MessageView | None) -> None:
         for other in self.query_children(MessageView):
