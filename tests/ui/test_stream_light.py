@@ -6,10 +6,11 @@ import gc
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from textual.content import Content
-from textual.widgets import Markdown
+from textual.widgets import Markdown, TextArea
 
 from tavo_tui.model import ConnectionProfile, Message
 from tavo_tui.session import AppContext
@@ -26,7 +27,7 @@ from tavo_tui.ui.widgets.roleplay_text import (
     split_head,
 )
 from tests.fakes.openai_server import FakeOpenAIServer
-from tests.ui.helpers import main, screen_text, type_and_send, wait_idle
+from tests.ui.helpers import main, screen_text, type_and_send, wait_idle, write_card
 
 
 def styled(content: Content, style: str) -> list[str]:
@@ -184,3 +185,25 @@ async def test_the_app_never_freezes_the_heap_of_a_headless_run(ctx: AppContext,
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
     assert gc.get_freeze_count() == frozen
+
+
+# ---- the look ---------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("theme", ["tavo-dark", "tavo-light"])
+def test_snapshot_of_a_long_greeting_with_a_light_tail(
+    snap_compare: Any, home: Path, tmp_path: Path, small_limits: None, theme: str
+) -> None:
+    tail = ('*She sets the lamp down.* "The **storm** is close," she says.\n\n'
+            "# Log\n\n```\nwind: 40 knots\n\n*not italic here*\n```\n\n"
+            "The `keeper` writes it down, _slowly_, and waits. [b]not markup[/b]")
+    card = write_card(tmp_path, "long.json", name="Maren", first_mes=long_reply(3) + "\n\n" + tail)
+    app = TavoApp(AppContext.open(home=home, library=[tmp_path]), card_path=card)
+    app.ui_settings.theme = theme
+    assert snap_compare(app, terminal_size=(80, 24), run_before=steady)
+
+
+async def steady(pilot: Any) -> None:
+    for area in pilot.app.screen.query(TextArea):
+        area.cursor_blink = False
+    await pilot.app.workers.wait_for_complete()
+    pilot.app.clear_notifications()
+    await pilot.pause()
