@@ -27,7 +27,7 @@ import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-TAVO = Path(sys.executable).parent / "tavo-tui"
+TAVO = Path(os.environ.get("TAVO_BENCH_BIN", str(Path(sys.executable).parent / "tavo-tui")))  # another build to compare
 MARKER = "DEMO"  # the status bar of the first frame
 SAMPLES = ROOT / "sample_cards"
 

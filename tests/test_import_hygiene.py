@@ -39,7 +39,7 @@ def tui_modules() -> set[str]:
     return modules_after(TUI_PATH)
 
 
-@pytest.mark.parametrize("heavy", ["httpx", "tiktoken", "click"])
+@pytest.mark.parametrize("heavy", ["httpx", "tiktoken", "click", "markdown_it", "textual.widgets._markdown"])
 def test_the_tui_path_imports_no_http_client_or_tokenizer(tui_modules: set[str], heavy: str) -> None:
     assert not {m for m in tui_modules if m == heavy or m.startswith(heavy + ".")}
 

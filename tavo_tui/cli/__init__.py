@@ -58,7 +58,8 @@ def _run_tui(args: argparse.Namespace) -> int:
         return fail(f"no card at {card}")
     from tavo_tui.ui.app import run_tui  # imported late so scripted commands never load Textual
 
-    _loaded()
+    # The collector stays off through the app's own start-up too: the app freezes the heap and turns it
+    # back on once its first frame is on screen (tavo_tui/ui/heap.py).
     return run_tui(ctx, card_path=card, connection=args.connection)
 
 
@@ -74,7 +75,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = parser.parse_args(words)
         handler = getattr(args, "handler", None)
         if handler is None:
-            return run_guarded(_run_tui, args)  # it calls _loaded() once the app is imported
+            return run_guarded(_run_tui, args)  # the app freezes the heap after its first frame
         _loaded()
         return run_guarded(handler, args)
     finally:

@@ -18,13 +18,17 @@ IDLE_COLLECT_SECONDS = 60.0
 
 
 def tune_collector() -> None:
-    """Before the app starts: full collections become rare."""
+    """Before the app starts: no collections until the first frame (start-up makes objects that live as long
+    as the app, and next to no garbage), and full collections rare after it."""
     gc.set_threshold(*THRESHOLDS)
+    gc.disable()
 
 
 def freeze_startup_heap() -> None:
-    """After the first frame: move what exists to the permanent generation, out of every later scan."""
+    """After the first frame: move what exists to the permanent generation, out of every later scan, and
+    let the collector run again."""
     gc.freeze()
+    gc.enable()
 
 
 def collect_if_due() -> bool:

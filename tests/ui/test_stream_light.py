@@ -160,20 +160,22 @@ def test_collect_if_due_runs_only_when_there_is_old_garbage_to_look_for() -> Non
     assert gc.get_count()[2] == 0
 
 
-def test_tune_collector_makes_full_collections_rare() -> None:
+def test_tune_collector_holds_collections_until_the_first_frame_then_makes_full_ones_rare() -> None:
     before = gc.get_threshold()
     try:
         heap.tune_collector()
         assert gc.get_threshold() == heap.THRESHOLDS
         assert heap.THRESHOLDS[2] > before[2]
+        assert not gc.isenabled()
     finally:
         gc.set_threshold(*before)
+        gc.enable()
 
 
 def test_freezing_moves_the_start_up_heap_out_of_later_scans() -> None:
     # In a child process: a frozen heap is never freed, which the test process must not suffer.
-    code = ("import gc; from tavo_tui.ui import heap; assert gc.get_freeze_count() == 0; "
-            "heap.freeze_startup_heap(); print(gc.get_freeze_count())")
+    code = ("import gc; from tavo_tui.ui import heap; assert gc.get_freeze_count() == 0; heap.tune_collector(); "
+            "heap.freeze_startup_heap(); assert gc.isenabled(); print(gc.get_freeze_count())")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert int(out) > 1000
 

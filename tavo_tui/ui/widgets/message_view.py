@@ -9,19 +9,22 @@ from __future__ import annotations
 
 import asyncio
 import time
+from typing import TYPE_CHECKING
 
-from markdown_it import MarkdownIt
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.content import Content
 from textual.timer import Timer
-from textual.widgets import Markdown, Static
-from textual.widgets.markdown import MarkdownStream
+from textual.widgets import Static
 
 from tavo_tui.ui.safe_text import one_line, plain_line, sanitize
 from tavo_tui.ui.widgets.light_text import LightText
-from tavo_tui.ui.widgets.roleplay_markdown import RoleplayMarkdown
 from tavo_tui.ui.widgets.roleplay_text import split_head
+
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
+    from textual.widgets import Markdown
+    from textual.widgets.markdown import MarkdownStream
 
 # Flushing ~15 times a second keeps the UI responsive (tui.md §3.1: per-token writes cost more).
 FLUSH_INTERVAL = 1 / 15
@@ -52,6 +55,8 @@ def needs_full_render(text: str) -> bool:
 
 def literal_html_parser() -> MarkdownIt:
     """Markdown without raw HTML: tags such as `<START>` or `<div>` stay visible text instead of vanishing."""
+    from markdown_it import MarkdownIt
+
     return MarkdownIt("gfm-like", {"html": False})
 
 
@@ -99,8 +104,12 @@ class MessageView(Vertical):
         reasoning = Static("", classes="msg-reasoning")
         reasoning.display = False
         yield reasoning
+        # Imported here: Markdown (and markdown-it) cost ~50 ms of start-up, and the first frame may
+        # have no chat in it.
+        from tavo_tui.ui.widgets.roleplay_markdown import RoleplayMarkdown
+
         head, rest = split_head(sanitize(self._text), HEAD_LIMIT)
-        yield RoleplayMarkdown(head, open_links=False, parser_factory=literal_html_parser)
+        yield RoleplayMarkdown(head, open_links=False, parser_factory=literal_html_parser, classes="msg-body")
         yield LightText(rest)
         note = Static(Content(self._note), classes="msg-note")
         note.display = bool(self._note)
@@ -118,7 +127,9 @@ class MessageView(Vertical):
     @property
     def body(self) -> Markdown:
         """The Markdown part of the body (all of it for messages under HEAD_LIMIT characters)."""
-        return self.query_one(Markdown)
+        from textual.widgets import Markdown
+
+        return self.query_one(".msg-body", Markdown)
 
     @property
     def tail(self) -> LightText:
@@ -132,7 +143,8 @@ class MessageView(Vertical):
         self._pending = []
         self._last_flush = time.monotonic()
         self._streaming = True
-        self._stream = Markdown.get_stream(self.body)
+        body = self.body
+        self._stream = type(body).get_stream(body)
 
     async def add_delta(self, text: str) -> None:
         """Queue reply text; written to the screen at most ~15 times a second."""

@@ -12,12 +12,9 @@ from textual.content import Content
 from textual.widgets import Markdown
 from textual.widgets._markdown import MarkdownBlock, MarkdownParagraph
 
-# Straight and curly double quotes, and CJK corner brackets; a quote never spans a line.
-DIALOGUE = r"\"[^\"\n]+\"|“[^”\n]+”|「[^」\n]+」|『[^』\n]+』"
+from tavo_tui.ui.widgets.roleplay_text import DIALOGUE, highlight_dialogue
 
-
-def highlight_dialogue(content: Content) -> Content:
-    return content.highlight_regex(DIALOGUE, style="$chat-dialogue")
+__all__ = ["DIALOGUE", "RoleplayMarkdown", "RoleplayParagraph", "highlight_dialogue"]
 
 
 class RoleplayParagraph(MarkdownParagraph):

@@ -13,16 +13,20 @@ from dataclasses import dataclass
 
 from textual.content import Content
 
-from tavo_tui.ui.widgets.roleplay_markdown import highlight_dialogue
-
 FENCE = re.compile(r"^ {0,3}(```|~~~)")
 HEADING = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.*?)[ \t#]*$")
 # Longest markers first, so "**bold**" is not read as two empty emphases.
 INLINE = re.compile(r"`[^`\n]+`|\*\*(?=\S)[^*\n]+?\*\*|\*(?=\S)[^*\n]+?\*|(?<!\w)_(?=\S)[^_\n]+?_(?!\w)")
 
+# Straight and curly double quotes, and CJK corner brackets; a quote never spans a line.
+DIALOGUE = r"\"[^\"\n]+\"|“[^”\n]+”|「[^」\n]+」|『[^』\n]+』"
 CODE_STYLE = "$text-warning on $warning 10%"
 FENCE_STYLE = "$text-muted"
 HEADING_STYLE = "bold"
+
+
+def highlight_dialogue(content: Content) -> Content:
+    return content.highlight_regex(DIALOGUE, style="$chat-dialogue")
 
 
 @dataclass(frozen=True)
