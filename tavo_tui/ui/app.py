@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
@@ -48,6 +50,7 @@ class TavoApp(App[int]):
         self.ctx = ctx
         self.card_path = card_path
         self.connection = connection
+        self.last_input = 0.0  # monotonic time of the last key press
         self.tune_heap = False  # run_tui turns it on: the garbage-collector policy is for a real process only
         # Built-in themes first, then the user's (a user file may replace a built-in theme of the same name).
         self.theme_dirs = [BUILTIN_THEME_DIR, user_theme_dir(ctx), *theme_dirs]
@@ -58,6 +61,11 @@ class TavoApp(App[int]):
         self.keymap = keymap.value
         self.settings_errors = [*settings.errors, *keymap.errors]
         self.set_keymap(self.keymap)
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key):
+            self.last_input = time.monotonic()  # a streaming reply lets this key's frame go first
+        await super().on_event(event)
 
     def copy_to_clipboard(self, text: str) -> None:
         # Textual keeps its own copy and writes a bare OSC 52; inside tmux/screen a wrapped copy follows,

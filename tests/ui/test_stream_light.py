@@ -209,3 +209,24 @@ async def steady(pilot: Any) -> None:
     await pilot.app.workers.wait_for_complete()
     pilot.app.clear_notifications()
     await pilot.pause()
+
+
+async def test_a_key_just_pressed_gets_its_frame_before_the_next_flush(ctx: AppContext, alice: Path) -> None:
+    import time
+
+    app = TavoApp(ctx, card_path=alice)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        view = await main(app).chat_log.add_reply("Alice")
+        await view.add_delta("first ")
+        await pilot.pause(message_view.FLUSH_INTERVAL * 2)
+        before = time.monotonic()
+        await pilot.press("x")  # the app notes when a key arrived ...
+        assert app.last_input >= before
+        app.last_input = time.monotonic()  # ... and here it has just arrived (press() waited for its handling)
+        await view.add_delta("second ")  # a flush is due, but the key goes first
+        assert "second" not in view.body.source
+        await pilot.pause(message_view.INPUT_GRACE + 0.1)
+        assert "second" in view.body.source  # the trailing flush caught up
+        await view.finish(None)
+        assert view.text == "first second "

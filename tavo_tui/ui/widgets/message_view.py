@@ -33,6 +33,9 @@ FLUSH_INTERVAL = 1 / 15
 FAST_CHARS = 400
 FAST_FLUSH_INTERVAL = 1 / 8
 LAST_FRAME_WAIT = 0.25  # at most this long for the frame that shows a reply's last tokens
+# A key pressed this recently gets its frame first: a flush now would make that frame a costly re-layout.
+INPUT_GRACE = 0.05
+MAX_DEFER = 0.25  # but a typist never holds the reply back longer than this
 QUIET_FLUSH = 0.02  # a pause this long in the stream flushes what is pending
 # Markdown for the first paragraphs (typical replies entirely), light chunks after.
 HEAD_LIMIT = 6_000
@@ -156,7 +159,7 @@ class MessageView(Vertical):
         self._pending.append(sanitize(text))
         now = time.monotonic()
         self._last_delta = now
-        if now - self._last_flush >= self._interval:
+        if now - self._last_flush >= self._interval and not self._input_first(now):
             await self._flush(now)
         elif self._trailing is None:
             # When the stream pauses or ends, what is pending shows within QUIET_FLUSH, not a whole interval.
@@ -167,10 +170,16 @@ class MessageView(Vertical):
         if not self._pending or not self._streaming:
             return
         now = time.monotonic()
-        if now - self._last_delta >= QUIET_FLUSH * 0.8 or now - self._last_flush >= self._interval:
+        due = now - self._last_delta >= QUIET_FLUSH * 0.8 or now - self._last_flush >= self._interval
+        if due and not self._input_first(now):
             await self._flush(now)
         else:
             self._trailing = self.set_timer(QUIET_FLUSH, self._flush_if_quiet)
+
+    def _input_first(self, now: float) -> bool:
+        """Whether to hold this flush back for a key the user just pressed (see INPUT_GRACE)."""
+        last_input = getattr(self.app, "last_input", 0.0)
+        return now - last_input < INPUT_GRACE and now - self._last_flush < MAX_DEFER
 
     async def _flush(self, now: float) -> bool:
         """Write what is pending to the screen; False if there was nothing."""
