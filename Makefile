@@ -10,6 +10,9 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[dev]'
+	# Compiled once here, as pip does for an installed package: an editable install is imported from source,
+	# and where PYTHONDONTWRITEBYTECODE is set every start would recompile ~110 modules (~60-90 ms).
+	$(PY) -m compileall -q tavo_tui
 	touch $(STAMP)
 
 run: $(STAMP)
