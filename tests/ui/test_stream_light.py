@@ -230,3 +230,15 @@ async def test_a_key_just_pressed_gets_its_frame_before_the_next_flush(ctx: AppC
         assert "second" in view.body.source  # the trailing flush caught up
         await view.finish(None)
         assert view.text == "first second "
+
+
+def test_a_long_code_block_is_cut_at_line_breaks_and_keeps_its_fence_state() -> None:
+    code = "".join(f"line_{i} = {i}\n" for i in range(400))  # ~5,000 characters, no paragraph break
+    text = "Here:\n\n```python\n" + code + "```\n\nDone."
+    chunks = split_chunks(text, 1000)
+    assert "".join(c.text for c in chunks) == text
+    assert max(len(c.text) for c in chunks) <= 2000
+    inside = next(c for c in chunks if "line_200 = 200" in c.text)
+    assert inside.in_fence  # a chunk that starts inside the fence knows it
+    assert not styled(roleplay_content(inside.text, inside.in_fence), "italic")
+    assert chunks[-1].text.endswith("Done.") and not chunks[-1].in_fence

@@ -77,12 +77,21 @@ def split_head(text: str, limit: int) -> tuple[str, str]:
 
 
 def split_chunks(text: str, size: int, in_fence: bool = False) -> list[Chunk]:
-    """Cut `text` at paragraph breaks into chunks of roughly `size` characters (the last may be short)."""
+    """Cut `text` at paragraph breaks into chunks of roughly `size` characters (the last may be short).
+
+    A run with no paragraph break for twice `size` (a long code block) is cut at line breaks instead: every
+    chunk carries its fence state, and the light formatting never spans lines, so any line break will do.
+    """
     chunks: list[Chunk] = []
     start = 0
     state = in_fence
-    for cut in paragraph_breaks(text, in_fence):
-        if cut - start >= size:
+    for cut in [*paragraph_breaks(text, in_fence), len(text)]:
+        while cut - start > 2 * size and (line_cut := text.rfind("\n", start + 1, start + size + 1)) > start:
+            piece = text[start : line_cut + 1]
+            chunks.append(Chunk(piece, state))
+            state = fence_state_after(piece, state)
+            start = line_cut + 1
+        if cut - start >= size and cut < len(text):
             piece = text[start:cut]
             chunks.append(Chunk(piece, state))
             state = fence_state_after(piece, state)
