@@ -74,6 +74,10 @@ class AppContext:
             return self.cards.search(query, sort=order)
         return self.cards.entries(sort=order)
 
+    def cached_card_entries(self, *, sort: str = "name") -> list[CardEntry] | None:
+        """The library as last listed (no file is read or checked); None when it was never listed."""
+        return self.cards.cached_entries(sort="added" if sort == "added" else "name")
+
     def load_card(self, path: Path) -> Card:
         return read_card(path).card
 

@@ -113,3 +113,25 @@ def test_search_reuses_the_last_listing(lib_dir: Path) -> None:
     (lib_dir / "grimble.json").unlink()
     assert [e.name for e in lib.search("grimble")] == ["Grimble"]  # no disk access while typing
     assert lib.search("grimble", refresh=True) == []
+
+
+def test_the_cached_listing_touches_no_card_file_and_the_full_one_finds_changes(
+    lib_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache = tmp_path / "cache.json"
+    assert CardLibrary([lib_dir], cache).cached_entries() is None  # never listed: nothing to show at once
+    first = CardLibrary([lib_dir], cache).entries()
+    (lib_dir / "newcomer.json").write_text(json.dumps(v2(name="Newcomer")), "utf-8")
+    lib = CardLibrary([lib_dir], cache)
+
+    def no_stat(*_a: object, **_k: object) -> None:
+        raise AssertionError("the cached listing looked at the folder")
+
+    with monkeypatch.context() as m:
+        m.setattr(lib, "_scan", no_stat)
+        assert lib.cached_entries() == first  # as last seen: the new file is not there yet
+    assert CardLibrary([lib_dir / "elsewhere"], cache).cached_entries() == []  # only the folders asked for
+    full = lib.entries()
+    assert "Newcomer" in {e.name for e in full} and lib.changed_since_cache
+    lib.entries()
+    assert not lib.changed_since_cache

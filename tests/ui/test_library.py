@@ -219,3 +219,19 @@ async def test_the_filter_shows_untrusted_names_literally(ctx: AppContext) -> No
         await wait_for(pilot, lambda: pane.options.option_count == 0)
         assert "No card matches the" in screen_text(app)
         assert isinstance(pane.options, OptionList)
+
+
+async def test_the_first_frame_lists_the_cached_library_and_changes_on_disk_follow(
+    home: Path, tmp_path: Path
+) -> None:
+    folder = tmp_path / "lib"
+    folder.mkdir()
+    write_card(folder, "a.json", name="Anna")
+    gone = write_card(folder, "b.json", name="Bert")
+    AppContext.open(home=home, library=[folder]).card_entries()  # an earlier run listed (and cached) these
+    write_card(folder, "c.json", name="Carla")  # changed since: one new, one deleted
+    gone.unlink()
+    app = TavoApp(AppContext.open(home=home, library=[folder]))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: names(app) == ["Anna", "Carla"])
+        assert not main(app)._cards_unchecked

@@ -101,6 +101,7 @@ class MainScreen(ChatActions, LayoutActions, ConnectionActions):
         self._shown_inspection: Inspection | None = None
         self._token_caches: dict[str, ServerTokenCache] = {}  # per connection: counts depend on its tokenizer
         self._on_screen = False  # True once the first frame has reached the terminal
+        self._cards_unchecked = False  # the card list shows the cached listing, files not yet checked
 
     # ---- layout ------------------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -171,6 +172,7 @@ class MainScreen(ChatActions, LayoutActions, ConnectionActions):
         """What start-up leaves for after the first frame: the preview of a card opened with --card, and
         loading what the first chat will need (in a thread, so keys are not held up)."""
         self._on_screen = True
+        self._check_cards()
         if self.session is not None:
             self._update_context()
             self._schedule_inspect(0)
@@ -250,11 +252,29 @@ class MainScreen(ChatActions, LayoutActions, ConnectionActions):
 
     def _load_cards(self) -> None:
         try:
-            entries = self.ctx.card_entries()
+            # The first frame lists the library as last seen; checking every file waits for after it.
+            cached = None if self._on_screen else self.ctx.cached_card_entries()
+            self._cards_unchecked = cached is not None
+            entries = cached if cached is not None else self.ctx.card_entries()
         except Exception as exc:  # the list stays empty; the reason is shown, the app keeps running
             self.notify(f"Cannot list the cards: {exc}", markup=False, severity="error", timeout=10)
             entries = []
         self.query_one(CardList).set_cards(entries, self._initial_card)
+
+    def _check_cards(self) -> None:
+        """After the first frame: look at every card file, and list again if anything changed on disk."""
+        if not self._cards_unchecked:
+            return
+        self._cards_unchecked = False
+        cards = self.query_one(CardList)
+        shown = set(cards.paths)
+        try:
+            found = {entry.path for entry in self.ctx.card_entries()}
+            changed = found != shown or self.ctx.cards.changed_since_cache
+        except Exception:  # reload() explains a listing failure
+            changed = True
+        if changed:
+            cards.reload()
 
     @on(CardList.Chosen)
     async def _card_chosen(self, event: CardList.Chosen) -> None:
