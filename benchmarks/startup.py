@@ -83,6 +83,18 @@ def one_run(home: Path, library: Path, names: list[str], env: dict[str, str] | N
         tmux(socket, "kill-server")
 
 
+def package_compiled() -> bool:
+    """Whether tavo_tui's modules have up-to-date compiled files (`make` compiles them at install)."""
+    import importlib.util
+
+    sources = list((ROOT / "tavo_tui").rglob("*.py"))
+    for source in sources:
+        compiled = Path(importlib.util.cache_from_source(str(source)))
+        if not compiled.exists() or compiled.stat().st_mtime < source.stat().st_mtime:
+            return False
+    return bool(sources)
+
+
 def make_library(folder: Path, count: int) -> Path:
     """`count` copies of the sample cards under distinct names (a larger library for the start-up figure)."""
     samples = sample_files()
@@ -119,7 +131,8 @@ def main() -> None:
             runs = [one_run(home, library, names, env) for _ in range(args.runs)]
     cache = "cold card cache" if args.cold else "warm card cache"
     compiled = "bytecode cached" if args.bytecode_cache or not os.environ.get("PYTHONDONTWRITEBYTECODE") else (
-        "no bytecode cache: PYTHONDONTWRITEBYTECODE is set")
+        "bytecode compiled at install" if package_compiled() else
+        "no bytecode cache: PYTHONDONTWRITEBYTECODE is set and the package is not compiled")
     print(f"start-up to first frame over {args.runs} runs ({args.cards or 'sample'} cards, {cache}, {compiled}):")
     for label, values in (("", [wall for wall, _ in runs]), ("CPU of the app by then: ", [cpu for _, cpu in runs])):
         print(f"  {label}median {statistics.median(values) * 1000:.0f} ms, min {min(values) * 1000:.0f} ms, "
