@@ -2,7 +2,17 @@
 
 from tavo_tui.session.chat_session import ChatSession
 from tavo_tui.session.context import AppContext, CardEntry
-from tavo_tui.session.events import Delta, Done, Failed, GenerationEvent, Notice, Reasoning, Started, Waiting
+from tavo_tui.session.events import (
+    Delta,
+    Done,
+    Failed,
+    Finishing,
+    GenerationEvent,
+    Notice,
+    Reasoning,
+    Started,
+    Waiting,
+)
 from tavo_tui.session.inspection import Inspection
 
 __all__ = [
@@ -12,6 +22,7 @@ __all__ = [
     "Delta",
     "Done",
     "Failed",
+    "Finishing",
     "GenerationEvent",
     "Inspection",
     "Notice",

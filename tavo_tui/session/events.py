@@ -32,6 +32,14 @@ class Reasoning:
 
 
 @dataclass(frozen=True)
+class Finishing:
+    """The server has finished the reply (it gave a finish reason): no more text will come. Sent before the
+    stream is closed and the reply saved, so a front end can show the last text without waiting for that."""
+
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
 class Done:
     """The reply is complete and saved. `incomplete` when the stream ended without a finish reason.
 
@@ -68,4 +76,4 @@ class Waiting:
     detail: str = ""
 
 
-GenerationEvent = Started | Waiting | Delta | Reasoning | Done | Failed | Notice
+GenerationEvent = Started | Waiting | Delta | Reasoning | Finishing | Done | Failed | Notice

@@ -16,7 +16,17 @@ from tavo_tui.model.chat import now_send_date
 from tavo_tui.prompt.assemble import assemble
 from tavo_tui.prompt.tokens import counter_for_model
 from tavo_tui.session.core import SessionCore, make_message
-from tavo_tui.session.events import Delta, Done, Failed, GenerationEvent, Notice, Reasoning, Started, Waiting
+from tavo_tui.session.events import (
+    Delta,
+    Done,
+    Failed,
+    Finishing,
+    GenerationEvent,
+    Notice,
+    Reasoning,
+    Started,
+    Waiting,
+)
 from tavo_tui.session.inspection import Inspection
 
 EMPTY_STREAM = (
@@ -228,6 +238,8 @@ class GenerationMixin(SessionCore):
                         yield Waiting(event.queue_position, event.eta_seconds, event.detail)
                     elif isinstance(event, Finish):
                         finish = event
+                        if event.reason is not None:
+                            yield Finishing(event.reason)
             except BackendError as exc:
                 partial = None
                 if "".join(parts):

@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from tavo_tui.model import ConnectionProfile
-from tavo_tui.session import AppContext, Done, Failed, Started, Waiting
+from tavo_tui.session import AppContext, Done, Failed, Finishing, Started, Waiting
+from tests.fakes.openai_server import FakeOpenAIServer, stream_cut
 from tests.fakes.queue_servers import FakeHordeServer
 
 CARD = Path(__file__).resolve().parents[2] / "sample_cards" / "maren_holloway.png"
@@ -31,3 +32,26 @@ async def test_chat_only_kind_in_text_mode_fails_clearly_without_sending(home: P
     assert len(events) == 1 and isinstance(events[0], Failed)
     assert "chat" in events[0].error and events[0].kind == "bad_request"
     assert session.messages[-1].mes == "hi"  # the user's message is kept
+
+
+async def test_finishing_comes_before_the_save_and_done_only_with_a_finish_reason(
+    home: Path, openai_server: FakeOpenAIServer
+) -> None:
+    ctx = AppContext.open(home)
+    ctx.profiles.save(ConnectionProfile(name="fake", kind="openai-compatible", base_url=openai_server.base_url,
+                                        model="fake-model", max_context=8192))
+    openai_server.reply = "The lamp is lit."
+    session = ctx.open_chat(CARD, "fake")
+    seen: list[str] = []
+    saved_before_finishing: list[bool] = []
+    async for event in session.send("Light it."):
+        seen.append(type(event).__name__)
+        if isinstance(event, Finishing):
+            assert event.reason == "stop"
+            # The front end hears of the end before the reply is in the chat (it is saved after).
+            saved_before_finishing.append(any(m.mes == openai_server.reply for m in session.messages))
+    assert seen[0] == "Started" and seen[-2:] == ["Finishing", "Done"]
+    assert saved_before_finishing == [False]
+    openai_server.script.append(stream_cut("cut short here", after=2))
+    cut = [type(e).__name__ async for e in session.send("Again?")]
+    assert "Finishing" not in cut and cut[-1] == "Failed"  # cut off: no finish reason, the partial reply kept

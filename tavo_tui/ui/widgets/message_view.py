@@ -239,6 +239,12 @@ class MessageView(Vertical):
     def reasoning(self) -> str:
         return sanitize("".join(self._reasoning))
 
+    async def show_pending(self) -> None:
+        """No more text is coming (the server finished): show what is pending now, in a frame of its own,
+        before the reply is saved and everything its end changes (footer, status bar, note) is drawn."""
+        if self._streaming and await self._flush(time.monotonic()):
+            await self._next_frame()
+
     async def finish(self, text: str | None = None, note: str = "") -> None:
         """End streaming: show the last tokens at once, then make the body match the final text.
 

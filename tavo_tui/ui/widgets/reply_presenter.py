@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.content import Content
 
-from tavo_tui.session import Delta, Done, Failed, GenerationEvent, Notice, Reasoning, Started
+from tavo_tui.session import Delta, Done, Failed, Finishing, GenerationEvent, Notice, Reasoning, Started
 from tavo_tui.ui.errors import error_notice, exception_notice
 from tavo_tui.ui.safe_text import plain
 from tavo_tui.ui.widgets.chat_log import ChatLog
@@ -35,6 +35,9 @@ class ReplyPresenter:
             await (await self._reply()).add_delta(event.text)
         elif isinstance(event, Reasoning):
             (await self._reply()).add_reasoning(event.text)
+        elif isinstance(event, Finishing):
+            if self.reply is not None:
+                await self.reply.show_pending()
         elif isinstance(event, Done):
             await (await self._reply()).finish(event.message.mes, INCOMPLETE_NOTE if event.incomplete else "")
         elif isinstance(event, Failed):
