@@ -16,7 +16,7 @@ from textual.widget import Widget
 
 from tavo_tui.ui.widgets.roleplay_text import Chunk, fence_state_after, roleplay_content, split_chunks
 
-CHUNK_SIZE = 2_000  # characters re-wrapped per streamed update at most (plus what arrived since)
+CHUNK_SIZE = 1_000  # characters re-wrapped per streamed update at most (plus what arrived since)
 
 
 class LightText(Widget):
