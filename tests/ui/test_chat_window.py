@@ -121,3 +121,17 @@ async def search(pilot: Any, app: TavoApp, query: str) -> None:
     app.screen.query_one(Input).value = query
     await pilot.press("enter")
     await wait_for(pilot, lambda: isinstance(app.screen, ChoiceDialog))
+
+
+async def test_opening_another_long_chat_mounts_only_its_tail(ctx: AppContext, alice: Path, bob: Path) -> None:
+    long_chat(ctx, alice)
+    long_chat(ctx, bob)
+    app = TavoApp(ctx, card_path=alice)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        screen = main(app)
+        await screen.open_card(bob)  # the log is emptied (its scroll falls to 0) and refilled
+        await wait_idle(pilot)
+        await pilot.pause(0.2)
+        assert len(screen.chat_log.message_views()) == MAX_MOUNTED
+        assert screen.chat_log.hidden_count == COUNT + 1 - MAX_MOUNTED
