@@ -242,3 +242,27 @@ def test_a_long_code_block_is_cut_at_line_breaks_and_keeps_its_fence_state() -> 
     assert inside.in_fence  # a chunk that starts inside the fence knows it
     assert not styled(roleplay_content(inside.text, inside.in_fence), "italic")
     assert chunks[-1].text.endswith("Done.") and not chunks[-1].in_fence
+
+
+async def test_light_text_drawn_from_appends_equals_the_same_text_set_at_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    from textual.app import App, ComposeResult
+
+    monkeypatch.setattr(light_text, "CHUNK_SIZE", 60)
+    text = long_reply(6) + "\n\n```\n" + "".join(f"code {i}\n" for i in range(30)) + "```\n\n*end* \"bye\""
+
+    class Two(App[None]):
+        def compose(self) -> ComposeResult:
+            yield light_text.LightText()
+            yield light_text.LightText(text)
+
+    app = Two()
+    async with app.run_test(size=(40, 200)) as pilot:
+        streamed, whole = app.query(light_text.LightText).results()
+        for start in range(0, len(text), 37):  # odd-sized pieces, as a stream cuts them
+            streamed.append(text[start : start + 37])
+            await pilot.pause()
+        assert streamed.text == whole.text == text
+        height = whole.get_content_height(app.size, app.size, 40)
+        assert streamed.get_content_height(app.size, app.size, 40) == height > 40
+        assert [streamed.render_line(y).text for y in range(height)] == [whole.render_line(y).text
+                                                                          for y in range(height)]

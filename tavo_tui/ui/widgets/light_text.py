@@ -45,7 +45,7 @@ class LightText(Widget):
     def set_text(self, text: str) -> None:
         """Replace everything (a finished message whose final text differs from what streamed)."""
         self._chunks = split_chunks(text, CHUNK_SIZE) if text else []
-        self._width = -1
+        self._forget_lines()
         self.display = bool(text)
         self.refresh(layout=True)
 
@@ -76,19 +76,28 @@ class LightText(Widget):
         return Visual.to_strips(self, roleplay_content(text, chunk.in_fence), width, None, self.visual_style)
 
     def _layout_lines(self, width: int) -> None:
-        """Wrap whatever is not cached for `width` and recompute where each chunk starts."""
+        """Wrap whatever is not cached for `width` and find where the new chunks start.
+
+        Called for every drawn line, so it only works on chunks whose lines are not cached (an append
+        drops just the last chunk's)."""
         if width != self._width:
             self._width = width
             self._lines = []
+            self._starts = []
+        if len(self._starts) == len(self._chunks) == len(self._lines):
+            return
+        del self._starts[len(self._lines) :]  # a start is good while every chunk before it is
         self._lines.extend([None] * (len(self._chunks) - len(self._lines)))
-        starts, line = [], 0
-        for index, chunk in enumerate(self._chunks):
+        line = 0
+        if self._starts:
+            previous = self._lines[len(self._starts) - 1]
+            line = self._starts[-1] + (len(previous) if previous else 0)
+        for index in range(len(self._starts), len(self._chunks)):
             lines = self._lines[index]
             if lines is None:
-                lines = self._lines[index] = self._wrap(chunk, width)
-            starts.append(line)
+                lines = self._lines[index] = self._wrap(self._chunks[index], width)
+            self._starts.append(line)
             line += len(lines)
-        self._starts = starts
 
     def _height(self) -> int:
         """Lines at the current width (wrapping what is not cached)."""
@@ -118,4 +127,9 @@ class LightText(Widget):
     def notify_style_update(self) -> None:
         # A theme change restyles the text: drop the cached lines.
         super().notify_style_update()
+        self._forget_lines()
+
+    def _forget_lines(self) -> None:
         self._width = -1
+        self._lines = []
+        self._starts = []
