@@ -14,7 +14,7 @@ from textual.strip import Strip
 from textual.visual import Visual
 from textual.widget import Widget
 
-from tavo_tui.ui.widgets.roleplay_text import Chunk, fence_state_after, roleplay_content, split_chunks
+from tavo_tui.ui.widgets.roleplay_text import Chunk, roleplay_content, split_chunks
 
 CHUNK_SIZE = 1_000  # characters re-wrapped per streamed update at most (plus what arrived since)
 
@@ -62,11 +62,6 @@ class LightText(Widget):
         self._chunks.extend(split_chunks(last.text + text, CHUNK_SIZE, last.in_fence))
         # A re-layout re-arranges the whole screen: only ask for one when the text gained a line.
         self.refresh(layout=height < 0 or self._height() != height)
-
-    def ends_in_fence(self) -> bool:
-        """Whether the text so far ends inside fenced code."""
-        last = self._chunks[-1] if self._chunks else Chunk("")
-        return fence_state_after(last.text, last.in_fence)
 
     # ---- drawing ---------------------------------------------------------------------------------------
     def _wrap(self, chunk: Chunk, width: int) -> list[Strip]:
