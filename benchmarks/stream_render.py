@@ -13,6 +13,8 @@ Two modes:
    - key latency: a key typed while the reply streams, until the terminal output shows it (median / worst).
   `--command` runs another TUI instead (`{url}` is replaced by the server's base URL); `--send` is the
   keystroke that sends there (default ctrl+j). Its history and card are its own business.
+  TAVO_BENCH_BIN=/path/to/script runs that instead of `.venv/bin/tavo-tui` with the same arguments (a
+  profiling wrapper, another build).
 
 Run by hand: `.venv/bin/python benchmarks/stream_render.py [--rate 5000] [--seconds 4] [--history 200]`.
 Goals: lag < 50 ms, CPU < 1 core, key latency < 50 ms.
