@@ -68,7 +68,7 @@ class GenerationMixin(SessionCore):
         """The prompt for `action`: normal, swipe (regenerate), continue or impersonate (sillytavern.md §7)."""
         if action == "swipe":
             index = self._swipe_target()
-            return self._assemble(self.messages[:index], generation_type="swipe")
+            return self._assemble(self.messages.head(index), generation_type="swipe")
         if action == "continue":
             self._continue_target()
             return self._assemble(self.messages, generation_type="continue")

@@ -58,6 +58,15 @@ class MessageList(MutableSequence[Message]):
         out._visible = [False] * len(lines)
         return out
 
+    def head(self, count: int) -> MessageList:
+        """The first `count` messages as a list of their own, parsing none of them: a prompt built up to a
+        message (a swipe) reads only the newest ones that fit, as it does for the whole chat."""
+        out = MessageList()
+        out._raw = self._raw[:count]
+        out._parsed = self._parsed[:count]
+        out._visible = self._visible[:count]
+        return out
+
     # ---- sequence protocol ----------------------------------------------------------------------------
     def __len__(self) -> int:
         return len(self._parsed)

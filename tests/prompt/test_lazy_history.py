@@ -78,3 +78,15 @@ def test_a_damaged_line_that_looks_like_an_object_stays_out_of_the_prompt() -> N
         result = run(lazy, profile)
         assert result == run(parsed, profile)
         assert "cut off here" not in json.dumps(result["messages"]) + result["text"]
+
+
+def test_a_head_of_the_chat_parses_nothing_and_gives_the_prompt_of_the_slice() -> None:
+    lines = chat_lines(400)
+    chat = MessageList.from_lines(lines)
+    head = chat.head(300)  # a swipe of message 300 builds its prompt from the messages before it
+    assert len(head) == 300 and head.parsed_count() == 0 and chat.parsed_count() == 0
+    for profile in profiles():
+        result = run(head, profile, generation_type="swipe")
+        assert result == run(list(MessageList.from_lines(lines))[:300], profile, generation_type="swipe")
+    assert head.parsed_count() < 80
+    assert chat.parsed_count() == 0  # the chat itself was not touched

@@ -395,3 +395,18 @@ async def test_stopped_continue_keeps_the_partial_addition(home: Path, openai_se
     expected = "First reply. " + "".join(got)
     assert session.messages[-1].mes == expected and session.messages[-1].swipes == [expected]
     assert file_records(session)[-1]["mes"] == expected
+
+
+def test_the_prompt_of_a_swipe_in_a_long_chat_parses_only_what_fits(home: Path) -> None:
+    from tavo_tui.model import Message
+
+    ctx = ctx_with(home)
+    ctx.profiles.save(ConnectionProfile(name="small", kind="demo", max_context=2048, max_tokens=100))
+    chat = ctx.new_chat(ctx.load_card(CARD))
+    chat.messages.extend(Message(name="Ann" if i % 2 else "Maren Holloway", is_user=bool(i % 2),
+                                 mes=f"line {i} " + "words " * 20) for i in range(2001))
+    ctx.chats.create(ctx.card_key(CARD), chat)
+    session = ctx.open_chat(CARD, "small")  # read back lazily from the file
+    prompt = session.build_prompt("swipe")
+    assert prompt.dropped  # the context holds a small part of the chat
+    assert session.messages.parsed_count() < 200  # not the 2,000 messages before the one swiped
