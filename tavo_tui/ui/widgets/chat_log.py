@@ -140,7 +140,7 @@ class ChatLog(VerticalScroll):
         try:
             start = self._hidden - count
             widgets = [message_view(m) for m in self._source[start : self._hidden]]
-            first = self.message_views()[0] if self.message_views() else None
+            first = next(iter(self.query_children(MessageView)), None)
             self.release_anchor()
             before_height, before_y = self.virtual_size.height, self.scroll_y
             with self.app.batch_update():
@@ -150,7 +150,6 @@ class ChatLog(VerticalScroll):
                     await self.mount_all(widgets)
                 self._hidden = start
                 await self._show_older_label()
-            self.refresh(layout=True)
             # The new messages push the old ones down: follow them, so the screen does not jump.
             self.call_after_refresh(lambda: self.scroll_to(
                 y=before_y + self.virtual_size.height - before_height, animate=False))

@@ -90,7 +90,6 @@ class MessageView(Vertical):
         self._note = note
         self._reasoning: list[str] = []
         self._pieces: list[str] = []  # the raw streamed text
-        self._shown: list[str] = []  # the same, sanitised piece by piece, as written to the screen
         self._head = ""  # what the Markdown part holds (or will, once flushed)
         self._pending: list[str] = []
         self._last_flush = 0.0
@@ -141,7 +140,6 @@ class MessageView(Vertical):
 
     def begin_stream(self) -> None:
         self._pieces = []
-        self._shown = []
         self._head = ""
         self._pending = []
         self._last_flush = time.monotonic()
@@ -188,7 +186,6 @@ class MessageView(Vertical):
             return False
         chunk = "".join(self._pending)
         self._pending.clear()
-        self._shown.append(chunk)
         self._interval = FAST_FLUSH_INTERVAL if len(chunk) > FAST_CHARS else FLUSH_INTERVAL
         if self._stream is None:
             self.tail.append(chunk)
@@ -254,11 +251,9 @@ class MessageView(Vertical):
         """
         streamed = "".join(self._pieces)
         final = streamed if text is None else text
-        if self._streaming and final == streamed and await self._flush(time.monotonic()):
-            # The last tokens get a frame of their own, before everything that the end of a reply changes
-            # (footer, status bar, note) makes the next frame a costly one.
-            await self._next_frame()
-        shown = "".join(self._shown)
+        if final == streamed:
+            await self.show_pending()
+        shown = self._head + self.tail.text  # what reached the screen: sanitised piece by piece
         self._pending.clear()
         self._streaming = False
         self._text = final
