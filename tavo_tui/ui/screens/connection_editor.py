@@ -301,11 +301,17 @@ class ConnectionEditor(ModalScreen[EditResult | None]):
         status.set_class(ok is False, "-bad")
 
     # ---- actions -------------------------------------------------------------------------------------------
-    def action_save(self) -> None:
+    def _valid_profile(self) -> ConnectionProfile | None:
+        """The form as a profile, or None after showing what is wrong with it."""
         try:
-            profile = self.form_profile()
+            return self.form_profile()
         except ValueError as exc:
             self.show_error(str(exc))
+            return None
+
+    def action_save(self) -> None:
+        profile = self._valid_profile()
+        if profile is None:
             return
         self.dismiss(EditResult(profile, self.typed_key(), self.profile.name if self.profile else None))
 
@@ -315,10 +321,8 @@ class ConnectionEditor(ModalScreen[EditResult | None]):
     def action_models(self) -> None:
         if self.fetch_models is None:
             return
-        try:
-            profile = self.form_profile()
-        except ValueError as exc:
-            self.show_error(str(exc))
+        profile = self._valid_profile()
+        if profile is None:
             return
         self._clear_error()
         fetch, key = self.fetch_models, self.typed_key()
@@ -333,10 +337,8 @@ class ConnectionEditor(ModalScreen[EditResult | None]):
     def action_test(self) -> None:
         if self.check is None:
             return
-        try:
-            profile = self.form_profile()
-        except ValueError as exc:
-            self.show_error(str(exc))
+        profile = self._valid_profile()
+        if profile is None:
             return
         self._clear_error()
         self._run_test(profile, self.typed_key())
