@@ -1,6 +1,6 @@
-"""Start-up stays lean: opening the TUI imports no HTTP client, no tokenizer, no backend adapter and no
-command module; those load when a chat, a request or a command needs them. The kind table that replaced the
-eager imports still builds the right adapter for every kind."""
+"""Start-up stays lean: opening the TUI imports no HTTP client, no tokenizer, no backend adapter, no prompt
+engine, no chat session and no command module; those load when a chat, a request or a command needs them.
+The kind table that replaced the eager imports still builds the right adapter for every kind."""
 
 from __future__ import annotations
 
@@ -49,6 +49,43 @@ def test_the_tui_path_imports_no_backend_adapter(tui_modules: set[str]) -> None:
     loaded = {m.removeprefix("tavo_tui.backends.") for m in tui_modules if m.startswith("tavo_tui.backends.")}
     assert not loaded & set(ADAPTERS), loaded & set(ADAPTERS)
     assert not {"transport", "openai_compat", "native", "errors"} & loaded
+
+
+def test_the_tui_path_leaves_the_prompt_engine_and_chat_session_for_later(tui_modules: set[str]) -> None:
+    deferred = {"tavo_tui.prompt.assembly", "tavo_tui.prompt.chat_completion", "tavo_tui.prompt.text_completion",
+                "tavo_tui.prompt.worldinfo", "tavo_tui.prompt.macros", "tavo_tui.session.chat_session",
+                "tavo_tui.session.generation", "tavo_tui.session.core", "tavo_tui.session.lore_report"}
+    assert not deferred & tui_modules, deferred & tui_modules
+
+
+@pytest.mark.parametrize("package", ["tavo_tui.session", "tavo_tui.prompt"])
+def test_lazy_package_exports_are_the_submodules_objects(package: str) -> None:
+    # Run in a fresh interpreter: the first import of a submodule named like an export would replace the
+    # export on the package (why prompt/assemble.py became assembly.py).
+    code = f"""
+import importlib, json, pkgutil
+pkg = importlib.import_module({package!r})
+homes = pkg._HOMES
+submodules = {{m.name for m in pkgutil.iter_modules(pkg.__path__)}}
+for name in submodules:
+    importlib.import_module({package!r} + "." + name)
+home = lambda n: importlib.import_module({package!r} + "." + homes[n])
+bad = [n for n in pkg.__all__ if getattr(pkg, n) is not getattr(home(n), n)]
+print(json.dumps({{"bad": bad, "clash": sorted(set(pkg.__all__) & submodules), "all": sorted(pkg.__all__),
+                   "homes": sorted(homes)}}))
+"""
+    result = json.loads(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                                       check=True).stdout)
+    assert result["all"] == result["homes"]
+    assert result["clash"] == []
+    assert result["bad"] == []
+
+
+def test_an_unknown_name_on_a_lazy_package_is_an_attribute_error() -> None:
+    import tavo_tui.session
+
+    with pytest.raises(AttributeError, match="no attribute 'Nope'"):
+        tavo_tui.session.Nope  # noqa: B018
 
 
 def test_the_tui_path_imports_no_command_module(tui_modules: set[str]) -> None:

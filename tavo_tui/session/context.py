@@ -7,12 +7,12 @@ import json
 import uuid
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tavo_tui.cards import read_card
 from tavo_tui.cards.library import CardLibrary, CardSummary, SortKey
 from tavo_tui.model import Card, Chat, Message
 from tavo_tui.model.chat import now_send_date
-from tavo_tui.session.chat_session import ChatSession
 from tavo_tui.store import (
     AppPaths,
     ChatLock,
@@ -26,6 +26,9 @@ from tavo_tui.store import (
 from tavo_tui.store.chats import ChatSummary, OpenedChat, safe_name
 from tavo_tui.store.interchange import export_chat, import_chat
 from tavo_tui.store.jsonl import new_header
+
+if TYPE_CHECKING:
+    from tavo_tui.session.chat_session import ChatSession
 
 CardEntry = CardSummary  # what the library lists: path, name, tags, creator, mtime, format
 DEFAULT_USER = "User"
@@ -189,6 +192,8 @@ class AppContext:
         elif persist and not new:
             ref = self.chats.latest(self.card_key(card_path))
         chat: Chat | OpenedChat = self.chats.open(ref) if ref else self.new_chat(card, greeting_index)
+        from tavo_tui.session.chat_session import ChatSession  # the prompt engine and backends load here
+
         session = ChatSession(self, card, card_path, chat, profile, ref=ref, persist=persist)
         if ref is not None and not session.read_only and isinstance(chat, OpenedChat) and chat.torn_tail:
             session.rewrite_file()  # drop the half-written line a crash left, before anything is appended

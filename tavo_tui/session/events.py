@@ -7,6 +7,11 @@ from dataclasses import dataclass
 from tavo_tui.model import Message, PreparedRequest
 
 
+class ActionError(Exception):
+    """An action that cannot apply to the chat as it stands (e.g. continue with no message). Raised before
+    any event; it lives here so a front end can catch it without loading the generation code."""
+
+
 @dataclass(frozen=True)
 class Started:
     """The request is about to be sent. `action`: reply, swipe, continue or impersonate; `index`: the message

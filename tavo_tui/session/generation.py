@@ -13,10 +13,11 @@ from typing import Any
 from tavo_tui.backends.base import BackendError, Finish, Progress, ReasoningDelta, TextDelta
 from tavo_tui.model import AssembledPrompt, Message
 from tavo_tui.model.chat import now_send_date
-from tavo_tui.prompt.assemble import assemble
+from tavo_tui.prompt.assembly import assemble
 from tavo_tui.prompt.tokens import counter_for_model
 from tavo_tui.session.core import SessionCore, make_message
 from tavo_tui.session.events import (
+    ActionError,
     Delta,
     Done,
     Failed,
@@ -33,10 +34,6 @@ EMPTY_STREAM = (
     "the server closed the stream without sending any text "
     "(llama-cpp-python does this when the prompt is longer than its context)"
 )
-
-
-class ActionError(Exception):
-    """An action that cannot apply to the chat as it stands (e.g. continue with no message)."""
 
 
 class GenerationMixin(SessionCore):

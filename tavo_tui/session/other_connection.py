@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from tavo_tui.backends.registry import make_backend
-from tavo_tui.prompt.assemble import assemble
+from tavo_tui.prompt.assembly import assemble
 from tavo_tui.prompt.tokens import counter_for_model
 from tavo_tui.session.inspection import Inspection
 from tavo_tui.session.request_export import key_placeholder

@@ -21,7 +21,8 @@ _SLUG = re.compile(r"[^A-Za-z0-9_-]+")
 
 
 class Persona(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    # Built on first use like the models in tavo_tui.model: the TUI's first frame needs no persona.
+    model_config = ConfigDict(extra="allow", defer_build=True)
 
     id: str
     name: str
@@ -42,6 +43,8 @@ class Persona(BaseModel):
 
 
 class PersonaFile(BaseModel):
+    model_config = ConfigDict(defer_build=True)
+
     default: str | None = None
     personas: list[Persona] = Field(default_factory=list)
 

@@ -18,8 +18,7 @@ from textual.screen import Screen
 from textual.worker import Worker
 
 from tavo_tui.session import Delta, Done, Failed, Notice, Started
-from tavo_tui.session.chat_session import ActionError
-from tavo_tui.session.events import GenerationEvent
+from tavo_tui.session.events import ActionError, GenerationEvent
 from tavo_tui.ui.editor import edit_in_editor
 from tavo_tui.ui.errors import error_notice
 from tavo_tui.ui.safe_text import one_line, plain, plain_line

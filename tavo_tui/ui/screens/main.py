@@ -20,9 +20,6 @@ from textual.widgets import Footer, Static, TextArea
 from textual.worker import Worker, WorkerCancelled, WorkerFailed
 
 from tavo_tui.model import Message
-from tavo_tui.session import ChatSession, Inspection
-from tavo_tui.session.server_tokens import ServerTokenCache, count_on_server, has_local_tokenizer
-from tavo_tui.session.warm_up import warm_up
 from tavo_tui.ui.chat_actions import ChatActions
 from tavo_tui.ui.safe_text import plain, plain_line
 from tavo_tui.ui.screens.connection_actions import GENERATING, ConnectionActions
@@ -36,7 +33,10 @@ from tavo_tui.ui.widgets.reply_presenter import ReplyPresenter
 from tavo_tui.ui.widgets.status_bar import StatusBar, track
 
 if TYPE_CHECKING:
-    from tavo_tui.session import AppContext
+    # A chat session and what it brings (prompt engine, backends) load when the first chat opens, or in the
+    # warm-up after the first frame: start-up does not wait for them.
+    from tavo_tui.session import AppContext, ChatSession, Inspection
+    from tavo_tui.session.server_tokens import ServerTokenCache
 
 # Below these widths a pane starts hidden (the user can still toggle it); the chat is always shown.
 CARDS_MIN_WIDTH = 110
@@ -178,6 +178,8 @@ class MainScreen(ChatActions, LayoutActions, ConnectionActions):
             self._schedule_inspect(0)
         profile = self.active_profile
         if profile is not None:
+            from tavo_tui.session.warm_up import warm_up
+
             self.run_worker(partial(warm_up, profile.kind, profile.model), thread=True, group="warm-up",
                             exit_on_error=False)
 
@@ -442,12 +444,16 @@ class MainScreen(ChatActions, LayoutActions, ConnectionActions):
             return
         self.inspector.show(inspection)
         self._shown_inspection = inspection
+        from tavo_tui.session.server_tokens import has_local_tokenizer
+
         if has_local_tokenizer(self.session.profile.kind) and not self.generating:
             self._count_on_server(self.session, inspection)
 
     @work(exclusive=True, group="server-tokens", exit_on_error=False)
     async def _count_on_server(self, session: ChatSession, inspection: Inspection) -> None:
         """Replace the offline token figures with the server tokenizer's, when the connection has one."""
+        from tavo_tui.session.server_tokens import ServerTokenCache, count_on_server
+
         cache = self._token_caches.setdefault(session.profile.name, ServerTokenCache())
         refined = await count_on_server(session.backend, inspection, cache, label=session.profile.kind)
         if refined is not None and self._shown_inspection is inspection and not self.generating:

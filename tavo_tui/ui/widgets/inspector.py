@@ -8,7 +8,7 @@ or save it. Only the visible view is drawn, and long lists/bodies are folded unt
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar, Protocol
+from typing import TYPE_CHECKING, ClassVar, Protocol, cast
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -18,7 +18,6 @@ from textual.widgets import OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
 from tavo_tui.model import AssembledPrompt, PreparedRequest, PromptSection
-from tavo_tui.session import ChatSession
 from tavo_tui.session.prompt_diff import PromptDiff, SentPrompts, diff_inspections
 from tavo_tui.session.prompt_sources import section_origin
 from tavo_tui.ui.safe_text import plain_line, sanitize
@@ -34,7 +33,7 @@ from tavo_tui.ui.widgets.inspector_render import (
 )
 
 if TYPE_CHECKING:
-    from tavo_tui.session import Inspection
+    from tavo_tui.session import ChatSession, Inspection
     from tavo_tui.session.lore_report import LoreLine
 
 # The lore report, the connection comparison, the exports and the dialogs are imported by the actions that use
@@ -142,8 +141,9 @@ class PromptInspector(Vertical):
 
     def _session(self) -> ChatSession | None:
         # The screen owns the session; the inspector only borrows it.
+        # (Duck-typed: naming the class here would load the prompt engine before the first frame.)
         session = getattr(self.screen, "session", None)
-        return session if isinstance(session, ChatSession) else None
+        return cast("ChatSession", session) if hasattr(session, "inspect") else None
 
     def _pending(self) -> str | None:
         text = getattr(getattr(self.screen, "composer", None), "text", "")

@@ -8,14 +8,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from textual.content import Content
 
 from tavo_tui.model import AssembledPrompt, PreparedRequest, PromptSection
-from tavo_tui.session.lore_report import LoreLine
-from tavo_tui.session.prompt_diff import PromptDiff
 from tavo_tui.session.prompt_sources import KIND_LABELS, KINDS, section_origin
 from tavo_tui.ui.safe_text import one_line, plain, plain_line
+
+if TYPE_CHECKING:  # the lore report needs the prompt engine, which loads after the first frame
+    from tavo_tui.session.lore_report import LoreLine
+    from tavo_tui.session.prompt_diff import PromptDiff
 
 BAR_WIDTH = 20
 # Rows drawn before folding (the first HEAD and the last TAIL of a longer list).
