@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -10,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tavo_tui.cli import main
+from tavo_tui.cli import FRAME_RATE, main, prefer_fast_frames
 from tests.fakes.openai_server import LLAMA_401, FakeOpenAIServer, error
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -125,3 +126,18 @@ def test_python_dash_m_works(home: Path) -> None:
     result = subprocess.run([sys.executable, "-m", "tavo_tui", "connection", "list"], env={"TAVO_HOME": str(home)},
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 0 and "demo" in result.stdout
+
+
+def test_the_tui_asks_textual_for_fast_frames_unless_the_user_chose_a_rate() -> None:
+    env: dict[str, str] = {}
+    prefer_fast_frames(env)
+    assert env == {"TEXTUAL_FPS": FRAME_RATE}
+    env = {"TEXTUAL_FPS": "30"}
+    prefer_fast_frames(env)
+    assert env == {"TEXTUAL_FPS": "30"}
+    # The CLI itself loads no Textual, so the rate is set before Textual reads it.
+    code = ("import os, sys\nfrom tavo_tui.cli import prefer_fast_frames\nassert 'textual' not in sys.modules\n"
+            "prefer_fast_frames(os.environ)\nimport textual.screen\nprint(round(1 / textual.screen.UPDATE_PERIOD))")
+    env = {k: v for k, v in os.environ.items() if k != "TEXTUAL_FPS"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env).stdout
+    assert out.strip() == FRAME_RATE

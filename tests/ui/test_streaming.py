@@ -13,7 +13,7 @@ from tavo_tui.session import AppContext
 from tavo_tui.ui.app import TavoApp
 from tavo_tui.ui.widgets.chat_log import MAX_MOUNTED
 from tests.fakes.openai_server import FakeOpenAIServer, endless_stream
-from tests.ui.helpers import main, screen_text, type_and_send, wait_for, wait_idle
+from tests.ui.helpers import kept_for_reply, main, screen_text, type_and_send, wait_for, wait_idle
 
 
 async def test_a_reply_is_streamed_not_re_rendered_per_token(
@@ -126,9 +126,35 @@ async def test_long_chats_mount_only_the_tail(ctx: AppContext, alice: Path) -> N
         assert f"{hidden} earlier messages not shown" in main(app).chat_log.query_one(".older").render().plain  # type: ignore[attr-defined]
         await type_and_send(pilot, "and one more")
         await wait_idle(pilot)
-        assert len(main(app).chat_log.message_views()) == MAX_MOUNTED
+        # The reply kept only the messages that fill the log; the others joined the earlier ones.
+        kept = kept_for_reply(main(app).chat_log)
         older = main(app).chat_log.query_one(".older").render().plain  # type: ignore[attr-defined]
-        assert f"{hidden + 2} earlier messages not shown" in older  # our message and the reply pushed two out
+        assert f"{103 - kept} earlier messages not shown" in older  # the greeting, 100, our message, the reply
+
+
+@pytest.mark.parametrize("rows", [30, 60])
+async def test_a_reply_keeps_only_the_messages_that_fill_the_log(ctx: AppContext, alice: Path, rows: int) -> None:
+    # Each streamed frame re-arranges every mounted message: a taller log keeps more, a short one fewer.
+    chat = ctx.new_chat(ctx.load_card(alice))
+    chat.messages.extend(
+        Message(name="User" if i % 2 else "Alice", is_user=bool(i % 2), mes=f"line {i}") for i in range(100)
+    )
+    ctx.chats.create(ctx.card_key(alice), chat)
+    app = TavoApp(ctx, card_path=alice)
+    async with app.run_test(size=(120, rows)) as pilot:
+        await pilot.pause()
+        log = main(app).chat_log
+        await type_and_send(pilot, "and one more")
+        await wait_idle(pilot)
+        kept = kept_for_reply(log)
+        assert kept < MAX_MOUNTED if rows == 30 else kept > 20
+        assert [v.text for v in log.message_views()][-3:-1] == ["line 99", "and one more"]
+        # Scrolling to the top brings back the next older page, in order.
+        log.scroll_home(animate=False)
+        await wait_for(pilot, lambda: len(log.message_views()) > kept)
+        texts = [v.text for v in log.message_views()]
+        first = int(texts[0].split()[1])
+        assert texts[: 100 - first] == [f"line {i}" for i in range(first, 100)]
 
 
 async def test_quitting_mid_reply_exits_cleanly_and_keeps_the_partial(
@@ -199,6 +225,7 @@ async def test_a_chat_growing_past_the_window_gets_an_earlier_messages_line(ctx:
         await wait_idle(pilot)
         await type_and_send(pilot, "two")
         await wait_idle(pilot)
-        assert len(log.message_views()) == MAX_MOUNTED
-        assert "3 earlier messages not shown" in log.query_one(".older").render().plain  # type: ignore[attr-defined]
+        kept = kept_for_reply(log)
+        total = MAX_MOUNTED - 1 + 4  # the greeting, the chat's messages, two sent and two replies
+        assert f"{total - kept} earlier messages not shown" in log.query_one(".older").render().plain  # type: ignore[attr-defined]
         assert log.children[0] is log.query_one(".older")

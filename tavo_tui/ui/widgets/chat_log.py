@@ -17,6 +17,10 @@ from tavo_tui.ui.widgets.message_view import MessageView
 MAX_MOUNTED = 30
 # Older messages are mounted a page at a time: at the top of the log (scrolling, k, g) or for a search hit.
 PAGE = 30
+# A streaming reply re-arranges the log on every frame, at a cost that grows with the mounted messages: a new
+# reply keeps only the newest ones that fill the log this many times over (and at least MIN_KEPT).
+REPLY_SCREENS = 1.5
+MIN_KEPT = 4
 
 
 class Notice(Static):
@@ -96,7 +100,7 @@ class ChatLog(VerticalScroll):
     async def add_reply(self, speaker: str) -> MessageView:
         """Mount an empty reply that `MessageView.add_delta` will stream into."""
         view = MessageView(speaker, "", is_user=False)
-        await self._append(view)
+        await self._append(view, keep=self._filling(REPLY_SCREENS) + 1)
         view.begin_stream()
         return view
 
@@ -105,12 +109,25 @@ class ChatLog(VerticalScroll):
         await self._append(notice)
         return notice
 
-    async def _append(self, widget: Static | MessageView) -> None:
+    def _filling(self, screens: float) -> int:
+        """How many of the newest mounted messages it takes to fill the log `screens` times over."""
+        need = self.size.height * screens
+        views = self.message_views()
+        total = 0
+        for count, view in enumerate(reversed(views), 1):
+            margin = view.styles.margin
+            total += view.outer_size.height + margin.top + margin.bottom
+            if total >= need:
+                return max(count, MIN_KEPT)
+        return len(views)
+
+    async def _append(self, widget: Static | MessageView, keep: int = MAX_MOUNTED) -> None:
         await self.query(".placeholder").remove()
         await self.mount(widget)
         views = list(self.query_children(MessageView))
-        if len(views) > MAX_MOUNTED:  # back to the tail, also after older pages were loaded
-            extra = views[: len(views) - MAX_MOUNTED]
+        keep = min(keep, MAX_MOUNTED)
+        if len(views) > keep:  # back to the tail, also after older pages were loaded
+            extra = views[: len(views) - keep]
             await self.remove_children(extra)
             self._hidden += len(extra)
         await self._show_older_label()
