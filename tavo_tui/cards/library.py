@@ -104,13 +104,26 @@ class CardLibrary:
 
         For a first screen drawn at once: `entries()` then checks every file (2,000 stats) and finds the
         changes."""
+        head = self.cached_head(None, sort=sort, reverse=reverse)
+        return None if head is None else head[0]
+
+    def cached_head(self, limit: int | None, *, sort: SortKey = "name",
+                    reverse: bool = False) -> tuple[list[CardSummary], int] | None:
+        """The first `limit` entries of `cached_entries()` (all for None) and how many there are in all.
+
+        Sorting the cached rows is cheap; building a summary (and its Path) per card is what a 2,000-card
+        library paid for before its first frame, which shows only a screenful."""
         cache = self._load_cache()
         if not cache:
             return None
         folders = {str(folder.absolute()) for folder in self.folders}
-        out = [_from_cache(Path(key), hit) for key, hit in cache.items()
-               if os.path.dirname(key) in folders and hit.get("error") is None]
-        return sort_summaries(out, sort, reverse)
+        rows = [(key, hit) for key, hit in cache.items()
+                if os.path.dirname(key) in folders and hit.get("error") is None]
+        if sort == "added":
+            rows.sort(key=lambda row: _added_key(_cached_mtime(row[1]), _cached_name(row[1])), reverse=reverse)
+        else:
+            rows.sort(key=lambda row: _name_key(_cached_name(row[1]), row[0]), reverse=reverse)
+        return [_from_cache(Path(key), hit) for key, hit in rows[:limit]], len(rows)
 
     def search(self, query: str, *, sort: SortKey = "name", reverse: bool = False,
                refresh: bool = False) -> list[CardSummary]:
@@ -181,8 +194,25 @@ class CardLibrary:
 
 def sort_summaries(items: list[CardSummary], sort: SortKey, reverse: bool = False) -> list[CardSummary]:
     if sort == "added":
-        return sorted(items, key=lambda s: (s.mtime, s.name.casefold()), reverse=reverse)
-    return sorted(items, key=lambda s: (s.name.casefold(), str(s.path)), reverse=reverse)
+        return sorted(items, key=lambda s: _added_key(s.mtime, s.name), reverse=reverse)
+    return sorted(items, key=lambda s: _name_key(s.name, str(s.path)), reverse=reverse)
+
+
+# The two orders, shared by summaries and by the cached rows they are made from.
+def _name_key(name: str, path: str) -> tuple[str, str]:
+    return name.casefold(), path
+
+
+def _added_key(mtime: float, name: str) -> tuple[float, str]:
+    return mtime, name.casefold()
+
+
+def _cached_name(d: dict[str, Any]) -> str:
+    return str(d.get("name", ""))
+
+
+def _cached_mtime(d: dict[str, Any]) -> float:
+    return float(d.get("mtime", 0.0))
 
 
 def _to_cache(s: CardSummary) -> dict[str, Any]:
@@ -193,8 +223,8 @@ def _to_cache(s: CardSummary) -> dict[str, Any]:
 
 def _from_cache(path: Path, d: dict[str, Any]) -> CardSummary:
     return CardSummary(
-        path=path, name=str(d.get("name", "")), tags=[str(t) for t in d.get("tags") or []],
-        creator=str(d.get("creator", "")), mtime=float(d.get("mtime", 0.0)), size=int(d.get("size", 0)),
+        path=path, name=_cached_name(d), tags=[str(t) for t in d.get("tags") or []],
+        creator=str(d.get("creator", "")), mtime=_cached_mtime(d), size=int(d.get("size", 0)),
         format=str(d.get("format", "")), error=d.get("error"),
     )
 

@@ -77,9 +77,10 @@ class AppContext:
             return self.cards.search(query, sort=order)
         return self.cards.entries(sort=order)
 
-    def cached_card_entries(self, *, sort: str = "name") -> list[CardEntry] | None:
-        """The library as last listed (no file is read or checked); None when it was never listed."""
-        return self.cards.cached_entries(sort="added" if sort == "added" else "name")
+    def cached_card_head(self, limit: int, *, sort: str = "name") -> tuple[list[CardEntry], int] | None:
+        """The first `limit` cards of the library as last listed (no file is read or checked) and how many
+        cards it had in all; None when it was never listed."""
+        return self.cards.cached_head(limit, sort="added" if sort == "added" else "name")
 
     def load_card(self, path: Path) -> Card:
         return read_card(path).card

@@ -11,7 +11,7 @@ import pytest
 
 from tavo_tui.cards import CardError
 from tavo_tui.cards import library as library_mod
-from tavo_tui.cards.library import CardLibrary
+from tavo_tui.cards.library import CardLibrary, SortKey
 from tests.cards.helpers import b64json, png_with, text, v2, v3
 
 
@@ -135,3 +135,18 @@ def test_the_cached_listing_touches_no_card_file_and_the_full_one_finds_changes(
     assert "Newcomer" in {e.name for e in full} and lib.changed_since_cache
     lib.entries()
     assert not lib.changed_since_cache
+
+
+@pytest.mark.parametrize(("sort", "reverse"), [("name", False), ("name", True), ("added", False)])
+def test_the_cached_head_is_the_start_of_the_cached_listing(
+    lib_dir: Path, tmp_path: Path, sort: SortKey, reverse: bool
+) -> None:
+    cache = tmp_path / "cache.json"
+    for i in range(12):  # same names, different files: the path decides their order
+        (lib_dir / f"twin-{i:02d}.json").write_text(json.dumps(v2(name="Twin" if i % 2 else "twin")), "utf-8")
+    full = CardLibrary([lib_dir], cache).entries(sort=sort, reverse=reverse)
+    lib = CardLibrary([lib_dir], cache)
+    assert lib.cached_entries(sort=sort, reverse=reverse) == full
+    head = lib.cached_head(5, sort=sort, reverse=reverse)
+    assert head == (full[:5], len(full))
+    assert lib.cached_head(None, sort=sort, reverse=reverse) == (full, len(full))

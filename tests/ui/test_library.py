@@ -6,13 +6,15 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
-from textual.widgets import Input, OptionList, TextArea
+from textual.widgets import Input, OptionList, Static, TextArea
 
 from tavo_tui.cards import read_card
 from tavo_tui.session import AppContext
 from tavo_tui.ui.app import TavoApp
+from tavo_tui.ui.screens import main as main_screen
 from tavo_tui.ui.screens.card_detail import CardDetailScreen
 from tavo_tui.ui.screens.card_editor import CardEditorScreen
 from tavo_tui.ui.screens.dialogs import ChoiceDialog, ConfirmDialog, ReportDialog, TextPrompt
@@ -219,6 +221,31 @@ async def test_the_filter_shows_untrusted_names_literally(ctx: AppContext) -> No
         await wait_for(pilot, lambda: pane.options.option_count == 0)
         assert "No card matches the" in screen_text(app)
         assert isinstance(pane.options, OptionList)
+
+
+async def test_a_long_library_shows_a_screenful_first_then_the_rest(
+    home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "lib"
+    folder.mkdir()
+    for name in ["Edda", "Anna", "Carla", "Bert", "Dora"]:
+        write_card(folder, f"{name.lower()}.json", name=name)
+    AppContext.open(home=home, library=[folder]).card_entries()  # an earlier run listed (and cached) these
+    monkeypatch.setattr(main_screen, "FIRST_FRAME_CARDS", 2)
+    first_frame: list[tuple[list[str], str]] = []
+    real = CardList.set_cards
+
+    def recording(self: CardList, *args: Any, **kwargs: Any) -> None:
+        real(self, *args, **kwargs)
+        first_frame.append(([p.stem for p in self.paths], str(self.query_one(".pane-title", Static).render())))
+
+    monkeypatch.setattr(CardList, "set_cards", recording)
+    app = TavoApp(AppContext.open(home=home, library=[folder]))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: names(app) == ["Anna", "Bert", "Carla", "Dora", "Edda"])
+        assert first_frame[0][0] == ["anna", "bert"]  # the start of the sorted list...
+        assert "(5)" in first_frame[0][1]  # ...under the library's real size
+        assert "(5)" in str(cards(app).query_one(".pane-title", Static).render())
 
 
 async def test_the_first_frame_lists_the_cached_library_and_changes_on_disk_follow(

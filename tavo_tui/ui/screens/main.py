@@ -42,6 +42,8 @@ if TYPE_CHECKING:
 CARDS_MIN_WIDTH = 110
 SIDE_MIN_WIDTH = 150
 INSPECT_DELAY = 0.3
+# Cards listed for the first frame: more than any screen shows; the rest follow right after it.
+FIRST_FRAME_CARDS = 200
 
 
 class MainScreen(ChatActions, LayoutActions, ConnectionActions):
@@ -253,18 +255,24 @@ class MainScreen(ChatActions, LayoutActions, ConnectionActions):
             return "demo"
 
     def _load_cards(self) -> None:
+        total = None
         try:
-            # The first frame lists the library as last seen; checking every file waits for after it.
-            cached = None if self._on_screen else self.ctx.cached_card_entries()
+            # The first frame lists the library as last seen, a screenful of it; checking every file (and
+            # listing the rest) waits for after it.
+            cached = None if self._on_screen else self.ctx.cached_card_head(FIRST_FRAME_CARDS)
             self._cards_unchecked = cached is not None
-            entries = cached if cached is not None else self.ctx.card_entries()
+            if cached is not None:
+                entries, total = cached
+            else:
+                entries = self.ctx.card_entries()
         except Exception as exc:  # the list stays empty; the reason is shown, the app keeps running
             self.notify(f"Cannot list the cards: {exc}", markup=False, severity="error", timeout=10)
             entries = []
-        self.query_one(CardList).set_cards(entries, self._initial_card)
+        self.query_one(CardList).set_cards(entries, self._initial_card, total=total)
 
     def _check_cards(self) -> None:
-        """After the first frame: look at every card file, and list again if anything changed on disk."""
+        """After the first frame: look at every card file, and list again if anything changed on disk (or the
+        first frame showed only the start of a long list)."""
         if not self._cards_unchecked:
             return
         self._cards_unchecked = False

@@ -146,7 +146,8 @@ class CardList(Vertical):
     def query_text(self) -> str:
         return self.filter_input.value
 
-    def set_cards(self, entries: Sequence[CardLike], active: Path | None = None) -> None:
+    def set_cards(self, entries: Sequence[CardLike], active: Path | None = None, *, total: int | None = None) -> None:
+        """Show `entries`; `total` is the library's size when they are only its first part (start-up)."""
         self._paths = [entry.path for entry in entries]
         self._active = active if active is not None else self._active
         # Option ids are our own indexes: untrusted names never become ids or selectors (tui.md §4.1).
@@ -156,7 +157,7 @@ class CardList(Vertical):
                              else "No character cards found.\nAdd .png/.json cards with --library, or press a."))
         empty.display = not entries
         self.options.display = bool(entries)
-        self._update_title(len(entries))
+        self._update_title(len(entries) if total is None else total)
         self.mark_active(self._active)
 
     def _update_title(self, count: int) -> None:
