@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, overload
+from itertools import compress
+from operator import attrgetter, not_
+from typing import Any, TypeVar, overload
 
 from tavo_tui.model import Card, Message
 from tavo_tui.prompt.cache import PromptCache
 from tavo_tui.prompt.macros import CARD_FIELD_MACROS, MacroEnv, substitute
+
+T = TypeVar("T")
+_IS_SYSTEM = attrgetter("is_system")
 
 
 @dataclass(frozen=True)
@@ -93,7 +98,11 @@ def visible_positions(messages: Sequence[Message]) -> list[int]:
     own: Callable[[], list[int]] | None = getattr(messages, "visible_positions", None)
     if own is not None:
         return own()
-    return [i for i, m in enumerate(messages) if not m.is_system]
+    # Read at C speed: this runs over the whole chat on every assembly.
+    hidden = list(map(_IS_SYSTEM, messages))
+    if not any(hidden):
+        return list(range(len(hidden)))
+    return list(compress(range(len(hidden)), map(not_, hidden)))
 
 
 class CoreChat(Sequence[ChatItem]):
@@ -157,13 +166,7 @@ class CoreChat(Sequence[ChatItem]):
         msg = self._messages[position]
         if msg.is_system:
             self.misjudged = True
-        if self._cache is None or "{{" in msg.mes:
-            # Text with macros depends on more than the names: never memoised.
-            return self._convert(msg, position)
-        # Names are part of the kind, so the per-message fingerprint stays small.
-        return self._cache.get(
-            self._kind, msg, (msg.mes, msg.name, msg.is_user, position), lambda: self._convert(msg, position)
-        )
+        return self._item(msg, position)
 
     def iter_newest(self) -> Iterator[ChatItem]:
         """Items newest first; the fast path used to fill the context from the end."""
@@ -197,6 +200,49 @@ class CoreChat(Sequence[ChatItem]):
                 yield convert(msg, position)
             else:
                 yield put(kind, msg, (text, msg.name, msg.is_user, position), convert(msg, position))
+
+    def iter_newest_derived(self, kind: str, derive: Callable[[ChatItem], T]) -> Iterator[tuple[ChatItem, T]]:
+        """Items newest first, each with a value derived from it (e.g. its formatted prompt text).
+
+        The pairs are memoised per message exactly like the items, so an unchanged message costs one lookup.
+        `derive` may depend on the item and on nothing but what `kind` names (the names are added here).
+        """
+        cache = self._cache
+        if cache is None:
+            for item in self.iter_newest():
+                yield item, derive(item)
+            return
+        for extra in reversed(self._extra):
+            yield extra, derive(extra)
+        messages = self._messages
+        full_kind = f"{self._kind}\x00{kind}"
+        table = cache.table(full_kind)
+        put = cache.put
+        for position in reversed(self._index):
+            msg = messages[position]
+            if msg.is_system:
+                self.misjudged = True
+            text = msg.mes
+            hit = table.get(id(msg))
+            if hit is not None and hit[0] is msg:
+                old = hit[1]
+                if old[0] is text and old[1] == msg.name and old[2] == msg.is_user and old[3] == position:
+                    yield hit[2]
+                    continue
+            item = self._item(msg, position)
+            pair = (item, derive(item))
+            if "{{" not in text:  # like the items: text with macros is never memoised
+                put(full_kind, msg, (text, msg.name, msg.is_user, position), pair)
+            yield pair
+
+    def _item(self, msg: Message, position: int) -> ChatItem:
+        if self._cache is None or "{{" in msg.mes:
+            # Text with macros depends on more than the names: never memoised.
+            return self._convert(msg, position)
+        # Names are part of the kind, so the per-message fingerprint stays small.
+        return self._cache.get(
+            self._kind, msg, (msg.mes, msg.name, msg.is_user, position), lambda: self._convert(msg, position)
+        )
 
     def _convert(self, msg: Message, index: int) -> ChatItem:
         text = msg.mes

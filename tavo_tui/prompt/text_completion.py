@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from itertools import chain
+from operator import attrgetter
 
 from tavo_tui.model import AssembledPrompt, PromptSection
 from tavo_tui.prompt.common import Extensions
@@ -17,7 +17,6 @@ from tavo_tui.prompt.injection import (
     ExtensionPrompt,
     anchor,
     injection_blocks,
-    stream_newest_first,
 )
 from tavo_tui.prompt.inputs import ChatItem, PromptInputs
 from tavo_tui.prompt.instruct import (
@@ -35,6 +34,9 @@ from tavo_tui.prompt.settings import PromptSettings, Role
 from tavo_tui.prompt.story import render_template
 from tavo_tui.prompt.templates import ContextTemplate, InstructTemplate, SystemPromptPreset
 from tavo_tui.prompt.tokens import TokenCounter
+
+_TEXT = attrgetter("text")
+_TOKENS = attrgetter("tokens")
 
 
 @dataclass
@@ -266,7 +268,7 @@ def assemble_text(
         sections.append(
             _Piece("reply prefix", "instruct.last_output_sequence", "assistant", final_line, count(final_line))
         )
-    text = "".join(p.text for p in sections).replace("\r", "")
+    text = "".join(map(_TEXT, sections)).replace("\r", "")
     if settings.collapse_newlines:
         text = re.sub(r"\n+", "\n", text)
     stops = stop_strings(
@@ -281,15 +283,20 @@ def assemble_text(
     )
     return AssembledPrompt.model_construct(
         mode="text",
-        sections=[p.section() for p in sections],
+        sections=[p.section() if p.cached is None else p.cached for p in sections],
         text=text,
         stop=stops,
-        token_total=sum(p.tokens for p in sections),
+        token_total=sum(map(_TOKENS, sections)),
         token_method=counter.method,
         token_exact=counter.exact,
         max_context=max_context,
         max_tokens=max_tokens,
         dropped=dropped,
+        # Given, not defaulted: a default factory costs model_construct a signature inspection each.
+        messages=[],
+        banned=[],
+        notes=[],
+        chat_metadata_updates={},
     )
 
 
@@ -324,31 +331,36 @@ def _fill_history(
     chat = inputs.chat
     name1 = inputs.name1
     count = counter.count
-    fmt_key = (template.model_dump_json() if template is not None else "", name1)
+    fmt_key = template.model_dump_json() if template is not None else ""
     oldest_source = chat[0].source if len(chat) else None
 
     table = counter.cache.table("tc-item")
     put = counter.cache.put
-    fingerprints: dict[Variant, tuple[Variant, tuple[str, str]]] = {v: (v, fmt_key) for v in (None, "first", "last")}
+    fingerprints: dict[Variant, tuple[Variant, str, str]] = {v: (v, fmt_key, name1) for v in (None, "first", "last")}
 
-    def piece(item: HistoryItem | ChatItem, injected: bool, variant: Variant) -> _Piece:
-        def build() -> _Piece:
-            hist = item if isinstance(item, HistoryItem) else history_item(item, inputs.name2)
-            text = format_item(hist, template, env, name1=name1, variant=variant)
-            role: Role = "user" if item.is_user else "system" if item.narrator else "assistant"
-            return _Piece(item.source, item.source, role, text, count(text))
+    def build(item: HistoryItem | ChatItem, variant: Variant) -> _Piece:
+        hist = item if isinstance(item, HistoryItem) else history_item(item, inputs.name2)
+        text = format_item(hist, template, env, name1=name1, variant=variant)
+        role: Role = "user" if item.is_user else "system" if item.narrator else "assistant"
+        return _Piece(item.source, item.source, role, text, count(text))
 
+    def piece(item: HistoryItem | ChatItem, variant: Variant) -> _Piece:
         if isinstance(item, HistoryItem):
-            return build()
+            return build(item, variant)
         # Chat items are stable objects across re-assembly (memoised per message), so their pieces are too.
         fingerprint = fingerprints[variant]
         hit = table.get(id(item))
         if hit is not None and hit[0] is item and hit[1] == fingerprint:
             piece_hit: _Piece = hit[2]
             return piece_hit
-        return put("tc-item", item, fingerprint, _frozen(build()))
+        return put("tc-item", item, fingerprint, _frozen(build(item, variant)))
 
-    originals: Iterator[HistoryItem | ChatItem] = chat.iter_newest()
+    # Each message comes with its plain piece, memoised with it: one lookup per unchanged message. The few
+    # messages needing a first/last variant are looked up again below. The format key names everything the
+    # piece depends on besides the item and the names (the counter is this memo's owner).
+    originals: Iterator[tuple[ChatItem, _Piece]] = chat.iter_newest_derived(
+        f"tc-piece\x00{fmt_key}", lambda item: _frozen(build(item, None))
+    )
     if skip_newest:
         next(originals, None)
 
@@ -356,7 +368,7 @@ def _fill_history(
     reserved: dict[int, _Piece] = {}
     for depth in sorted(blocks):
         for block_item in blocks[depth]:
-            p = piece(block_item, True, None)
+            p = piece(block_item, None)
             if total + p.tokens < limit:
                 total += p.tokens
                 reserved[id(block_item)] = p
@@ -366,41 +378,66 @@ def _fill_history(
             continue
         break
 
-    stream: Iterator[tuple[bool, HistoryItem | ChatItem]] = stream_newest_first(originals, blocks)
-    if jailbreak:
-        phi = HistoryItem("", jailbreak, True, False, "post_history_instructions")
-        stream = chain([(False, phi)], stream)
     kept: list[_Piece] = []
     emitted: set[int] = set()
     seen_user = False
     consumed = 0
     dropped: list[PromptSection] = []
     cut: _Piece | None = None
-    for injected, item in stream:
-        variant: Variant = None
-        if item.is_user and not seen_user:
-            seen_user = True
-            variant = "last"
-        elif not injected and item.source == oldest_source and item.source != "post_history_instructions":
-            variant = "first"
-        if injected:
-            emitted.add(id(item))
-            kept_piece = reserved.get(id(item))
-            if kept_piece is not None:
-                if variant is not None:
-                    kept_piece = piece(item, True, variant)
-                kept.append(kept_piece)
-            else:
-                dropped.append(piece(item, True, None).section())
-            continue
-        p = piece(item, False, variant)
+
+    def add_injected(item: HistoryItem, variant: Variant) -> None:
+        emitted.add(id(item))
+        kept_piece = reserved.get(id(item))
+        if kept_piece is not None:
+            if variant is not None:
+                kept_piece = piece(item, variant)
+            kept.append(kept_piece)
+        else:
+            dropped.append(piece(item, None).section())
+
+    # Newest first: the post-history instructions, then the messages with each depth's injected block placed
+    # after that many messages (blocks deeper than the history follow the oldest message). The newest user item
+    # takes the "last" variant, the oldest message the "first".
+    if jailbreak:
+        seen_user = True  # the instructions count as the newest user item
+        p = piece(HistoryItem("", jailbreak, True, False, "post_history_instructions"), "last")
         if total + p.tokens < limit:
             total += p.tokens
             kept.append(p)
-            consumed += 0 if item.source == "post_history_instructions" else 1
         else:
             cut = p
-            break
+    if cut is None:
+        depth_reached = 0
+        for item, p in originals:
+            if blocks:
+                for injected in blocks.get(depth_reached, ()):
+                    if injected.is_user and not seen_user:
+                        seen_user = True
+                        add_injected(injected, "last")
+                    else:
+                        add_injected(injected, None)
+            depth_reached += 1
+            if item.is_user and not seen_user:
+                seen_user = True
+                p = piece(item, "last")
+            elif item.source == oldest_source:
+                p = piece(item, "first")
+            if total + p.tokens < limit:
+                total += p.tokens
+                kept.append(p)
+                consumed += 1
+            else:
+                cut = p
+                break
+        else:
+            for depth in sorted(blocks):
+                if depth >= depth_reached:
+                    for injected in blocks[depth]:
+                        if injected.is_user and not seen_user:
+                            seen_user = True
+                            add_injected(injected, "last")
+                        else:
+                            add_injected(injected, None)
     if cut is not None:
         # Reserved injections deeper than the cut still go in, above the oldest kept message.
         for depth in sorted(blocks):
