@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -262,3 +263,26 @@ async def test_the_first_frame_lists_the_cached_library_and_changes_on_disk_foll
     async with app.run_test(size=(120, 40)) as pilot:
         await wait_for(pilot, lambda: names(app) == ["Anna", "Carla"])
         assert not main(app)._cards_unchecked
+
+
+async def test_the_check_after_the_first_frame_lists_once_and_off_the_main_thread(
+    home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    folder = tmp_path / "lib"
+    folder.mkdir()
+    write_card(folder, "a.json", name="Anna")
+    AppContext.open(home=home, library=[folder]).card_entries()
+    write_card(folder, "b.json", name="Bert")  # changed since the cache: the list must be redone
+    listings: list[bool] = []  # per full listing: was it on the main thread?
+    real = AppContext.card_entries
+
+    def recording(self: AppContext, *args: Any, **kwargs: Any) -> Any:
+        listings.append(threading.current_thread() is threading.main_thread())
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(AppContext, "card_entries", recording)
+    app = TavoApp(AppContext.open(home=home, library=[folder]))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await wait_for(pilot, lambda: names(app) == ["Anna", "Bert"])
+        await wait_idle(pilot)
+        assert listings == [False]  # one listing, in a worker; the pane took its result as it was

@@ -20,6 +20,7 @@ from textual.widgets import Footer, Static, TextArea
 from textual.worker import Worker, WorkerCancelled, WorkerFailed
 
 from tavo_tui.model import Message
+from tavo_tui.session.library import sorted_entries
 from tavo_tui.ui.chat_actions import ChatActions
 from tavo_tui.ui.safe_text import plain, plain_line
 from tavo_tui.ui.screens.connection_actions import GENERATING, ConnectionActions
@@ -36,6 +37,7 @@ if TYPE_CHECKING:
     # A chat session and what it brings (prompt engine, backends) load when the first chat opens, or in the
     # warm-up after the first frame: start-up does not wait for them.
     from tavo_tui.session import AppContext, ChatSession, Inspection
+    from tavo_tui.session.context import CardEntry
     from tavo_tui.session.server_tokens import ServerTokenCache
 
 # Below these widths a pane starts hidden (the user can still toggle it); the chat is always shown.
@@ -271,20 +273,31 @@ class MainScreen(ChatActions, LayoutActions, ConnectionActions):
         self.query_one(CardList).set_cards(entries, self._initial_card, total=total)
 
     def _check_cards(self) -> None:
-        """After the first frame: look at every card file, and list again if anything changed on disk (or the
-        first frame showed only the start of a long list)."""
+        """After the first frame: look at every card file (in a thread: 2,000 stats), and list again if anything
+        changed on disk (or the first frame showed only the start of a long list)."""
         if not self._cards_unchecked:
             return
         self._cards_unchecked = False
         cards = self.query_one(CardList)
-        shown = set(cards.paths)
+        self.run_worker(partial(self._list_cards, cards.query_text, cards.sort, cards.paths), thread=True,
+                        group="cards-check", exit_on_error=False)
+
+    def _list_cards(self, query: str, sort: str, shown: list[Path]) -> None:
+        """The check itself (worker thread): the listing the card pane would show, handed over if it differs."""
         try:
-            found = {entry.path for entry in self.ctx.card_entries()}
-            changed = found != shown or self.ctx.cards.changed_since_cache
+            entries: list[CardEntry] | None = sorted_entries(self.ctx, query, sort)
+            changed = [entry.path for entry in entries or []] != shown or self.ctx.cards.changed_since_cache
         except Exception:  # reload() explains a listing failure
-            changed = True
+            entries, changed = None, True
         if changed:
-            cards.reload()
+            self.app.call_from_thread(self._show_checked_cards, entries, query, sort)
+
+    def _show_checked_cards(self, entries: list[CardEntry] | None, query: str, sort: str) -> None:
+        cards = self.query_one(CardList)
+        if entries is None or (cards.query_text, cards.sort) != (query, sort):
+            cards.reload()  # the user changed the filter or sort meanwhile, or listing failed: do it again here
+        else:
+            cards.show_listing(entries)
 
     @on(CardList.Chosen)
     async def _card_chosen(self, event: CardList.Chosen) -> None:

@@ -169,12 +169,16 @@ class CardList(Vertical):
         ctx: Any = getattr(self.screen, "ctx", None) or getattr(self.app, "ctx", None)
         if ctx is None:
             return
-        keep = select or self.highlighted_path
         try:
             entries = sorted_entries(ctx, self.query_text, self.sort)
         except Exception as exc:  # the list keeps what it had; the reason is shown
             self.notify(f"Cannot list the cards: {exc}", markup=False, severity="error")
             return
+        self.show_listing(entries, select)
+
+    def show_listing(self, entries: Sequence[CardLike], select: Path | None = None) -> None:
+        """Show a fresh listing, keeping the highlight on `select` or on the card it was on."""
+        keep = select or self.highlighted_path
         self.set_cards(entries)
         if keep in self._paths:
             self.options.highlighted = self._paths.index(keep)
