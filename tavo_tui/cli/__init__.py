@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import gc
 import importlib
 import os
 import sys
 from collections.abc import Iterable, MutableMapping, Sequence
 
-from tavo_tui import __version__
+from tavo_tui import __version__, heap
 from tavo_tui.cli.common import COMMANDS, add_common, fail, run_guarded
 
 
@@ -72,37 +71,20 @@ def _run_tui(args: argparse.Namespace) -> int:
     from tavo_tui.ui.app import run_tui  # imported late so scripted commands never load Textual
 
     # The collector stays off through the app's own start-up too: the app freezes the heap and turns it
-    # back on once its first frame is on screen (tavo_tui/ui/heap.py).
+    # back on once its first frame is on screen.
     return run_tui(ctx, card_path=card, connection=args.connection)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    # Loading modules, classes and schemas creates a few hundred thousand objects that live as long as the
-    # process and next to no garbage, yet the collector scanned them ~140 times before the first frame (once
-    # in full): ~60 ms. So it is off until they are loaded, then they are frozen out of its way (_loaded()).
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
+    with heap.start_up():  # no collection while modules load (tavo_tui/heap.py)
         words = sys.argv[1:] if argv is None else list(argv)
         parser = build_parser(_named_commands(words))
         args = parser.parse_args(words)
         handler = getattr(args, "handler", None)
         if handler is None:
             return run_guarded(_run_tui, args)  # the app freezes the heap after its first frame
-        _loaded()
+        heap.freeze_startup_heap()
         return run_guarded(handler, args)
-    finally:
-        gc.unfreeze()
-        if was_enabled:
-            gc.enable()
-        else:
-            gc.disable()
-
-
-def _loaded() -> None:
-    """Start-up's objects move to the permanent generation (never scanned again) and collection resumes."""
-    gc.freeze()
-    gc.enable()
 
 
 if __name__ == "__main__":

@@ -13,8 +13,8 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
+from tavo_tui import heap
 from tavo_tui.session.ui_settings import UiSettings, load_keymap, load_ui_settings, save_ui_settings
-from tavo_tui.ui import heap
 from tavo_tui.ui.clipboard import passthrough_copy
 from tavo_tui.ui.commands import main_screen_commands
 from tavo_tui.ui.palette import TavoProvider

@@ -12,9 +12,9 @@ import pytest
 from textual.content import Content
 from textual.widgets import Markdown, TextArea
 
+from tavo_tui import heap
 from tavo_tui.model import ConnectionProfile, Message
 from tavo_tui.session import AppContext
-from tavo_tui.ui import heap
 from tavo_tui.ui.app import TavoApp
 from tavo_tui.ui.widgets import light_text, message_view
 from tavo_tui.ui.widgets.roleplay_text import (
@@ -174,7 +174,7 @@ def test_tune_collector_holds_collections_until_the_first_frame_then_makes_full_
 
 def test_freezing_moves_the_start_up_heap_out_of_later_scans() -> None:
     # In a child process: a frozen heap is never freed, which the test process must not suffer.
-    code = ("import gc; from tavo_tui.ui import heap; assert gc.get_freeze_count() == 0; heap.tune_collector(); "
+    code = ("import gc; from tavo_tui import heap; assert gc.get_freeze_count() == 0; heap.tune_collector(); "
             "heap.freeze_startup_heap(); assert gc.isenabled(); print(gc.get_freeze_count())")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert int(out) > 1000
