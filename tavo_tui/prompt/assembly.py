@@ -26,6 +26,7 @@ from tavo_tui.prompt.templates import (
 from tavo_tui.prompt.text_completion import assemble_text
 from tavo_tui.prompt.timed import TimedEffects
 from tavo_tui.prompt.tokens import TokenCounter
+from tavo_tui.prompt.wi_index import entry_index
 
 FALLBACK_INSTRUCT = "ChatML"
 
@@ -110,6 +111,7 @@ def assemble(
         count_tokens=count_wi,
         generation_type=generation_type,
         timed=timed,
+        index=entry_index(entries, counter.cache),
     )
     notes = [f"world info: {e.label}" for e in ext.world.activated]
     notes += [f"world info over budget ({ext.world.budget} tokens): {e.label}" for e in ext.world.dropped_by_budget]

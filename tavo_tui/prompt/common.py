@@ -14,6 +14,7 @@ from tavo_tui.prompt.inputs import PromptInputs
 from tavo_tui.prompt.macros import substitute
 from tavo_tui.prompt.settings import AuthorsNote, PromptSettings
 from tavo_tui.prompt.timed import TimedEffects
+from tavo_tui.prompt.wi_index import EntryIndex
 from tavo_tui.prompt.worldinfo import ScanMessage, WIEntry, WorldInfoResult, entries_of, scan_world_info
 
 LorebookLike = Lorebook | Mapping[str, Any]
@@ -39,12 +40,26 @@ def _entries_cached(book: LorebookLike, world: str | None, cache: PromptCache | 
 def lorebook_entries(
     card: Card, lorebooks: Sequence[LorebookLike], settings: PromptSettings, cache: PromptCache | None = None
 ) -> list[WIEntry]:
-    """Entries of the character's book followed by any other books (a book is not loaded twice)."""
-    entries: list[WIEntry] = []
+    """Entries of the character's book followed by any other books (a book is not loaded twice).
+
+    With a cache, the same books give back the same list object (so what is derived from it can be memoised
+    too): callers must not modify it.
+    """
+    parts = _book_entries(card, lorebooks, settings, cache)
+    if cache is None:
+        return [entry for part in parts for entry in part]
+    # Keyed by the card; the parts are the memoised per-book lists, compared by identity first.
+    return cache.get("lorebook-set", card, tuple(parts), lambda: [entry for part in parts for entry in part])
+
+
+def _book_entries(
+    card: Card, lorebooks: Sequence[LorebookLike], settings: PromptSettings, cache: PromptCache | None
+) -> list[list[WIEntry]]:
+    entries: list[list[WIEntry]] = []
     seen: set[str] = set()
     if settings.use_card_lorebook and card.character_book is not None:
         world = card.character_book.name or str(card.extensions.get("world") or card.name or "character")
-        entries.extend(_entries_cached(card.character_book, world, cache))
+        entries.append(_entries_cached(card.character_book, world, cache))
         seen.add(world)
         linked = card.extensions.get("world")
         if isinstance(linked, str) and linked:
@@ -55,7 +70,7 @@ def lorebook_entries(
             continue
         if isinstance(name, str) and name:
             seen.add(name)
-        entries.extend(_entries_cached(book, None, cache))
+        entries.append(_entries_cached(book, None, cache))
     return entries
 
 
@@ -90,6 +105,7 @@ def build_extensions(
     count_tokens: Callable[[str], int],
     generation_type: str = "normal",
     timed: TimedEffects | None = None,
+    index: EntryIndex | None = None,
 ) -> Extensions:
     """Run world info and register every extension prompt in SillyTavern's order of operations."""
     env = inputs.env
@@ -108,7 +124,12 @@ def build_extensions(
     scan_extra: list[str] = []
     if settings.persona_position == 4 and inputs.persona:
         scan_extra.append(inputs.persona)
-    deepest = max([settings.world_info.depth, *(e.scan_depth or 0 for e in entries)]) if entries else 0
+    if not entries:
+        deepest = 0
+    elif index is not None and index.entries is entries:
+        deepest = max(settings.world_info.depth, index.deepest_scan)
+    else:
+        deepest = max([settings.world_info.depth, *(e.scan_depth or 0 for e in entries)])
     if entries and settings.world_info.min_activations > 0:
         # Minimum activations may scan deeper, up to the configured maximum or the whole chat.
         deepest = max(deepest, settings.world_info.min_activations_depth_max or len(inputs.chat))
@@ -124,6 +145,7 @@ def build_extensions(
         generation_type=generation_type,
         extra_scan_text=scan_extra,
         timed=timed,
+        index=index,
         sources={
             "persona": inputs.persona,
             "description": card.description,

@@ -31,6 +31,7 @@ from tavo_tui.prompt.lorebook import (
 )
 from tavo_tui.prompt.settings import WorldInfoSettings
 from tavo_tui.prompt.timed import TimedEffects
+from tavo_tui.prompt.wi_index import EntryIndex, KeyTable
 
 _REGEX_KEY = re.compile(r"^/((?:\\/|[^/])+)/([gimsuy]*)$")
 
@@ -172,6 +173,7 @@ def scan_world_info(
     chat_length: int | None = None,
     sources: Mapping[str, str] | None = None,
     timed: TimedEffects | None = None,
+    index: EntryIndex | None = None,
 ) -> WorldInfoResult:
     """Activate entries for one generation. `chat` is chronological; `substitute` expands macros.
 
@@ -179,7 +181,8 @@ def scan_world_info(
     length of the whole chat (used by delayed entries). `extra_scan_text` are extension prompts scanned by every
     entry; `sources` are texts (persona, description, ...) scanned only by entries that ask for them.
     `timed` holds sticky/cooldown effects: sticky entries activate without a key match, entries cooling down
-    do not activate, and effects for newly activated entries are recorded into it.
+    do not activate, and effects for newly activated entries are recorded into it. `index` (see wi_index.py),
+    built from this very `entries` object, lets each pass visit only the entries that can fire.
     """
     result = WorldInfoResult()
     budget = round(settings.budget * max_prompt_tokens / 100) or 1
@@ -188,8 +191,10 @@ def scan_world_info(
     result.budget = budget
     if not entries:
         return result
+    if index is not None and index.entries is not entries:
+        index = None
     # Stable sort by order descending: equal orders keep their book order.
-    ordered = sorted(entries, key=lambda e: -e.order)
+    ordered = index.ordered if index is not None else sorted(entries, key=lambda e: -e.order)
     newest_first = [(f"{m.name}: {m.text}" if settings.include_names else m.text).strip() for m in reversed(chat)]
     chat_length = len(chat) if chat_length is None else chat_length
     rng = rng or random.Random()
@@ -201,11 +206,16 @@ def scan_world_info(
     recursing = False
     steps = 0
     skew = 0  # extra scan depth of minimum-activation passes
-    delay_levels = sorted({e.delay_until_recursion for e in entries if e.delay_until_recursion > 0})
+    if index is not None:
+        delay_levels = list(index.delay_levels)
+    else:
+        delay_levels = sorted({e.delay_until_recursion for e in entries if e.delay_until_recursion > 0})
     delay_level = delay_levels.pop(0) if delay_levels else 0
     scores: dict[int, int] = {}
     sticky: set[int] = set()  # entries kept active by a sticky effect
     timed_live = timed is not None and timed.any_active()
+    # Sticky entries fire without a key match, so with live effects every entry is visited.
+    table = index.table(settings.case_sensitive, settings.match_whole_words) if index and not timed_live else None
     buffers: dict[tuple[int, tuple[str, ...]], _Buffer] = {}
     source_texts = sources or {}
 
@@ -239,7 +249,10 @@ def scan_world_info(
         candidates: list[WIEntry] = []
         buffers.clear()
         rec_text = "" if skew else "\n\x01".join(recursion)
-        for entry in ordered:
+        visit = ordered
+        if table is not None:
+            visit = _to_visit(ordered, table, buffer_for(settings.depth + skew, (), rec_text))
+        for entry in visit:
             key = id(entry)
             if key in activated or key in failed or entry.disable:
                 continue
@@ -386,6 +399,28 @@ def scan_world_info(
         elif entry.position == OUTLET and entry.outlet_name:
             result.outlets.setdefault(entry.outlet_name, []).insert(0, text)
     return result
+
+
+def _to_visit(ordered: list[WIEntry], keys: KeyTable, buffer: _Buffer) -> list[WIEntry]:
+    """The entries of one pass worth visiting: those always visited and the plain ones with a key in `buffer`
+    (the same whole-word, any-case tests the pass itself makes)."""
+    if not buffer.text:
+        return [ordered[i] for i in keys.always]
+    hit: set[int] = set()
+    words = keys.words
+    for word in words.keys() & buffer.lower_words:
+        hit.update(words[word])
+    lowered = buffer.lowered
+    for phrase, positions in keys.phrases.items():
+        if phrase in lowered:
+            hit.update(positions)
+    for position, entry in keys.others:
+        if position not in hit and buffer.match_any(entry.other_keys, False, True):
+            hit.add(position)
+    if not hit:
+        return [ordered[i] for i in keys.always]
+    hit.update(keys.always)
+    return [ordered[i] for i in sorted(hit)]
 
 
 def _scoring(entry: WIEntry, settings: WorldInfoSettings) -> bool:
