@@ -94,7 +94,11 @@ class TavoApp(App[int]):
             self.notify(error, markup=False, severity="warning", timeout=8)
         # Any theme change (our palette entries or Textual's own theme picker) is remembered.
         self.watch(self, "theme", self._remember_theme, init=False)
-        self.push_screen(MainScreen(self.ctx, card_path=self.card_path, connection=self.connection))
+
+    def get_default_screen(self) -> Screen[Any]:
+        # The main screen is the app's first screen: pushing it over Textual's blank default screen cost a
+        # second screen's compose, layout and paint before the first frame.
+        return MainScreen(self.ctx, card_path=self.card_path, connection=self.connection)
 
     def on_ready(self) -> None:
         if self.is_headless or not self.tune_heap:
