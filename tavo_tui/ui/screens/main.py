@@ -9,7 +9,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
@@ -84,7 +84,7 @@ class MainScreen(ChatActions, LayoutActions, ConnectionActions):
     MainScreen #body { height: 1fr; }
     MainScreen #centre { width: 1fr; min-width: 24; }
     MainScreen #chat-title { height: 1; padding: 0 1; background: $panel; text-style: bold; }
-    MainScreen #centre:focus-within > #chat-title { background: $primary 35%; }
+    MainScreen #centre.-has-focus > #chat-title { background: $primary 35%; }
     MainScreen #side { width: 40%; max-width: 64; min-width: 30; border-left: solid $panel; }
     /* Narrow terminals: side panes only appear when toggled, and then they shrink to leave the chat room. */
     MainScreen.-narrow CardList { width: 20; }
@@ -189,6 +189,21 @@ class MainScreen(ChatActions, LayoutActions, ConnectionActions):
 
     def on_resize(self) -> None:
         self._auto_layout(self.app.size.width)
+
+    # The pane holding the focus gets the -has-focus class, which lights its title. (A `:focus-within` rule
+    # on the pane's title is never re-applied when the focus moves, so the titles stayed as first drawn.)
+    FOCUS_PANES = "#centre, CardList, ConnectionPane, PromptInspector"
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        self._mark_focused_pane()
+
+    def on_descendant_blur(self, event: events.DescendantBlur) -> None:
+        self._mark_focused_pane()
+
+    def _mark_focused_pane(self) -> None:
+        focused = self.focused
+        for pane in self.query(self.FOCUS_PANES):
+            pane.set_class(focused is not None and pane in focused.ancestors_with_self, "-has-focus")
 
     def _auto_layout(self, width: int) -> None:
         """Pick default pane visibility when the width class changes; explicit toggles stick until then."""

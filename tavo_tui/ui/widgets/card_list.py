@@ -103,7 +103,7 @@ class CardList(Vertical):
     DEFAULT_CSS = """
     CardList { width: 28; border-right: solid $panel; }
     CardList > .pane-title { height: 1; padding: 0 1; background: $panel; text-style: bold; }
-    CardList:focus-within > .pane-title { background: $primary 35%; }
+    CardList.-has-focus > .pane-title { background: $primary 35%; }
     CardList > Input { height: 1; border: none; padding: 0 1; margin: 0; background: $surface; }
     CardList > Input:focus { border: none; background: $primary 15%; }
     CardList > OptionList:focus { border: none; }

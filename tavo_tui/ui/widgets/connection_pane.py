@@ -39,7 +39,7 @@ class ConnectionPane(Vertical):
     DEFAULT_CSS = """
     ConnectionPane { height: auto; max-height: 50%; border-bottom: solid $panel; }
     ConnectionPane > .pane-title { height: 1; padding: 0 1; background: $panel; text-style: bold; }
-    ConnectionPane:focus-within > .pane-title { background: $primary 35%; }
+    ConnectionPane.-has-focus > .pane-title { background: $primary 35%; }
     ConnectionPane > OptionList:focus { border: none; }
     ConnectionPane > OptionList { height: auto; max-height: 8; border: none; padding: 0; }
     ConnectionPane > .conn-detail { height: auto; padding: 0 1; color: $text-muted; }

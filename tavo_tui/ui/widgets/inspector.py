@@ -77,7 +77,7 @@ class PromptInspector(Vertical):
     DEFAULT_CSS = """
     PromptInspector { height: 1fr; }
     PromptInspector > .pane-title { height: 1; padding: 0 1; background: $panel; text-style: bold; }
-    PromptInspector:focus-within > .pane-title { background: $primary 35%; }
+    PromptInspector.-has-focus > .pane-title { background: $primary 35%; }
     PromptInspector > TextArea:focus { border: none; }
     PromptInspector > .insp-summary { height: auto; padding: 0 1; }
     PromptInspector > TextArea { height: 1fr; border: none; }
