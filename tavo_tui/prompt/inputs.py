@@ -13,6 +13,7 @@ from tavo_tui.prompt.cache import PromptCache
 from tavo_tui.prompt.macros import CARD_FIELD_MACROS, MacroEnv, substitute
 
 T = TypeVar("T")
+V = TypeVar("V")
 _IS_SYSTEM = attrgetter("is_system")
 
 
@@ -171,19 +172,42 @@ class CoreChat(Sequence[ChatItem]):
     def iter_newest(self) -> Iterator[ChatItem]:
         """Items newest first; the fast path used to fill the context from the end."""
         yield from reversed(self._extra)
-        messages = self._messages
-        cache = self._cache
-        convert = self._convert
-        if cache is None:
+        if self._cache is None:
+            messages, convert = self._messages, self._convert
             for position in reversed(self._index):
                 msg = messages[position]
                 if msg.is_system:
                     self.misjudged = True
                 yield convert(msg, position)
             return
-        table = cache.table(self._kind)
-        put = cache.put
-        kind = self._kind
+        yield from self._memoised(self._kind, self._convert)
+
+    def iter_newest_derived(self, kind: str, derive: Callable[[ChatItem], T]) -> Iterator[tuple[ChatItem, T]]:
+        """Items newest first, each with a value derived from it (e.g. its formatted prompt text).
+
+        The pairs are memoised per message exactly like the items, so an unchanged message costs one lookup.
+        `derive` may depend on the item and on nothing but what `kind` names (the names are added here).
+        """
+        if self._cache is None:
+            for item in self.iter_newest():
+                yield item, derive(item)
+            return
+        for extra in reversed(self._extra):
+            yield extra, derive(extra)
+
+        def pair(msg: Message, position: int) -> tuple[ChatItem, T]:
+            item = self._item(msg, position)
+            return item, derive(item)
+
+        yield from self._memoised(f"{self._kind}\x00{kind}", pair)
+
+    def _memoised(self, kind: str, make: Callable[[Message, int], V]) -> Iterator[V]:
+        """`make(message, position)` per message, newest first, memoised under `kind` while the message's text,
+        name, side and position stay the same. Text with macros is never memoised: it depends on more."""
+        assert self._cache is not None
+        messages = self._messages
+        table = self._cache.table(kind)
+        put = self._cache.put
         for position in reversed(self._index):
             msg = messages[position]
             if msg.is_system:
@@ -194,46 +218,12 @@ class CoreChat(Sequence[ChatItem]):
                 # Compared field by field: no tuple is built for the (usual) unchanged message.
                 old = hit[1]
                 if old[0] is text and old[1] == msg.name and old[2] == msg.is_user and old[3] == position:
-                    yield hit[2]  # only macro-free texts are ever memoised
-                    continue
-            if "{{" in text:
-                yield convert(msg, position)
-            else:
-                yield put(kind, msg, (text, msg.name, msg.is_user, position), convert(msg, position))
-
-    def iter_newest_derived(self, kind: str, derive: Callable[[ChatItem], T]) -> Iterator[tuple[ChatItem, T]]:
-        """Items newest first, each with a value derived from it (e.g. its formatted prompt text).
-
-        The pairs are memoised per message exactly like the items, so an unchanged message costs one lookup.
-        `derive` may depend on the item and on nothing but what `kind` names (the names are added here).
-        """
-        cache = self._cache
-        if cache is None:
-            for item in self.iter_newest():
-                yield item, derive(item)
-            return
-        for extra in reversed(self._extra):
-            yield extra, derive(extra)
-        messages = self._messages
-        full_kind = f"{self._kind}\x00{kind}"
-        table = cache.table(full_kind)
-        put = cache.put
-        for position in reversed(self._index):
-            msg = messages[position]
-            if msg.is_system:
-                self.misjudged = True
-            text = msg.mes
-            hit = table.get(id(msg))
-            if hit is not None and hit[0] is msg:
-                old = hit[1]
-                if old[0] is text and old[1] == msg.name and old[2] == msg.is_user and old[3] == position:
                     yield hit[2]
                     continue
-            item = self._item(msg, position)
-            pair = (item, derive(item))
-            if "{{" not in text:  # like the items: text with macros is never memoised
-                put(full_kind, msg, (text, msg.name, msg.is_user, position), pair)
-            yield pair
+            value = make(msg, position)
+            if "{{" not in text:
+                put(kind, msg, (text, msg.name, msg.is_user, position), value)
+            yield value
 
     def _item(self, msg: Message, position: int) -> ChatItem:
         if self._cache is None or "{{" in msg.mes:
