@@ -309,10 +309,11 @@ class MainScreen(ChatActions, LayoutActions, ConnectionActions):
 
     def _show_checked_cards(self, entries: list[CardEntry] | None, query: str, sort: str) -> None:
         cards = self.query_one(CardList)
-        if entries is None or (cards.query_text, cards.sort) != (query, sort):
-            cards.reload()  # the user changed the filter or sort meanwhile, or listing failed: do it again here
-        else:
+        if entries is None:
+            cards.reload()  # listing failed: listing again here shows why
+        elif (cards.query_text, cards.sort) == (query, sort):
             cards.show_listing(entries)
+        # else the user changed the filter or sort meanwhile, and the pane has listed for that already
 
     @on(CardList.Chosen)
     async def _card_chosen(self, event: CardList.Chosen) -> None:
