@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from tavo_tui.model import Message, PreparedRequest
+from tavo_tui.model import AssembledPrompt, Message, PreparedRequest
+
+if TYPE_CHECKING:
+    from tavo_tui.session.inspection import Inspection
 
 
 class ActionError(Exception):
@@ -15,11 +19,23 @@ class ActionError(Exception):
 @dataclass(frozen=True)
 class Started:
     """The request is about to be sent. `action`: reply, swipe, continue or impersonate; `index`: the message
-    it changes (None for a new reply and for impersonate)."""
+    it changes (None for a new reply and for impersonate).
 
-    request: PreparedRequest
+    `inspection` is the one assembly this generation sends: its `request` is the body the server receives,
+    byte for byte. A front end records and measures this object rather than building the prompt again, which
+    would cost another assembly and, with `{{random}}` in a card, give a different prompt from the one sent."""
+
+    inspection: Inspection
     action: str = "reply"
     index: int | None = None
+
+    @property
+    def request(self) -> PreparedRequest:
+        return self.inspection.request
+
+    @property
+    def prompt(self) -> AssembledPrompt:
+        return self.inspection.prompt
 
 
 @dataclass(frozen=True)

@@ -169,6 +169,7 @@ class GenerationMixin(SessionCore):
         except BackendError as exc:  # e.g. a chat-only kind on a text-mode profile: say so, send nothing
             yield Failed(error=exc.message, kind=exc.kind)
             return
+        inspection = Inspection(prompt=prompt, request=request, profile_name=profile.name)
         counter = counter_for_model(profile.model)
         parts: list[str] = []
         reasoning: list[str] = []
@@ -220,7 +221,7 @@ class GenerationMixin(SessionCore):
             return message, self._save_all()
 
         try:
-            yield Started(request, action=action, index=index)
+            yield Started(inspection, action=action, index=index)
             try:
                 async for event in backend.stream(request):
                     if isinstance(event, TextDelta):
