@@ -5,17 +5,14 @@ from __future__ import annotations
 import argparse
 import json
 import re
-import shutil
 import sys
 from pathlib import Path
 
-from tavo_tui.cards import CardError, LoadedCard, read_card, sniff, v3_object, write_card
 from tavo_tui.cli.common import add_common, command_parser, fail
+from tavo_tui.session.cards import CardError, LoadedCard, read_card, v3_object, write_card
 
 # C0/C1 control characters (ESC included) except newline and tab: never sent to the terminal raw.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-_UNSAFE_NAME = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|]+")
-_EXT = {"png": ".png", "json": ".json", "webp": ".webp", "jpeg": ".jpg"}
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -120,35 +117,16 @@ def cmd_convert(args: argparse.Namespace) -> int:
     return 0
 
 
-def import_name(src: Path, blob_head: bytes, taken: set[str]) -> str:
-    """A safe, unused file name for an imported card: sanitised stem plus the sniffed extension."""
-    kind = sniff(blob_head)
-    ext = _EXT.get(kind) or (src.suffix.lower() if src.suffix.lower() in (".charx", ".byaf") else ".charx")
-    stem = _UNSAFE_NAME.sub("_", src.stem).strip(" ._")[:100] or "card"
-    name, n = f"{stem}{ext}", 2
-    while name.lower() in taken:
-        name, n = f"{stem} ({n}){ext}", n + 1
-    return name
-
-
 def cmd_import(args: argparse.Namespace) -> int:
-    from tavo_tui.store.paths import AppPaths
+    # The library's own import: the same checks and file naming as the TUI's import dialog.
+    from tavo_tui.session import AppContext
+    from tavo_tui.session.library import import_cards
 
-    dest = AppPaths.resolve(getattr(args, "home", None)).cards_dir
-    dest.mkdir(parents=True, exist_ok=True)
-    taken = {p.name.lower() for p in dest.iterdir()}
-    failed = 0
-    for src in args.paths:
-        try:
-            loaded = read_card(src)
-            with src.open("rb") as f:
-                head = f.read(16)
-        except (CardError, OSError) as e:
-            failed += 1
-            print(f"FAIL {safe(str(src))}: {safe(e.problem if isinstance(e, CardError) else str(e))}")
-            continue
-        name = import_name(src, head, taken)
-        taken.add(name.lower())
-        shutil.copyfile(src, dest / name)
-        print(f"imported {safe(loaded.card.name)!r} -> {safe(str(dest / name))}")
-    return 1 if failed else 0
+    report = import_cards(AppContext.open(getattr(args, "home", None)), args.paths)
+    for target in report.imported:
+        print(f"imported {safe(report.names.get(target, target.stem))!r} -> {safe(str(target))}")
+    for src, reason in report.failed:
+        print(f"FAIL {safe(str(src))}: {safe(reason)}")
+    for src in report.skipped:
+        print(f"skipped {safe(str(src))}: not a card file", file=sys.stderr)
+    return 1 if report.failed else 0

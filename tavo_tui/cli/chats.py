@@ -9,9 +9,8 @@ from pathlib import Path
 
 from tavo_tui.cli.common import add_common, command_parser, fail
 from tavo_tui.session import AppContext
-from tavo_tui.store import StoreError
-from tavo_tui.store.interchange import EXPORT_FORMATS, export_chat, import_chat
-from tavo_tui.store.personas import POSITIONS
+from tavo_tui.session.chats import EXPORT_FORMATS, save_export
+from tavo_tui.session.personas import POSITIONS
 
 
 def _ctx(args: argparse.Namespace) -> AppContext:
@@ -133,63 +132,39 @@ def cmd_new(args: argparse.Namespace) -> int:
 def cmd_import(args: argparse.Namespace) -> int:
     ctx = _ctx(args)
     card = _card(args.card)
-    ref = import_chat(ctx.chats, args.file, ctx.card_key(card))
+    ref = ctx.import_chat(args.file, card)
     print(ref.id)
     return 0
 
 
 def cmd_export(args: argparse.Namespace) -> int:
     ctx = _ctx(args)
-    data = export_chat(ctx.chats, ctx.chats.find(args.id), args.format)
+    data = ctx.export_chat(args.id, args.format)
     if args.output is None:
         sys.stdout.buffer.write(data)
         if args.format == "jsonl":
             sys.stdout.buffer.write(b"\n")
         sys.stdout.flush()
         return 0
-    from tavo_tui.store.files import atomic_write
-
-    try:
-        atomic_write(args.output, data)
-    except OSError as exc:
-        raise StoreError(f"cannot write {args.output}: {exc.strerror}") from None
+    save_export(args.output, data)
     return 0
 
 
 def cmd_rename(args: argparse.Namespace) -> int:
-    ctx = _ctx(args)
-    ref = ctx.chats.find(args.id)
-    from tavo_tui.store import ChatLock
-
-    lock = ChatLock(ref.path)
-    if not lock.acquire():
-        return fail("the chat is open in another tavo-tui process; close it there first")
-    try:
-        new = ctx.chats.rename(ref, args.title)
-    finally:
-        lock.release()
-    print(new.id)
+    print(_ctx(args).rename_chat(args.id, args.title).id)  # refused while the chat is open elsewhere
     return 0
 
 
 def cmd_delete(args: argparse.Namespace) -> int:
     ctx = _ctx(args)
-    ref = ctx.chats.find(args.id)
+    ref = ctx.find_chat(args.id)
     if not args.yes:
         if not sys.stdin.isatty():
             return fail("refusing to delete without confirmation; pass --yes")
         answer = input(f"Delete chat {ref.id}? [y/N] ").strip().lower()
         if answer not in ("y", "yes"):
             return fail("not deleted")
-    from tavo_tui.store import ChatLock
-
-    lock = ChatLock(ref.path)
-    if not lock.acquire():
-        return fail("the chat is open in another tavo-tui process; close it there first")
-    try:
-        ctx.chats.delete(ref)
-    finally:
-        lock.release()
+    ctx.delete_chat(ref.id)  # refused while the chat is open elsewhere
     return 0
 
 

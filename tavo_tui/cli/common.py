@@ -54,13 +54,11 @@ def run_guarded(handler: Callable[[argparse.Namespace], int], args: argparse.Nam
 def explain(exc: Exception) -> int:
     """One line on stderr for any failure, never a traceback; the exit code."""
     # The error classes are imported here, not at the top: `tavo_tui.cli` must import nothing heavy (see main()).
-    from tavo_tui.backends.base import BackendError
-    from tavo_tui.cards import CardError
-    from tavo_tui.store import StoreError
+    from tavo_tui.session.errors import ActionError, BackendError, CardError, LibraryError, StoreError
 
     if isinstance(exc, BackendError):
         return fail(exc.message)
-    if isinstance(exc, (CardError, StoreError)):
+    if isinstance(exc, (CardError, StoreError, LibraryError, ActionError)):
         return fail(str(exc))
     if isinstance(exc, BrokenPipeError):
         return 0

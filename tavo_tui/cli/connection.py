@@ -7,12 +7,17 @@ import asyncio
 import json
 import sys
 
-from tavo_tui.backends.base import BackendError
-from tavo_tui.backends.discover import DEFAULT_PORTS, discover_local
-from tavo_tui.backends.registry import KINDS, make_backend
 from tavo_tui.cli.common import add_common, command_parser, fail
 from tavo_tui.model import ConnectionProfile
-from tavo_tui.store import AppPaths, ProfileStore, SecretStore, mask_secret
+from tavo_tui.session import AppContext
+from tavo_tui.session.connections import (
+    DEFAULT_PORTS,
+    KINDS,
+    check_profile,
+    discover_servers,
+    mask_secret,
+    model_ids,
+)
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -76,9 +81,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     kinds.set_defaults(handler=cmd_kinds)
 
 
-def _store(args: argparse.Namespace) -> ProfileStore:
-    paths = AppPaths.resolve(getattr(args, "home", None))
-    return ProfileStore(paths.connections_file, SecretStore(paths.secrets_file))
+def _ctx(args: argparse.Namespace) -> AppContext:
+    return AppContext.open(getattr(args, "home", None))
 
 
 def _options(pairs: list[str]) -> dict[str, object] | str:
@@ -129,27 +133,28 @@ def cmd_add(args: argparse.Namespace) -> int:
         fields["max_context"] = args.max_context
     if args.max_tokens:
         fields["max_tokens"] = args.max_tokens
-    store = _store(args)
+    store = _ctx(args).profiles
     store.save(ConnectionProfile.model_validate(fields), api_key=key, default=args.default)
     note = f"; API key read from ${key_env}" if key_env and key_env != args.api_key_env else ""
     print(f"saved connection {args.name!r}" + (" (default)" if args.default else "") + note)
     return 0
 
 
-def _key_label(store: ProfileStore, profile: ConnectionProfile) -> str:
+def _key_label(ctx: AppContext, profile: ConnectionProfile) -> str:
     if profile.api_key_env:
         return f"env:{profile.api_key_env}"
-    stored = store.secrets.get(profile.name)
+    stored = ctx.profiles.secrets.get(profile.name)
     return f"stored {mask_secret(stored)}" if stored else "none"
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    store = _store(args)
+    ctx = _ctx(args)
+    store = ctx.profiles
     default = store.default_name
     profiles = store.list()
     if args.json:
         rows = [
-            {**p.model_dump(mode="json"), "default": p.name == default, "api_key": _key_label(store, p)}
+            {**p.model_dump(mode="json"), "default": p.name == default, "api_key": _key_label(ctx, p)}
             for p in profiles
         ]
         print(json.dumps(rows, ensure_ascii=False, indent=2))
@@ -157,55 +162,35 @@ def cmd_list(args: argparse.Namespace) -> int:
     for p in profiles:
         mark = "*" if p.name == default else " "
         url = p.base_url or "-"
-        print(f"{mark} {p.name:<16} {p.kind:<18} {p.mode:<5} {p.model or '-':<24} {url}  key: {_key_label(store, p)}")
+        print(f"{mark} {p.name:<16} {p.kind:<18} {p.mode:<5} {p.model or '-':<24} {url}  key: {_key_label(ctx, p)}")
     return 0
 
 
 def cmd_test(args: argparse.Namespace) -> int:
-    store = _store(args)
-    profile = store.get(args.name)
-
-    async def run() -> int:
-        backend = make_backend(profile, store.api_key(profile))
-        try:
-            check = await backend.check()
-        except BackendError as exc:
-            return fail(exc.message)
-        finally:
-            await backend.aclose()
-        if not check.ok:
-            return fail(check.detail)
-        print(f"ok: {profile.name} answered in {check.latency_ms:.0f} ms ({check.detail})")
-        return 0
-
-    return asyncio.run(run())
+    ctx = _ctx(args)
+    profile = ctx.profiles.get(args.name)  # an unknown name fails here, with the store's message
+    check = asyncio.run(check_profile(ctx, profile))
+    if not check.ok:
+        return fail(check.detail)
+    print(f"ok: {profile.name} answered in {check.latency_ms:.0f} ms ({check.detail})")
+    return 0
 
 
 def cmd_default(args: argparse.Namespace) -> int:
-    _store(args).set_default(args.name)
+    _ctx(args).profiles.set_default(args.name)
     print(f"default connection: {args.name}")
     return 0
 
 
 def cmd_remove(args: argparse.Namespace) -> int:
-    _store(args).remove(args.name)
+    _ctx(args).profiles.remove(args.name)
     print(f"removed connection {args.name!r}")
     return 0
 
 
 def cmd_models(args: argparse.Namespace) -> int:
-    store = _store(args)
-    profile = store.get(args.name)
-
-    async def run() -> list[str]:
-        backend = make_backend(profile, store.api_key(profile))
-        try:
-            return await backend.list_models()
-        finally:
-            await backend.aclose()
-
     wanted = args.filter.lower()
-    for model in asyncio.run(run()):
+    for model in asyncio.run(model_ids(_ctx(args), args.name)):
         if wanted in model.lower():
             print(model)
     return 0
@@ -216,11 +201,11 @@ def cmd_discover(args: argparse.Namespace) -> int:
         ports = [int(p) for p in args.ports.split(",") if p.strip()]
     except ValueError:
         return fail(f"--ports takes numbers separated by commas, got {args.ports!r}")
-    found = asyncio.run(discover_local(ports, timeout=args.timeout))
+    found = asyncio.run(discover_servers(ports, timeout=args.timeout))
     if not found:
         print(f"no local LLM server answered on ports {', '.join(map(str, ports))}")
         return 0
-    store = _store(args) if args.add else None
+    store = _ctx(args).profiles if args.add else None
     taken = {p.name for p in store.list()} if store else set()
     for server in found:
         models = ", ".join(server.models[:3]) or "-"

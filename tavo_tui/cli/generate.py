@@ -7,18 +7,12 @@ import asyncio
 import json
 import sys
 from pathlib import Path
-from typing import Any
 
 from tavo_tui.cli.common import add_common, command_parser, fail
-from tavo_tui.prompt.preset_import import load_chat_preset
-from tavo_tui.prompt.settings import AuthorsNote
-from tavo_tui.prompt.templates import PresetError, context_from, instruct_from
 from tavo_tui.session import AppContext, ChatSession, Delta, Done, Failed, Inspection, Notice
-from tavo_tui.session.core import make_message
+from tavo_tui.session.errors import StoreError
+from tavo_tui.session.scripted import RunInputs, add_history, apply_inputs, open_chat_file
 from tavo_tui.session.server_tokens import ServerTokenCache, count_on_server
-from tavo_tui.store import StoreError
-from tavo_tui.store.chats import parse_chat
-from tavo_tui.store.interchange import read_import_lines
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -71,8 +65,16 @@ def _add_inputs(p: argparse.ArgumentParser) -> None:
 def open_scripted(args: argparse.Namespace, *, save: bool = False) -> ChatSession:
     """The session a scripted run uses, with this run's prompt inputs applied."""
     session = _open_history(args, save=save)
-    _apply_overrides(session, args)
+    apply_inputs(session, run_inputs(args))
     return session
+
+
+def run_inputs(args: argparse.Namespace) -> RunInputs:
+    """The prompt-input options of `prompt`/`send`, as the session takes them."""
+    return RunInputs(persona=args.persona, author_note=args.author_note, author_note_depth=args.author_note_depth,
+                     lorebooks=tuple(args.lorebook), instruct=args.instruct, context=args.context,
+                     preset=args.preset, converter=args.converter, max_context=args.max_context,
+                     max_tokens=args.max_tokens, mode=args.mode)
 
 
 def _open_history(args: argparse.Namespace, *, save: bool) -> ChatSession:
@@ -84,16 +86,9 @@ def _open_history(args: argparse.Namespace, *, save: bool) -> ChatSession:
     if args.chat and args.chat.endswith(".jsonl") and Path(args.chat).is_file():
         if args.card is None:
             raise StoreError("--chat FILE needs --card PATH (the character the chat is with)")
-        chat = parse_chat(b"\n".join(read_import_lines(Path(args.chat).read_bytes(), args.chat)).decode(), args.chat)
-        chat.header.user_name = ctx.user_name if getattr(args, "user", None) else chat.header.user_name
-        session = ChatSession(ctx, ctx.load_card(args.card), args.card, chat,
-                              ctx.profiles.get(getattr(args, "connection", None) or ctx.profiles.default_name),
-                              persist=False)
-        for index, text in enumerate(args.messages):
-            if index % 2 == 0:
-                session.add_user_message(text)
-            else:
-                session.messages.append(make_message(session.card.name, text, is_user=False))
+        session = open_chat_file(ctx, Path(args.chat), args.card, getattr(args, "connection", None),
+                                 keep_user=not getattr(args, "user", None))
+        add_history(session, args.messages)
         return session
     if args.chat:
         if args.messages:
@@ -108,54 +103,8 @@ def _open_history(args: argparse.Namespace, *, save: bool) -> ChatSession:
     if not args.card.exists():
         raise FileNotFoundError(2, "no such card file", str(args.card))
     session = ctx.open_chat(args.card, getattr(args, "connection", None), new=True, persist=False)
-    for index, text in enumerate(args.messages):
-        if index % 2 == 0:
-            session.add_user_message(text)
-        else:
-            session.messages.append(make_message(session.card.name, text, is_user=False))
+    add_history(session, args.messages)
     return session
-
-
-def _apply_overrides(session: ChatSession, args: argparse.Namespace) -> None:
-    """--persona, --author-note, --lorebook, --instruct, --context and profile fields, for this run only."""
-    overrides: dict[str, Any] = {}
-    if args.persona is not None:
-        overrides["persona"] = args.persona
-    if args.author_note is not None:
-        overrides["authors_note"] = AuthorsNote(prompt=args.author_note, depth=args.author_note_depth)
-    books = [_read_lorebook(path) for path in args.lorebook]
-    if books:
-        overrides["extra_lorebooks"] = books
-    try:
-        if args.preset is not None:
-            preset = load_chat_preset(args.preset)
-            overrides["settings"] = session.prompt_settings().model_copy(update={"chat_completion": preset})
-        if args.instruct:
-            overrides["instruct"] = instruct_from(args.instruct)
-        if args.context:
-            overrides["context"] = context_from(args.context)
-    except PresetError as exc:
-        raise StoreError(str(exc)) from None
-    session.prompt_overrides.update(overrides)
-    changes = {field: value for field, value in (("converter", args.converter), ("max_context", args.max_context),
-                                                  ("max_tokens", args.max_tokens), ("mode", args.mode))
-               if value is not None}
-    if args.instruct and "instruct" not in changes:
-        changes["instruct"] = args.instruct if not args.instruct.endswith(".json") else session.profile.instruct
-    if changes:
-        session.use_profile(session.profile.model_copy(update=changes))
-
-
-def _read_lorebook(path: Path) -> dict[str, Any]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8-sig"))
-    except OSError as exc:
-        raise StoreError(f"cannot read lorebook {path}: {exc.strerror}") from None
-    except ValueError:
-        raise StoreError(f"lorebook {path} is not valid JSON") from None
-    if not isinstance(data, dict) or "entries" not in data:
-        raise StoreError(f"lorebook {path} has no \"entries\": is it a SillyTavern world-info file?")
-    return data
 
 
 def compact(obj: object) -> str:

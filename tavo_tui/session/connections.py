@@ -20,6 +20,15 @@ from tavo_tui.store.secrets import mask_secret
 if TYPE_CHECKING:
     from tavo_tui.session.context import AppContext
 
+# Also named here for the fronts, which use the session API only: KINDS and KindInfo (the kind table),
+# ConnectionCheck, DEFAULT_PORTS and DiscoveredServer (test and discovery results) and mask_secret.
+__all__ = [
+    "DEFAULT_PORTS", "EDITABLE_SAMPLERS", "KINDS", "BackendError", "ConnectionCheck", "DiscoveredServer", "KindInfo",
+    "ModelListing", "add_discovered", "already_known", "check_profile", "discover_servers", "editable_kinds",
+    "filter_models", "key_status", "kind_info", "list_models", "mask_secret", "model_ids", "sampler_fields",
+    "set_model", "unique_name",
+]  # fmt: skip
+
 # The sampler knobs an editor offers (a sensible subset of SamplerSettings; the rest are kept as they are).
 EDITABLE_SAMPLERS: tuple[str, ...] = (
     "temperature", "top_p", "top_k", "min_p", "presence_penalty", "frequency_penalty", "repetition_penalty",
@@ -141,6 +150,17 @@ async def list_models(
     if not models:
         return ModelListing((), "this server lists no models; type the model name")
     return ModelListing(tuple(dict.fromkeys(models)))
+
+
+async def model_ids(ctx: AppContext, profile: ConnectionProfile | str) -> list[str]:
+    """The model ids the profile's server lists, as it lists them; a failure raises (BackendError and the like)
+    for a caller that reports it itself (`list_models` turns it into a reason for a picker)."""
+    resolved = _resolve(ctx, profile)
+    backend = make_backend(resolved, _key(ctx, resolved, None))
+    try:
+        return await backend.list_models()
+    finally:
+        await backend.aclose()
 
 
 def filter_models(models: Iterable[str], query: str) -> list[str]:

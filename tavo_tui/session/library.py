@@ -40,6 +40,7 @@ class ImportReport:
     imported: list[Path] = field(default_factory=list)
     failed: list[tuple[Path, str]] = field(default_factory=list)
     skipped: list[Path] = field(default_factory=list)  # files in a folder that are not card files at all
+    names: dict[Path, str] = field(default_factory=dict)  # imported file -> the character's name, for reports
 
     def summary(self) -> str:
         """One line per failure after a count line; what the import screen shows."""
@@ -160,7 +161,7 @@ def import_cards(ctx: AppContext, sources: Iterable[Path]) -> ImportReport:
     dest = _cards_dir(ctx)
     for src in files:
         try:
-            read_card(src)
+            loaded = read_card(src)
             with src.open("rb") as fh:
                 head = fh.read(16)
         except CardError as exc:
@@ -178,6 +179,7 @@ def import_cards(ctx: AppContext, sources: Iterable[Path]) -> ImportReport:
             report.failed.append((src, f"cannot copy: {exc.strerror or exc}"))
             continue
         report.imported.append(target)
+        report.names[target] = loaded.card.name
     _refresh(ctx)
     return report
 
