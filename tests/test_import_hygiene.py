@@ -21,7 +21,7 @@ from tavo_tui.cli import build_parser, _named_commands
 build_parser(_named_commands([]))
 import tavo_tui.session
 import tavo_tui.ui.app
-import tavo_tui.ui.screens.main
+import tavo_tui.ui.main.screen
 print(json.dumps(sorted(sys.modules)))
 """
 

@@ -15,12 +15,12 @@ from textual.screen import Screen
 
 from tavo_tui import heap
 from tavo_tui.session.ui_settings import UiSettings, load_keymap, load_ui_settings, save_ui_settings
-from tavo_tui.ui.clipboard import passthrough_copy
-from tavo_tui.ui.commands import main_screen_commands
-from tavo_tui.ui.palette import TavoProvider
-from tavo_tui.ui.screens.help import HelpScreen, key_rows
-from tavo_tui.ui.screens.main import MainScreen
-from tavo_tui.ui.theming import BUILTIN_THEME_DIR, DEFAULT_THEME, FALLBACK_THEME, VARIABLE_DEFAULTS, load_themes
+from tavo_tui.ui.keys.commands import main_screen_commands
+from tavo_tui.ui.keys.help import HelpScreen, key_rows
+from tavo_tui.ui.keys.palette import TavoProvider
+from tavo_tui.ui.main.screen import MainScreen
+from tavo_tui.ui.shared.clipboard import passthrough_copy
+from tavo_tui.ui.shared.theming import BUILTIN_THEME_DIR, DEFAULT_THEME, FALLBACK_THEME, VARIABLE_DEFAULTS, load_themes
 
 if TYPE_CHECKING:
     from tavo_tui.session import AppContext

@@ -10,8 +10,8 @@ from typing import Any
 from textual.pilot import Pilot
 
 from tavo_tui.ui.app import TavoApp
-from tavo_tui.ui.screens.main import MainScreen
-from tavo_tui.ui.widgets.chat_log import MAX_MOUNTED, MIN_KEPT, REPLY_SCREENS, ChatLog
+from tavo_tui.ui.chat.log import MAX_MOUNTED, MIN_KEPT, REPLY_SCREENS, ChatLog
+from tavo_tui.ui.main.screen import MainScreen
 
 EVIL_NAME = "[/INST] Bob"
 MARKUP_FIELD = "[bold red]x[/] and [@click=app.quit]quit[/]"

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from textual.app import App, ComposeResult
 
-from tavo_tui.ui.widgets.card_list import CardList, CardRow, _card_prompt
+from tavo_tui.ui.library.card_list import CardList, CardRow, _card_prompt
 from tests.ui.helpers import screen_text
 
 

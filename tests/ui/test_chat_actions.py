@@ -13,7 +13,7 @@ from textual.widgets import Input, SelectionList, TextArea
 
 from tavo_tui.session import AppContext
 from tavo_tui.ui.app import TavoApp
-from tavo_tui.ui.screens.dialogs import ChoiceDialog, ConfirmDialog, MultiChoiceDialog, TextEditDialog
+from tavo_tui.ui.shared.dialogs import ChoiceDialog, ConfirmDialog, MultiChoiceDialog, TextEditDialog
 from tests.ui.helpers import main, screen_text, type_and_send, wait_for, wait_idle, write_card
 
 FAKE_TEXT = "Edited by the fake editor."

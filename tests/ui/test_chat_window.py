@@ -10,8 +10,8 @@ from textual.widgets import Input
 from tavo_tui.model import Message
 from tavo_tui.session import AppContext
 from tavo_tui.ui.app import TavoApp
-from tavo_tui.ui.screens.dialogs import ChoiceDialog, ReportDialog, TextPrompt
-from tavo_tui.ui.widgets.chat_log import MAX_MOUNTED, PAGE
+from tavo_tui.ui.chat.log import MAX_MOUNTED, PAGE
+from tavo_tui.ui.shared.dialogs import ChoiceDialog, ReportDialog, TextPrompt
 from tests.ui.helpers import kept_for_reply, main, type_and_send, wait_for, wait_idle
 
 COUNT = 100  # plus the greeting

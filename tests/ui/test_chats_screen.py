@@ -13,9 +13,9 @@ from textual.widgets import Input, OptionList, TextArea
 from tavo_tui.prompt.settings import AuthorsNote
 from tavo_tui.session import AppContext
 from tavo_tui.ui.app import TavoApp
-from tavo_tui.ui.screens.chats import ChatsScreen
-from tavo_tui.ui.screens.dialogs import ChoiceDialog, ConfirmDialog, ReportDialog, TextEditDialog, TextPrompt
-from tavo_tui.ui.screens.personas import PersonaEditor, PersonasScreen
+from tavo_tui.ui.chat.chats_screen import ChatsScreen
+from tavo_tui.ui.chat.personas_screen import PersonaEditor, PersonasScreen
+from tavo_tui.ui.shared.dialogs import ChoiceDialog, ConfirmDialog, ReportDialog, TextEditDialog, TextPrompt
 from tests.ui.helpers import main, screen_text, type_and_send, wait_for, wait_idle
 
 

@@ -8,7 +8,7 @@ import re
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tavo_tui.ui.clipboard import (
+from tavo_tui.ui.shared.clipboard import (
     SCREEN_CHUNK,
     multiplexer,
     osc52,

@@ -10,9 +10,9 @@ from textual.widgets import Input
 from tavo_tui.model import ConnectionProfile
 from tavo_tui.session import AppContext
 from tavo_tui.ui.app import TavoApp
-from tavo_tui.ui.screens.connection_editor import ConnectionEditor, build_profile
-from tavo_tui.ui.screens.connection_picker import ConnectionPicker
-from tavo_tui.ui.widgets.status_bar import DEMO_LABEL
+from tavo_tui.ui.connections.editor import ConnectionEditor, build_profile
+from tavo_tui.ui.connections.picker import ConnectionPicker
+from tavo_tui.ui.main.status_bar import DEMO_LABEL
 from tests.fakes.openai_server import FakeOpenAIServer
 from tests.ui.helpers import main, screen_text, type_and_send, wait_for, wait_idle
 

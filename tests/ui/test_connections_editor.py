@@ -11,8 +11,8 @@ from textual.widgets import Input, Select
 from tavo_tui.model import ConnectionProfile
 from tavo_tui.session import AppContext
 from tavo_tui.ui.app import TavoApp
-from tavo_tui.ui.screens.connection_editor import ConnectionEditor
-from tavo_tui.ui.screens.connection_form import build_profile, parse_option, parse_stops
+from tavo_tui.ui.connections.editor import ConnectionEditor
+from tavo_tui.ui.connections.form import build_profile, parse_option, parse_stops
 from tests.fakes.openai_server import FakeOpenAIServer
 from tests.ui.helpers import main, screen_text, wait_for
 
@@ -188,7 +188,7 @@ def test_form_parsing_rules() -> None:
 async def test_the_editor_lists_the_models_of_the_server_being_typed(
     ctx: AppContext, alice: Path, openai_server: FakeOpenAIServer
 ) -> None:
-    from tavo_tui.ui.screens.model_picker import ModelPicker
+    from tavo_tui.ui.connections.model_picker import ModelPicker
 
     app = TavoApp(ctx, card_path=alice)
     async with app.run_test(size=(200, 60)) as pilot:

@@ -11,9 +11,9 @@ from textual.widgets import Input
 from tavo_tui.model import ConnectionProfile
 from tavo_tui.session import AppContext
 from tavo_tui.ui.app import TavoApp
-from tavo_tui.ui.screens.discover_screen import DiscoverScreen
-from tavo_tui.ui.screens.model_picker import ModelPicker
-from tavo_tui.ui.widgets.status_bar import StatusBar
+from tavo_tui.ui.connections.discover import DiscoverScreen
+from tavo_tui.ui.connections.model_picker import ModelPicker
+from tavo_tui.ui.main.status_bar import StatusBar
 from tests.fakes.local_servers import FakeLlamaCppServer
 from tests.fakes.openai_server import FakeOpenAIServer
 from tests.ui.helpers import main, screen_text, type_and_send, wait_for, wait_idle
@@ -189,8 +189,8 @@ async def test_switching_from_the_palette_updates_status_bar_and_inspector_at_on
 async def test_removing_the_connection_in_use_asks_then_falls_back_to_the_default(
     ctx: AppContext, alice: Path, openai_server: FakeOpenAIServer, fake_profile: ConnectionProfile
 ) -> None:
-    from tavo_tui.ui.screens.connection_confirm import ConfirmRemove
-    from tavo_tui.ui.widgets.status_bar import DEMO_LABEL
+    from tavo_tui.ui.connections.confirm import ConfirmRemove
+    from tavo_tui.ui.main.status_bar import DEMO_LABEL
 
     ctx.profiles.save(fake_profile, "sk-remove-me-1234")
     app = TavoApp(ctx, card_path=alice, connection="fake")

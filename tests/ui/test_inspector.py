@@ -12,9 +12,9 @@ from tavo_tui.model import ConnectionProfile
 from tavo_tui.session import AppContext
 from tavo_tui.session.core import make_message
 from tavo_tui.ui.app import TavoApp
-from tavo_tui.ui.screens.inspector_dialogs import CompareConnectionPicker, SavePathPrompt, SectionViewer
-from tavo_tui.ui.widgets.inspector import PromptInspector
-from tavo_tui.ui.widgets.inspector_render import HEAD_ROWS, TAIL_ROWS
+from tavo_tui.ui.inspector.dialogs import CompareConnectionPicker, SavePathPrompt, SectionViewer
+from tavo_tui.ui.inspector.pane import PromptInspector
+from tavo_tui.ui.inspector.render import HEAD_ROWS, TAIL_ROWS
 from tests.ui.helpers import MARKUP_FIELD, main, screen_text, type_and_send, wait_for, wait_idle
 
 SECRET = "sk-secret-do-not-leak-42"

@@ -12,10 +12,10 @@ from textual.widgets import OptionList
 from tavo_tui.session import AppContext
 from tavo_tui.session.ui_settings import load_ui_settings, parse_keymap
 from tavo_tui.ui.app import TavoApp
-from tavo_tui.ui.screens.help import HelpScreen
-from tavo_tui.ui.screens.jump import JumpScreen
-from tavo_tui.ui.widgets.card_list import CardList
-from tavo_tui.ui.widgets.chat_log import ChatLog
+from tavo_tui.ui.chat.log import ChatLog
+from tavo_tui.ui.keys.help import HelpScreen
+from tavo_tui.ui.keys.jump import JumpScreen
+from tavo_tui.ui.library.card_list import CardList
 from tests.ui.helpers import main, screen_text, wait_for, wait_idle
 
 

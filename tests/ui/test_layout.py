@@ -11,12 +11,12 @@ from textual.widget import Widget
 
 from tavo_tui.session import AppContext
 from tavo_tui.ui.app import TavoApp
-from tavo_tui.ui.widgets.card_list import CardList
-from tavo_tui.ui.widgets.chat_log import ChatLog
-from tavo_tui.ui.widgets.composer import Composer
-from tavo_tui.ui.widgets.connection_pane import ConnectionPane
-from tavo_tui.ui.widgets.inspector import PromptInspector
-from tavo_tui.ui.widgets.status_bar import StatusBar
+from tavo_tui.ui.chat.composer import Composer
+from tavo_tui.ui.chat.log import ChatLog
+from tavo_tui.ui.connections.pane import ConnectionPane
+from tavo_tui.ui.inspector.pane import PromptInspector
+from tavo_tui.ui.library.card_list import CardList
+from tavo_tui.ui.main.status_bar import StatusBar
 from tests.ui.helpers import main, screen_text, type_and_send, wait_for, wait_idle
 
 PANES = (CardList, ChatLog, Composer, ConnectionPane, PromptInspector, StatusBar)

@@ -15,11 +15,11 @@ from textual.widgets import Input, OptionList, Static, TextArea
 from tavo_tui.cards import read_card
 from tavo_tui.session import AppContext
 from tavo_tui.ui.app import TavoApp
-from tavo_tui.ui.screens import main as main_screen
-from tavo_tui.ui.screens.card_detail import CardDetailScreen
-from tavo_tui.ui.screens.card_editor import CardEditorScreen
-from tavo_tui.ui.screens.dialogs import ChoiceDialog, ConfirmDialog, ReportDialog, TextPrompt
-from tavo_tui.ui.widgets.card_list import CardList
+from tavo_tui.ui.library.card_detail import CardDetailScreen
+from tavo_tui.ui.library.card_editor import CardEditorScreen
+from tavo_tui.ui.library.card_list import CardList
+from tavo_tui.ui.main import screen as main_screen
+from tavo_tui.ui.shared.dialogs import ChoiceDialog, ConfirmDialog, ReportDialog, TextPrompt
 from tests.ui.helpers import main, screen_text, wait_for, wait_idle, write_card
 
 FAKE_TEXT = "Written in the fake editor."

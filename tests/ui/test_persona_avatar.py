@@ -8,7 +8,7 @@ from textual.widgets import Input, OptionList
 
 from tavo_tui.session import AppContext
 from tavo_tui.ui.app import TavoApp
-from tavo_tui.ui.screens.personas import PersonaEditor, PersonasScreen, avatar_path
+from tavo_tui.ui.chat.personas_screen import PersonaEditor, PersonasScreen, avatar_path
 from tests.ui.helpers import wait_for
 
 PNG = Path(__file__).resolve().parents[2] / "sample_cards" / "maren_holloway.png"

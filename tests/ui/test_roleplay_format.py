@@ -8,8 +8,8 @@ from textual.content import Content
 
 from tavo_tui.session import AppContext
 from tavo_tui.ui.app import TavoApp
-from tavo_tui.ui.widgets.message_view import initials
-from tavo_tui.ui.widgets.roleplay_markdown import RoleplayParagraph, highlight_dialogue
+from tavo_tui.ui.chat.message_view import initials
+from tavo_tui.ui.chat.roleplay_markdown import RoleplayParagraph, highlight_dialogue
 from tests.ui.helpers import main, write_card
 
 

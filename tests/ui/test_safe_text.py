@@ -7,7 +7,7 @@ import re
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tavo_tui.ui.safe_text import one_line, plain, plain_line, sanitize
+from tavo_tui.ui.shared.safe_text import one_line, plain, plain_line, sanitize
 
 # Anything that is neither printable text nor \n / \t.
 FORBIDDEN = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")

@@ -9,8 +9,8 @@ from textual.app import App, ComposeResult
 from tavo_tui.backends.base import Progress
 from tavo_tui.model import ConnectionProfile
 from tavo_tui.session import Delta
-from tavo_tui.ui.theming import VARIABLE_DEFAULTS
-from tavo_tui.ui.widgets.status_bar import StatusBar, StreamStats, context_bar, status_content, stream_content, track
+from tavo_tui.ui.main.status_bar import StatusBar, StreamStats, context_bar, status_content, stream_content, track
+from tavo_tui.ui.shared.theming import VARIABLE_DEFAULTS
 
 PROFILE = ConnectionProfile(name="[b]local[/b]", kind="openai-compatible", model="m-7b", mode="text")
 

@@ -16,8 +16,8 @@ from tavo_tui import heap
 from tavo_tui.model import ConnectionProfile, Message
 from tavo_tui.session import AppContext
 from tavo_tui.ui.app import TavoApp
-from tavo_tui.ui.widgets import light_text, message_view
-from tavo_tui.ui.widgets.roleplay_text import (
+from tavo_tui.ui.chat import light_text, message_view
+from tavo_tui.ui.chat.roleplay_text import (
     CODE_STYLE,
     Chunk,
     fence_state_after,

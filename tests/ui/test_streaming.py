@@ -11,7 +11,7 @@ from textual.widgets import Markdown
 from tavo_tui.model import ConnectionProfile, Message
 from tavo_tui.session import AppContext
 from tavo_tui.ui.app import TavoApp
-from tavo_tui.ui.widgets.chat_log import MAX_MOUNTED
+from tavo_tui.ui.chat.log import MAX_MOUNTED
 from tests.fakes.openai_server import FakeOpenAIServer, endless_stream
 from tests.ui.helpers import kept_for_reply, main, screen_text, type_and_send, wait_for, wait_idle
 

@@ -9,7 +9,7 @@ import pytest
 
 from tavo_tui.session import AppContext
 from tavo_tui.ui.app import TavoApp
-from tavo_tui.ui.theming import (
+from tavo_tui.ui.shared.theming import (
     BUILTIN_THEME_DIR,
     DEFAULT_THEME,
     ThemeFileError,

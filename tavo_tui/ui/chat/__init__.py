@@ -1,0 +1,1 @@
+"""The chat: its log, message views, composer, the reply presenter, and the chat-level actions and dialogs."""

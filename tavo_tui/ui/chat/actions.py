@@ -1,0 +1,417 @@
+"""The main screen's roleplay actions on the open chat: regenerate, swipe, continue, impersonate, edit, delete,
+hide, narrator, branch, greeting, plus the chats/personas/notes screens and search.
+
+Mixed into MainScreen. Actions act on the message under the chat log's cursor (j/k there), else on the last
+message. All changes go through the ChatSession; afterwards the log is redrawn from the session's messages.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncGenerator, Callable
+from contextlib import aclosing
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from textual.binding import Binding, BindingType
+from textual.content import Content
+from textual.screen import Screen
+from textual.worker import Worker
+
+from tavo_tui.session import Delta, Done, Failed, Notice, Started
+from tavo_tui.session.events import ActionError, GenerationEvent
+from tavo_tui.ui.chat.reply_presenter import ReplyPresenter
+from tavo_tui.ui.shared.dialogs import ChoiceDialog, ConfirmDialog, MultiChoiceDialog, TextEditDialog, TextPrompt
+from tavo_tui.ui.shared.editor import edit_in_editor
+from tavo_tui.ui.shared.errors import error_notice
+from tavo_tui.ui.shared.safe_text import one_line, plain, plain_line
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from tavo_tui.session import AppContext, ChatSession
+    from tavo_tui.ui.chat.composer import Composer
+    from tavo_tui.ui.chat.log import ChatLog
+
+GENERATING_NOTE = "generating… (esc stops)"
+DELETE_WINDOW = 60  # how many recent messages the delete dialog offers
+PREVIEW = 90
+
+# Letter keys act only while the chat log has the focus (elsewhere they are typing or list keys).
+CHAT_LOG_KEYS = {"r": "regenerate", "w": "new_swipe", "c": "continue_reply", "i": "impersonate",
+                 "e": "edit_message", "o": "edit_message_external", "d": "delete_messages", "h": "toggle_hidden",
+                 "n": "insert_narrator", "b": "branch_here", "left_square_bracket": "swipe(-1)",
+                 "right_square_bracket": "swipe(1)"}
+
+
+def preview(text: str, width: int = PREVIEW) -> str:
+    flat = one_line(text)
+    return flat if len(flat) <= width else flat[: width - 1] + "…"
+
+
+class ChatActions(Screen[None]):
+    """Needs `ctx`, `session`, `generating`, `_generation`, `chat_log`, `composer` and `open_card` from MainScreen."""
+
+    if TYPE_CHECKING:
+        ctx: AppContext
+        session: ChatSession | None
+        generating: bool
+        _generation: Worker[None] | None
+
+        @property
+        def chat_log(self) -> ChatLog: ...
+
+        @property
+        def composer(self) -> Composer: ...
+
+        async def open_card(self, path: Path, *, new: bool = False, chat_id: str | None = None,
+                            greeting_index: int = 0) -> None: ...
+
+        async def _stop_generation(self) -> None: ...
+
+        async def _show_chat(self) -> None: ...
+
+        def _show_status(self, activity: str = "") -> None: ...
+
+        def _schedule_inspect(self, delay: float) -> None: ...
+
+    # Priority: in a real terminal alt+x arrives with the character "x", which the composer would type instead.
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("alt+r", "regenerate", "Regenerate", id="regenerate", show=False, priority=True),
+        Binding("alt+comma", "swipe(-1)", "Swipe left", id="swipe-left", show=False, priority=True),
+        Binding("alt+full_stop", "swipe(1)", "Swipe right", id="swipe-right", show=False, priority=True),
+        Binding("alt+w", "new_swipe", "New swipe", id="new-swipe", show=False, priority=True),
+        Binding("alt+c", "continue_reply", "Continue", id="continue", show=False, priority=True),
+        Binding("alt+i", "impersonate", "Impersonate", id="impersonate", show=False, priority=True),
+        Binding("alt+e", "edit_message", "Edit message", id="edit-message", show=False, priority=True),
+        Binding("alt+o", "edit_message_external", "Edit in $EDITOR", id="edit-message-external", show=False,
+                priority=True),
+        Binding("alt+d", "delete_messages", "Delete messages", id="delete-messages", show=False, priority=True),
+        Binding("alt+h", "toggle_hidden", "Hide/unhide", id="toggle-hidden", show=False, priority=True),
+        Binding("alt+n", "insert_narrator", "Narrator message", id="insert-narrator", show=False, priority=True),
+        Binding("alt+b", "branch_here", "Branch", id="branch", show=False, priority=True),
+        Binding("alt+g", "choose_greeting", "Greeting", id="choose-greeting", show=False, priority=True),
+        Binding("f8", "chats", "Chats", id="chats", show=False, priority=True),
+        Binding("f9", "personas", "Personas", id="personas", show=False, priority=True),
+        Binding("alt+a", "authors_note", "Author's note", id="authors-note", show=False, priority=True),
+        Binding("alt+s", "scenario", "Scenario", id="scenario-override", show=False, priority=True),
+        Binding("alt+l", "chat_lorebook", "Chat lorebook", id="chat-lorebook", show=False, priority=True),
+        Binding("ctrl+f", "search_chat", "Search chat", id="search-chat", show=False, priority=True),
+        Binding("alt+f", "search_all", "Search all chats", id="search-all", show=False, priority=True),
+        *(Binding(key, f"chat_key('{action}')", action, id=f"log-{key}", show=False)
+          for key, action in CHAT_LOG_KEYS.items()),
+    ]
+
+    # ---- helpers -------------------------------------------------------------------------------------------
+    def _need_session(self) -> ChatSession | None:
+        if self.session is None:
+            self.notify("Open a character first (F2 shows the list).", markup=False)
+            return None
+        return self.session
+
+    def _idle_session(self) -> ChatSession | None:
+        session = self._need_session()
+        if session is not None and self.generating:
+            self.notify("Wait for the reply to finish, or stop it with esc.", markup=False)
+            return None
+        return session
+
+    def target_index(self) -> int | None:
+        """The message under the chat log's cursor, else the last message; None for an empty chat."""
+        if self.session is None or not self.session.messages:
+            return None
+        selected = getattr(self.chat_log, "selected_index", None)
+        size = len(self.session.messages)
+        return selected if isinstance(selected, int) and 0 <= selected < size else size - 1
+
+    async def redraw(self, select: int | None = None) -> None:
+        """Show the session's messages again (after any change), keeping the cursor on `select`."""
+        session = self.session
+        if session is None:
+            return
+        await self.chat_log.set_messages(session.messages)
+        self._show_status()
+        update_context: Callable[[], None] | None = getattr(self, "_update_context", None)
+        if update_context is not None:
+            update_context()
+        self._schedule_inspect(0)
+        if select is not None:
+            # After the new views are laid out: scrolling to a widget with no size yet lands nowhere.
+            self.call_after_refresh(self._select, select)
+
+    def _select(self, index: int) -> None:
+        log = self.chat_log
+        select = getattr(log, "select", None)
+        if select is None or self.session is None:
+            return
+        views = log.message_views()
+        first = len(self.session.messages) - len(views)
+        if 0 <= index - first < len(views):
+            select(views[index - first])
+
+    async def _report(self, notice: Notice | None) -> None:
+        if notice is not None:
+            await self.chat_log.add_notice(plain(notice.text))
+
+    def _run(self, work: Any) -> None:
+        self.run_worker(work, group="chat-actions", exit_on_error=False)
+
+    async def action_chat_key(self, action: str) -> None:
+        """A letter key: only a chat action while the chat log has the focus."""
+        if self.focused is self.chat_log:
+            await self.run_action(action)
+
+    # ---- streaming actions ---------------------------------------------------------------------------------
+    def action_regenerate(self) -> None:
+        self._start_stream("regenerate")
+
+    def action_new_swipe(self) -> None:
+        self._start_stream("swipe")
+
+    def action_continue_reply(self) -> None:
+        self._start_stream("continue")
+
+    def action_impersonate(self) -> None:
+        self._start_stream("impersonate")
+
+    async def action_swipe(self, direction: int) -> None:
+        session = self._idle_session()
+        if session is None or not session.messages:
+            return
+        if session.swipe(direction):
+            await self.redraw(len(session.messages) - 1)
+        elif direction > 0 and session.can_swipe():
+            self._start_stream("swipe")  # past the last version: write a new one
+        else:
+            self.notify("Only the character's last reply has other versions.", markup=False)
+
+    def _start_stream(self, action: str) -> None:
+        session = self._idle_session()
+        if session is None:
+            return
+        factories: dict[str, Callable[[], AsyncGenerator[GenerationEvent, None]]] = {
+            "regenerate": session.regenerate, "swipe": session.new_swipe, "continue": session.continue_last,
+            "impersonate": session.impersonate,
+        }
+        self.generating = True
+        self._generation = self.run_worker(self._stream(session, action, factories[action]), group="generate",
+                                           exclusive=True, exit_on_error=False)
+
+    async def _stream(self, session: ChatSession, action: str,
+                      factory: Callable[[], AsyncGenerator[GenerationEvent, None]]) -> None:
+        presenter = ReplyPresenter(self.chat_log, session.card.name)
+        notes: list[tuple[Content, bool]] = []
+        typed: list[str] = []
+        self._show_status(GENERATING_NOTE)
+        events = factory()
+        try:
+            async with aclosing(events):
+                async for event in events:
+                    if action == "impersonate":
+                        self._impersonated(event, typed)
+                        if isinstance(event, (Failed, Notice)):
+                            notes.append(self._note_for(event))
+                        continue
+                    if isinstance(event, Started) and event.index is not None:
+                        views = self.chat_log.message_views()
+                        if views:
+                            await views[-1].remove()  # the reply being replaced or extended streams anew
+                        await presenter.handle(event)
+                        if event.action == "continue":
+                            await presenter.handle(Delta(session.messages[event.index].mes))
+                        continue
+                    if isinstance(event, (Failed, Notice)):
+                        notes.append(self._note_for(event))
+                    await presenter.handle(event)
+        except asyncio.CancelledError:
+            raise
+        except ActionError as exc:
+            notes.append((plain(str(exc)), False))
+        except Exception as exc:  # the session reports failures as events; anything else is still shown
+            notes.append((plain(f"{type(exc).__name__}: {exc}"), True))
+        finally:
+            self.generating = False
+            if session is self.session:
+                await self.redraw()
+                for content, error in notes:
+                    await self.chat_log.add_notice(content, error=error)
+
+    @staticmethod
+    def _note_for(event: Failed | Notice) -> tuple[Content, bool]:
+        if isinstance(event, Failed):
+            return error_notice(event.error, event.kind), True
+        return plain(event.text), False
+
+    def _impersonated(self, event: GenerationEvent, typed: list[str]) -> None:
+        """The user's next message is written into the composer as it arrives."""
+        if isinstance(event, Delta):
+            typed.append(event.text)
+            self.composer.load_text("".join(typed).lstrip())
+        elif isinstance(event, Done):
+            self.composer.load_text(event.message.mes)
+            self.composer.focus()
+
+    # ---- instant actions -----------------------------------------------------------------------------------
+    def action_edit_message(self) -> None:
+        self._run(self._edit_message(external=False))
+
+    def action_edit_message_external(self) -> None:
+        self._run(self._edit_message(external=True))
+
+    async def _edit_message(self, external: bool) -> None:
+        session = self._idle_session()
+        index = self.target_index()
+        if session is None or index is None:
+            return
+        message = session.messages[index]
+        if external:
+            text = edit_in_editor(self.app, message.mes)
+        else:
+            title = Content.assemble("Edit message ", str(index + 1), " by ", plain_line(message.name))
+            text = await self.app.push_screen_wait(TextEditDialog(title, message.mes))
+        if text is None or text == message.mes:
+            return
+        notice = session.edit(index, text)
+        await self.redraw(index)
+        await self._report(notice)
+
+    def action_delete_messages(self) -> None:
+        self._run(self._delete_messages())
+
+    async def _delete_messages(self) -> None:
+        session = self._idle_session()
+        index = self.target_index()
+        if session is None or index is None:
+            return
+        start, shown = session.window(DELETE_WINDOW)
+        choices = [(Content.assemble(f"{start + i + 1}. ", plain_line(m.name, "bold"), ": ", preview(m.mes)),
+                    start + i) for i, m in enumerate(shown)]
+        picked = await self.app.push_screen_wait(
+            MultiChoiceDialog(Content("Delete messages: tick the ones to delete"), choices, [index])
+        )
+        if not picked:
+            return
+        sure = await self.app.push_screen_wait(
+            ConfirmDialog(Content(f"Delete {len(picked)} message(s)? This cannot be undone."))
+        )
+        if not sure:
+            return
+        notice = session.delete(picked)
+        await self.redraw()
+        await self._report(notice)
+
+    async def action_toggle_hidden(self) -> None:
+        session = self._idle_session()
+        index = self.target_index()
+        if session is None or index is None:
+            return
+        hidden = not session.messages[index].is_system
+        notice = session.set_hidden(index, hidden)
+        await self.redraw(index)
+        await self._report(notice)
+        self.notify("Hidden from the prompt" if hidden else "Back in the prompt", markup=False, timeout=2)
+
+    def action_insert_narrator(self) -> None:
+        self._run(self._insert_narrator())
+
+    async def _insert_narrator(self) -> None:
+        session = self._idle_session()
+        if session is None:
+            return
+        text = await self.app.push_screen_wait(
+            TextEditDialog(Content("Narrator / system message (goes into the prompt as a system turn)"), "")
+        )
+        if not text or not text.strip():
+            return
+        selected = getattr(self.chat_log, "selected_index", None)
+        after = selected + 1 if isinstance(selected, int) and selected < len(session.messages) - 1 else None
+        at, notice = session.insert_narrator(text, after)
+        await self.redraw(at)
+        await self._report(notice)
+
+    async def action_branch_here(self) -> None:
+        session = self._idle_session()
+        index = self.target_index()
+        if session is None or index is None:
+            return
+        try:
+            branch = session.branch(index)
+        except Exception as exc:
+            self.notify(f"Cannot branch: {exc}", markup=False, severity="error")
+            return
+        await self.switch_session(branch)
+        self.notify(f"Branched at message {index + 1}: {branch.title}", markup=False)
+
+    def action_choose_greeting(self) -> None:
+        self._run(self._choose_greeting())
+
+    async def _choose_greeting(self) -> None:
+        session = self._idle_session()
+        if session is None:
+            return
+        if len(session.messages) != 1 or session.messages[0].is_user:
+            self.notify("The greeting can be chosen before the conversation starts: start a new chat (ctrl+n) "
+                        "or pick one in the card's details (i in the character list).", markup=False, timeout=6)
+            return
+        greeting = session.messages[0]
+        options = greeting.swipes or [greeting.mes]
+        labels = [Content.assemble(("First message" if i == 0 else f"Alternate {i}", "bold"), "\n", preview(g, 200))
+                  for i, g in enumerate(options)]
+        choice = await self.app.push_screen_wait(
+            ChoiceDialog(Content("Start the chat with which greeting?"), labels, greeting.swipe_id or 0)
+        )
+        if choice is None:
+            return
+        try:
+            notice = session.choose_greeting(choice)
+        except (ValueError, IndexError) as exc:
+            self.notify(str(exc), markup=False, severity="warning")
+            return
+        await self.redraw()
+        await self._report(notice)
+
+    async def switch_session(self, session: ChatSession) -> None:
+        """Make `session` the open chat (the old one is closed)."""
+        await self._stop_generation()
+        old, self.session = self.session, session
+        if old is not None and old is not session:
+            await old.aclose()
+        await self._show_chat()
+
+    # ---- screens -------------------------------------------------------------------------------------------
+    def action_chats(self) -> None:
+        from tavo_tui.ui.chat.flows import open_chats
+
+        self._run(open_chats(self))
+
+    def action_personas(self) -> None:
+        from tavo_tui.ui.chat.flows import open_personas
+
+        self._run(open_personas(self))
+
+    def action_authors_note(self) -> None:
+        from tavo_tui.ui.chat.flows import edit_authors_note
+
+        self._run(edit_authors_note(self))
+
+    def action_scenario(self) -> None:
+        from tavo_tui.ui.chat.flows import edit_scenario
+
+        self._run(edit_scenario(self))
+
+    def action_chat_lorebook(self) -> None:
+        from tavo_tui.ui.chat.flows import choose_lorebook
+
+        self._run(choose_lorebook(self))
+
+    def action_search_chat(self) -> None:
+        from tavo_tui.ui.chat.flows import search_chat
+
+        self._run(search_chat(self))
+
+    def action_search_all(self) -> None:
+        from tavo_tui.ui.chat.flows import search_all
+
+        self._run(search_all(self))
+
+    async def ask(self, title: str, value: str = "") -> str | None:
+        return await self.app.push_screen_wait(TextPrompt(Content(title), value))

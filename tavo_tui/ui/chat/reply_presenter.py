@@ -1,0 +1,72 @@
+"""Turns a session's generation events into chat widgets: the streamed reply, notes and notices."""
+
+from __future__ import annotations
+
+from textual.content import Content
+
+from tavo_tui.session import Delta, Done, Failed, Finishing, GenerationEvent, Notice, Reasoning, Started
+from tavo_tui.ui.chat.log import ChatLog
+from tavo_tui.ui.chat.message_view import MessageView
+from tavo_tui.ui.shared.errors import error_notice, exception_notice
+from tavo_tui.ui.shared.safe_text import plain
+
+INCOMPLETE_NOTE = "(incomplete: the stream ended without a finish reason)"
+PARTIAL_NOTE = "(partial reply kept)"
+STOPPED_NOTE = "(stopped — partial reply kept)"
+
+
+class ReplyPresenter:
+    """One per generation. Feed it every event, then `stopped()` or `crashed()` if the stream ends early."""
+
+    def __init__(self, log: ChatLog, speaker: str) -> None:
+        self.log = log
+        self.speaker = speaker
+        self.reply: MessageView | None = None
+
+    async def _reply(self) -> MessageView:
+        if self.reply is None:
+            self.reply = await self.log.add_reply(self.speaker)
+        return self.reply
+
+    async def handle(self, event: GenerationEvent) -> None:
+        if isinstance(event, Started):
+            await self._reply()
+        elif isinstance(event, Delta):
+            await (await self._reply()).add_delta(event.text)
+        elif isinstance(event, Reasoning):
+            (await self._reply()).add_reasoning(event.text)
+        elif isinstance(event, Finishing):
+            if self.reply is not None:
+                await self.reply.show_pending()
+        elif isinstance(event, Done):
+            await (await self._reply()).finish(event.message.mes, INCOMPLETE_NOTE if event.incomplete else "")
+        elif isinstance(event, Failed):
+            await self._failed(event)
+        elif isinstance(event, Notice):
+            await self.log.add_notice(plain(event.text), error=False)
+
+    async def _failed(self, event: Failed) -> None:
+        reply, self.reply = self.reply, None
+        if reply is not None:
+            if event.partial is not None:
+                await reply.finish(event.partial.mes, PARTIAL_NOTE)
+            else:
+                await reply.remove()
+        await self.log.add_notice(error_notice(event.error, event.kind))
+
+    async def stopped(self) -> None:
+        """The user stopped the reply: keep what arrived (the session saves it too)."""
+        reply = self.reply
+        if reply is None or not reply.streaming:
+            return
+        if reply.text.strip():
+            await reply.finish(None, STOPPED_NOTE)
+        else:
+            await reply.remove()
+            await self.log.add_notice(Content("Stopped before any reply arrived."), error=False)
+
+    async def crashed(self, exc: Exception) -> None:
+        """Something the session did not turn into an event: say so and keep the app alive."""
+        if self.reply is not None and self.reply.streaming:
+            await self.reply.finish(None, PARTIAL_NOTE)
+        await self.log.add_notice(exception_notice(exc))

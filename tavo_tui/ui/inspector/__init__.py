@@ -1,0 +1,1 @@
+"""The prompt inspector: the pane, how a request is drawn, and its dialogs."""

@@ -1,0 +1,285 @@
+"""The character list (left pane): a filter line over a virtual OptionList of the library's cards.
+
+Only the cached library listing is used (name, tags, creator); cards are parsed fully only for the detail view.
+The actions on the highlighted card (detail, import, export, duplicate, delete, create, edit) live in
+`tavo_tui.ui.library.actions`; this widget owns the list, the filter and the sort order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.content import Content
+from textual.message import Message
+from textual.timer import Timer
+from textual.visual import Visual
+from textual.widgets import Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+from tavo_tui.session.library import SORT_LABELS, SORTS, sorted_entries
+from tavo_tui.ui.shared.safe_text import one_line
+
+if TYPE_CHECKING:
+    from textual.css.styles import RulesMap
+    from textual.strip import Strip
+    from textual.style import Style
+    from textual.visual import RenderOptions
+
+FILTER_DELAY = 0.15
+SORT_SHORT = {"chatted": "recent", "added": "added"}  # the pane is narrow: the title names the sort briefly
+
+
+class CardLike(Protocol):
+    """What the list needs from a card entry (the session layer's CardEntry)."""
+
+    path: Path
+    name: str
+    tags: list[str]
+    creator: str
+
+
+class CardOptions(OptionList):
+    """The list itself; letter keys act on the highlighted card (they bubble to CardList)."""
+
+
+class CardRow(Visual):
+    """A card's prompt in the list: its name, and a dim line of creator and tags when it has any.
+
+    The text is built when the row is first drawn, so listing thousands of cards costs little more than the
+    rows on screen. The list never wraps (CSS `text-wrap: nowrap`): the height is the number of lines.
+    """
+
+    def __init__(self, entry: CardLike) -> None:
+        self._entry = entry
+        self._content: Content | None = None
+        self._height: int | None = None
+
+    @property
+    def content(self) -> Content:
+        if self._content is None:
+            self._content = _card_prompt(self._entry)
+        return self._content
+
+    def __str__(self) -> str:
+        return str(self.content)
+
+    def render_strips(self, width: int, height: int | None, style: Style, options: RenderOptions) -> list[Strip]:
+        return self.content.render_strips(width, height, style, options)
+
+    def get_optimal_width(self, rules: RulesMap, container_width: int) -> int:
+        return self.content.get_optimal_width(rules, container_width)
+
+    def get_minimal_width(self, rules: RulesMap) -> int:
+        return self.content.get_minimal_width(rules)
+
+    def get_height(self, rules: RulesMap, width: int) -> int:
+        if self._height is None:
+            self._height = 2 if _has_detail(self._entry) else 1
+        return self._height
+
+
+class CardList(Vertical):
+    """Lists cards; choosing one posts `CardList.Chosen` with the card's path."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("slash", "focus_filter", "Filter", id="cards-filter"),
+        Binding("s", "cycle_sort", "Sort", id="cards-sort"),
+        Binding("i", "detail", "Details", id="cards-detail"),
+        Binding("a", "import_cards", "Import", id="cards-import"),
+        Binding("x", "export_card", "Export", id="cards-export"),
+        Binding("c", "duplicate_card", "Duplicate", id="cards-duplicate"),
+        Binding("delete,D", "delete_card", "Delete", id="cards-delete"),
+        Binding("n", "create_card", "New card", id="cards-create"),
+        Binding("e", "edit_card", "Edit", id="cards-edit"),
+    ]
+
+    DEFAULT_CSS = """
+    CardList { width: 28; border-right: solid $panel; }
+    CardList > .pane-title { height: 1; padding: 0 1; background: $panel; text-style: bold; }
+    CardList.-has-focus > .pane-title { background: $primary 35%; }
+    CardList > Input { height: 1; border: none; padding: 0 1; margin: 0; background: $surface; }
+    CardList > Input:focus { border: none; background: $primary 15%; }
+    CardList > OptionList:focus { border: none; }
+    CardList > OptionList { height: 1fr; border: none; padding: 0; text-wrap: nowrap; text-overflow: ellipsis; }
+    CardList > .empty { color: $text-muted; padding: 1; height: auto; }
+    """
+
+    @dataclass
+    class Chosen(Message):
+        """Open the card's chat: its latest (`new` False), or a new one starting with greeting `greeting`."""
+
+        path: Path
+        new: bool = False
+        greeting: int = 0
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self._paths: list[Path] = []
+        self._active: Path | None = None
+        self.sort = "name"
+        self._filter_timer: Timer | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static(Content("Characters"), classes="pane-title")
+        yield Input(placeholder="/ filter: name, creator, #tag", id="card-filter")
+        yield CardOptions(id="card-options")
+        empty = Static(Content("No character cards found.\nAdd .png/.json cards with --library."), classes="empty")
+        empty.display = False
+        yield empty
+
+    @property
+    def options(self) -> OptionList:
+        return self.query_one("#card-options", OptionList)
+
+    @property
+    def filter_input(self) -> Input:
+        return self.query_one("#card-filter", Input)
+
+    @property
+    def query_text(self) -> str:
+        return self.filter_input.value
+
+    def set_cards(self, entries: Sequence[CardLike], active: Path | None = None, *, total: int | None = None) -> None:
+        """Show `entries`; `total` is the library's size when they are only its first part (start-up)."""
+        self._paths = [entry.path for entry in entries]
+        self._active = active if active is not None else self._active
+        # Option ids are our own indexes: untrusted names never become ids or selectors (tui.md §4.1).
+        self.options.set_options(Option(CardRow(entry), id=f"card-{index}") for index, entry in enumerate(entries))
+        empty = self.query_one(".empty", Static)
+        empty.update(Content("No card matches the filter." if self.query_text.strip() and not entries
+                             else "No character cards found.\nAdd .png/.json cards with --library, or press a."))
+        empty.display = not entries
+        self.options.display = bool(entries)
+        self._update_title(len(entries) if total is None else total)
+        self.mark_active(self._active)
+
+    def _update_title(self, count: int) -> None:
+        label = f"Characters · {SORT_SHORT[self.sort]}" if self.sort in SORT_SHORT else "Characters"
+        self.query_one(".pane-title", Static).update(Content(f"{label} ({count})"))
+
+    def reload(self, select: Path | None = None) -> None:
+        """List again from the library with the current filter and sort (after a change on disk)."""
+        ctx: Any = getattr(self.screen, "ctx", None) or getattr(self.app, "ctx", None)
+        if ctx is None:
+            return
+        try:
+            entries = sorted_entries(ctx, self.query_text, self.sort)
+        except Exception as exc:  # the list keeps what it had; the reason is shown
+            self.notify(f"Cannot list the cards: {exc}", markup=False, severity="error")
+            return
+        self.show_listing(entries, select)
+
+    def show_listing(self, entries: Sequence[CardLike], select: Path | None = None) -> None:
+        """Show a fresh listing, keeping the highlight on `select` or on the card it was on."""
+        keep = select or self.highlighted_path
+        self.set_cards(entries)
+        if keep in self._paths:
+            self.options.highlighted = self._paths.index(keep)
+
+    def mark_active(self, path: Path | None) -> None:
+        self._active = path
+        if path in self._paths:
+            self.options.highlighted = self._paths.index(path)
+
+    @property
+    def highlighted_path(self) -> Path | None:
+        index = self.options.highlighted
+        if index is None or not 0 <= index < len(self._paths):
+            return None
+        return self._paths[index]
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.post_message(self.Chosen(self._paths[event.option_index]))
+
+    @property
+    def paths(self) -> list[Path]:
+        return list(self._paths)
+
+    # ---- filter and sort -------------------------------------------------------------------------------------
+    def action_focus_filter(self) -> None:
+        self.display = True
+        self.filter_input.focus()
+
+    @on(Input.Changed, "#card-filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        event.stop()
+        if self._filter_timer is not None:
+            self._filter_timer.stop()
+        self._filter_timer = self.set_timer(FILTER_DELAY, self.reload)
+
+    @on(Input.Submitted, "#card-filter")
+    def _filter_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        if self._filter_timer is not None:
+            self._filter_timer.stop()
+            self._filter_timer = None
+        self.reload()
+        self.options.focus()
+
+    def on_key(self, event: Any) -> None:
+        # Escape in the filter clears it; down moves into the list.
+        if self.filter_input.has_focus and event.key in ("escape", "down"):
+            event.stop()
+            if event.key == "escape" and self.filter_input.value:
+                self.filter_input.value = ""
+                self.reload()
+            self.options.focus()
+
+    def action_cycle_sort(self) -> None:
+        self.sort = SORTS[(SORTS.index(self.sort) + 1) % len(SORTS)]
+        self.reload()
+        self.notify(f"Cards sorted by {SORT_LABELS[self.sort]}", markup=False, timeout=2)
+
+    # ---- card actions (see library_actions) -------------------------------------------------------------------
+    def _run(self, name: str, needs_card: bool = True) -> None:
+        from tavo_tui.ui.library import actions as library_actions
+
+        path = self.highlighted_path
+        if needs_card and path is None:
+            self.notify("Highlight a card first.", markup=False)
+            return
+        self.run_worker(getattr(library_actions, name)(self, path), group="library", exit_on_error=False)
+
+    def action_detail(self) -> None:
+        self._run("show_detail")
+
+    def action_import_cards(self) -> None:
+        self._run("import_cards", needs_card=False)
+
+    def action_export_card(self) -> None:
+        self._run("export_card")
+
+    def action_duplicate_card(self) -> None:
+        self._run("duplicate_card")
+
+    def action_delete_card(self) -> None:
+        self._run("delete_card")
+
+    def action_create_card(self) -> None:
+        self._run("create_card", needs_card=False)
+
+    def action_edit_card(self) -> None:
+        self._run("edit_card")
+
+
+def _has_detail(entry: CardLike) -> bool:
+    """Whether `_card_prompt` gives the card a second line (without building it)."""
+    return bool(entry.creator.strip()) or any((t.isprintable() and t.strip()) or one_line(t) for t in entry.tags[:3])
+
+
+def _card_prompt(entry: CardLike) -> Content:
+    name = one_line(entry.name) or one_line(entry.path.stem)
+    detail = ", ".join(one_line(t) for t in entry.tags[:3] if one_line(t))
+    if entry.creator.strip():
+        detail = f"by {one_line(entry.creator)}" + (f" · {detail}" if detail else "")
+    if not detail:
+        return Content(name)
+    return Content.assemble((name, "bold"), "\n", (detail, "dim"))

@@ -1,0 +1,1 @@
+"""Pieces every feature uses: literal text for untrusted strings, dialogs, the clipboard, $EDITOR, themes."""
