@@ -1,16 +1,20 @@
 """Everything that asks the model for text: reply, regenerate / new swipe, continue, impersonate.
 
 Each action is an async generator of `GenerationEvent`s (Started, Delta, Reasoning, then Done or Failed; Notice
-for save problems). Closing or cancelling the consumer stops the request and keeps what arrived.
+for save problems). Closing or cancelling the consumer stops the request and keeps what arrived; each action
+closes the one it delegates to, so that clean-up is done when `aclose()` returns, not whenever the collector
+finalises the inner generator.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import time
-from collections.abc import AsyncGenerator, Sequence
+from collections.abc import AsyncGenerator, AsyncIterator, Sequence
 from typing import Any
 
-from tavo_tui.backends.base import BackendError, Finish, Progress, ReasoningDelta, TextDelta
+from tavo_tui.backends.base import BackendError, Finish, Progress, ReasoningDelta, StreamEvent, TextDelta
 from tavo_tui.model import AssembledPrompt, Message
 from tavo_tui.model.chat import now_send_date
 from tavo_tui.prompt.assembly import assemble
@@ -124,39 +128,41 @@ class GenerationMixin(SessionCore):
         notice = self._save_new(message)
         if notice:
             yield notice
-        async for event in self.generate():
-            yield event
+        async with contextlib.aclosing(self.generate()) as events:
+            async for event in events:
+                yield event
 
     async def generate(self) -> AsyncGenerator[GenerationEvent, None]:
         """Stream a new character message for the chat as it stands."""
-        async for event in self._run("reply", self.build_prompt("normal"), None):
-            yield event
+        async with contextlib.aclosing(self._run("reply", self.build_prompt("normal"), None)) as events:
+            async for event in events:
+                yield event
 
     async def regenerate(self) -> AsyncGenerator[GenerationEvent, None]:
         """A new version of the last reply, kept beside the old ones as a swipe (a new reply after a user turn)."""
-        if self.can_swipe():
-            async for event in self.new_swipe():
-                yield event
-        else:
-            async for event in self.generate():
+        async with contextlib.aclosing(self.new_swipe() if self.can_swipe() else self.generate()) as events:
+            async for event in events:
                 yield event
 
     async def new_swipe(self) -> AsyncGenerator[GenerationEvent, None]:
         """Generate another version of the last reply (the prompt leaves that reply out) and select it."""
         index = self._swipe_target()
-        async for event in self._run("swipe", self.build_prompt("swipe"), index):
-            yield event
+        async with contextlib.aclosing(self._run("swipe", self.build_prompt("swipe"), index)) as events:
+            async for event in events:
+                yield event
 
     async def continue_last(self) -> AsyncGenerator[GenerationEvent, None]:
         """Extend the last message in place; the prompt ends with its text (sillytavern.md §7)."""
         index = self._continue_target()
-        async for event in self._run("continue", self.build_prompt("continue"), index):
-            yield event
+        async with contextlib.aclosing(self._run("continue", self.build_prompt("continue"), index)) as events:
+            async for event in events:
+                yield event
 
     async def impersonate(self) -> AsyncGenerator[GenerationEvent, None]:
         """Write the user's next message. `Done.message` is not added to the chat: it belongs in the composer."""
-        async for event in self._run("impersonate", self.build_prompt("impersonate"), None):
-            yield event
+        async with contextlib.aclosing(self._run("impersonate", self.build_prompt("impersonate"), None)) as events:
+            async for event in events:
+                yield event
 
     # ---- the engine --------------------------------------------------------------------------------------
     async def _run(
@@ -220,10 +226,11 @@ class GenerationMixin(SessionCore):
             self.header.chat_metadata = {**self.header.chat_metadata, "tainted": True}
             return message, self._save_all()
 
+        events = EarlyStream(backend.stream(request))
         try:
             yield Started(inspection, action=action, index=index)
             try:
-                async for event in backend.stream(request):
+                async for event in events:
                     if isinstance(event, TextDelta):
                         if first_token is None:
                             first_token = time.monotonic()
@@ -262,6 +269,7 @@ class GenerationMixin(SessionCore):
             yield Done(message=message, incomplete=incomplete, action=action,
                        index=None if action == "impersonate" else self._index_of(message, index))
         finally:
+            await events.aclose()
             self._generating = False
             if not committed and "".join(parts) and action != "impersonate":
                 # Stopped by the user (task cancelled or generator closed): keep what arrived.
@@ -321,6 +329,48 @@ class GenerationMixin(SessionCore):
         setattr(message, "gen_finished", now_send_date())  # noqa: B010
         self.header.chat_metadata = {**self.header.chat_metadata, "tainted": True}
         return message, self._save_all()
+
+
+class EarlyStream:
+    """A backend's event stream whose first event is fetched at once, in a task of its own.
+
+    For an HTTP backend, fetching the first event sends the request. Started right away, the request is on
+    its way while the front end handles `Started` (drawing the reply block takes a frame or more), instead of
+    waiting for the front end to ask for the next event."""
+
+    def __init__(self, stream: AsyncIterator[StreamEvent]) -> None:
+        self._stream = stream
+        self._first: asyncio.Task[StreamEvent | None] | None = asyncio.ensure_future(self._fetch_first())
+
+    async def _fetch_first(self) -> StreamEvent | None:
+        try:
+            return await anext(self._stream)
+        except StopAsyncIteration:  # an empty stream; a task must not end in StopAsyncIteration
+            return None
+
+    def __aiter__(self) -> EarlyStream:
+        return self
+
+    async def __anext__(self) -> StreamEvent:
+        if self._first is None:
+            return await anext(self._stream)
+        first, self._first = self._first, None
+        event = await first
+        if event is None:
+            raise StopAsyncIteration
+        return event
+
+    async def aclose(self) -> None:
+        """Stop the request (the first fetch still running, or the stream) and release its connection."""
+        first, self._first = self._first, None
+        if first is not None:
+            first.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):  # its outcome is no longer wanted
+                await first
+        closer = getattr(self._stream, "aclose", None)
+        if closer is not None:
+            with contextlib.suppress(Exception):
+                await closer()
 
 
 def clean_impersonation(text: str, user: str) -> str:

@@ -6,6 +6,7 @@ end that records `Started.inspection` records exactly what the server received.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import AsyncGenerator, Callable, Iterator
 from pathlib import Path
@@ -17,7 +18,7 @@ import tavo_tui.session.generation as generation
 from tavo_tui.model import ConnectionProfile
 from tavo_tui.session import AppContext, Done, GenerationEvent, Started
 from tavo_tui.session.chat_session import ChatSession
-from tests.fakes.openai_server import FakeOpenAIServer, RecordedRequest
+from tests.fakes.openai_server import FakeOpenAIServer, RecordedRequest, endless_stream
 
 MOODS = "{{random::amber::cobalt::crimson::jade::violet}}"
 
@@ -125,3 +126,37 @@ async def test_inspect_is_one_assembly_and_names_no_send(
     inspection = session.inspect("draft")
     assert len(assemblies) == 1 and len(generations(openai_server)) == before
     assert '"draft"' in inspection.request.body_bytes().decode()
+
+
+async def test_the_request_is_on_its_way_while_the_front_handles_started(
+    home: Path, tmp_path: Path, openai_server: FakeOpenAIServer
+) -> None:
+    # A front end draws its reply block on Started before asking for more; the request must not wait for that.
+    session = open_session(home, tmp_path, openai_server)
+    openai_server.reply = "Here."
+    events = session.send("Quick")
+    started = await anext(events)
+    assert isinstance(started, Started)
+    for _ in range(200):  # the front is busy; the request reaches the server meanwhile
+        if generations(openai_server):
+            break
+        await asyncio.sleep(0.01)
+    assert generations(openai_server)[-1].body == started.request.body_bytes()
+    rest = [event async for event in events]
+    assert isinstance(rest[-1], Done) and rest[-1].message.mes == "Here."
+
+
+async def test_closing_right_after_started_stops_the_request_and_keeps_nothing(
+    home: Path, tmp_path: Path, openai_server: FakeOpenAIServer
+) -> None:
+    session = open_session(home, tmp_path, openai_server)
+    openai_server.script.append(endless_stream())
+    events = session.send("Stop at once")
+    assert isinstance(await anext(events), Started)
+    await events.aclose()
+    assert not session.generating
+    assert [m.mes for m in session.messages][-1] == "Stop at once"  # no empty or partial reply was added
+    # The session is usable again at once.
+    openai_server.reply = "Next."
+    started = await run(session.send("Again"))
+    assert generations(openai_server)[-1].body == started.request.body_bytes()
