@@ -16,7 +16,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
-from tavo_tui.store.chats import ChatSummary
+from tavo_tui.session.chats import ChatSummary
 from tavo_tui.ui.shared.dialogs import ConfirmDialog, TextPrompt
 from tavo_tui.ui.shared.safe_text import one_line, plain_line
 

@@ -14,7 +14,7 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Input, Select, Static, TextArea
 
-from tavo_tui.prompt.settings import AuthorsNote
+from tavo_tui.session.prompt_options import AuthorsNote
 from tavo_tui.ui.chat.chats_screen import ChatsScreen
 from tavo_tui.ui.chat.personas_screen import PersonasScreen
 from tavo_tui.ui.shared.dialogs import DIALOG_CSS, ChoiceDialog, ReportDialog, TextEditDialog, TextPrompt
@@ -225,7 +225,7 @@ async def search_chat(screen: ChatActions) -> None:
     if not found:
         screen.notify("Nothing found in this chat.", markup=False)
         return
-    from tavo_tui.store.chats import snippet
+    from tavo_tui.session.chats import snippet
 
     labels = [Content.assemble(f"{i + 1}. ", plain_line(session.messages[i].name, "bold"), ": ",
                                plain_line(snippet(session.messages[i].mes, query.strip())))

@@ -14,8 +14,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, OptionList, Select, Static, TextArea
 from textual.widgets.option_list import Option
 
-from tavo_tui.store import Persona
-from tavo_tui.store.personas import POSITIONS
+from tavo_tui.session.personas import POSITIONS, Persona
 from tavo_tui.ui.shared.dialogs import DIALOG_CSS, ConfirmDialog
 from tavo_tui.ui.shared.safe_text import one_line, plain_line
 

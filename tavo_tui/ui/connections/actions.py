@@ -9,10 +9,9 @@ from textual import work
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
-from tavo_tui.backends.base import ConnectionCheck
-from tavo_tui.backends.discover import DEFAULT_PORTS, DiscoveredServer
 from tavo_tui.model import ConnectionProfile
 from tavo_tui.session import connections as conn
+from tavo_tui.session.connections import DEFAULT_PORTS, ConnectionCheck, DiscoveredServer
 from tavo_tui.ui.connections.pane import ConnectionPane
 from tavo_tui.ui.main.status_bar import StatusBar
 from tavo_tui.ui.shared.safe_text import one_line
@@ -281,6 +280,6 @@ class ConnectionActions(Screen[None]):
 
 def known_kinds() -> list[str]:
     """Backend kinds the editor accepts and suggests; the backend registry is the source of truth."""
-    from tavo_tui.backends.registry import KINDS
+    from tavo_tui.session.connections import KINDS
 
     return sorted(KINDS)

@@ -18,7 +18,7 @@ from textual.screen import ModalScreen
 from textual.widgets import SelectionList, Static
 from textual.widgets.selection_list import Selection
 
-from tavo_tui.backends.discover import DiscoveredServer
+from tavo_tui.session.connections import DiscoveredServer
 from tavo_tui.ui.shared.safe_text import one_line, plain_line
 
 HELP = "space selects · enter adds the selected · r scans again · esc closes"

@@ -19,11 +19,16 @@ from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
-from tavo_tui.backends.base import ConnectionCheck
-from tavo_tui.backends.registry import KINDS, KindInfo
 from tavo_tui.model import ConnectionProfile
-from tavo_tui.prompt.templates import preset_names
-from tavo_tui.session.connections import EDITABLE_SAMPLERS, ModelListing, sampler_fields
+from tavo_tui.session.connections import (
+    EDITABLE_SAMPLERS,
+    KINDS,
+    ConnectionCheck,
+    KindInfo,
+    ModelListing,
+    sampler_fields,
+)
+from tavo_tui.session.prompt_options import preset_names
 from tavo_tui.ui.connections.form import (
     CONVERTERS,
     build_profile,
