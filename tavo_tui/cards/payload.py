@@ -41,11 +41,20 @@ def b64decode_lenient(text: bytes, warnings: list[str] | None = None) -> bytes:
 
 
 def decode_text(raw: bytes, warnings: list[str]) -> str:
+    """UTF-8 (BOM tolerated). A text with valid multi-byte UTF-8 in it is UTF-8 with a few bad bytes: those
+    become U+FFFD and the rest keeps its emoji and accents. Only a text with no UTF-8 at all is read as
+    Latin-1 (old editors' raw JSON), since reading a UTF-8 text that way turns every accent into C1 controls."""
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError:
-        warnings.append("text is not valid UTF-8; read as Latin-1")
-        return raw.decode("latin-1")
+        pass
+    text = raw.decode("utf-8-sig", errors="replace")
+    replaced = text.count("\ufffd") - raw.count("\ufffd".encode())
+    if any(ord(ch) > 0x7F and ch != "\ufffd" for ch in text):
+        warnings.append(f"text is not valid UTF-8: {replaced} bad byte sequence(s) replaced with \ufffd")
+        return text
+    warnings.append("text is not valid UTF-8; read as Latin-1")
+    return raw.decode("latin-1")
 
 
 def parse_json(raw: bytes, warnings: list[str], max_bytes: int) -> Any:

@@ -61,6 +61,19 @@ def test_latin1_raw_json_in_text_chunk() -> None:
     assert any("Latin-1" in w for w in loaded.warnings)
 
 
+def test_one_bad_byte_in_utf8_keeps_the_rest_as_utf8(tmp_path: Path) -> None:
+    # One invalid sequence must not turn the whole file into Latin-1 (emoji and accents into C1 controls).
+    good = json.dumps(v2(name="Café 😀", description="naïve"), ensure_ascii=False).encode()
+    blob = good.replace("naïve".encode(), "na\xefve".encode("latin-1"))
+    loaded = read_card(write(tmp_path, "bad.json", blob))
+    assert loaded.card.name == "Café 😀"
+    assert loaded.card.description == "na\ufffdve"
+    assert not any(0x80 <= ord(ch) <= 0x9F for ch in loaded.card.name + loaded.card.description)
+    assert any("1 bad byte sequence" in w for w in loaded.warnings)
+    chunk = read_card_bytes(png_with(text("chara", base64.b64encode(blob))))
+    assert chunk.card.name == "Café 😀"
+
+
 def test_crlf_in_fields_becomes_lf() -> None:
     loaded = read_card_bytes(json.dumps(v2(description="a\r\nb", first_mes="x\ry",
                                             alternate_greetings=["p\r\nq"])).encode())
