@@ -149,7 +149,9 @@ def split_chat_bytes(data: bytes, source: str) -> OpenedChat:
 
 def parse_chat(text: str, source: str) -> Chat:
     """Parse a whole JSONL chat eagerly. A torn last line is dropped; other damage is an error."""
-    lines = [line for line in text.splitlines() if line.strip()]
+    # JSONL lines end at "\n" only: str.splitlines() also splits at U+0085, U+2028 and U+2029, which
+    # SillyTavern (JSON.stringify) and json.dumps(ensure_ascii=False) leave raw inside a message.
+    lines = [line for line in text.split("\n") if line.strip()]
     if not lines:
         return Chat()
     records: list[dict[str, Any]] = []

@@ -8,6 +8,7 @@ import pytest
 from tavo_tui.model import Chat, ChatHeader, Message
 from tavo_tui.store import ChatStore, StoreError
 from tavo_tui.store.chats import parse_chat, serialize_chat
+from tavo_tui.store.interchange import read_import_lines
 
 
 def sample_chat() -> Chat:
@@ -50,6 +51,21 @@ def test_damage_in_the_middle_is_an_error() -> None:
     text = '{"user_name":"a","character_name":"b","chat_metadata":{}}\nnot json\n{"mes":"x"}\n'
     with pytest.raises(StoreError, match="line 2"):
         parse_chat(text, "f.jsonl")
+
+
+@pytest.mark.parametrize("separator", ["\u0085", "\u2028", "\u2029"])
+def test_line_separators_inside_a_message_do_not_split_the_line(separator: str, tmp_path: Path) -> None:
+    header = '{"user_name":"a","character_name":"b","create_date":"d","chat_metadata":{}}'
+    line = json.dumps({"name": "b", "is_user": False, "mes": f"one{separator}two"}, ensure_ascii=False)
+    assert separator in line  # written raw, as SillyTavern writes it
+    text = header + "\n" + line + "\n"
+    assert [m.mes for m in parse_chat(text, "f.jsonl").messages] == [f"one{separator}two"]
+    # The path `prompt --chat FILE` takes: the import reader, then the eager parser.
+    lines = read_import_lines(text.encode(), "f.jsonl")
+    assert [m.mes for m in parse_chat(b"\n".join(lines).decode(), "f").messages] == [f"one{separator}two"]
+    store = ChatStore(tmp_path)
+    ref = store.create("bob", parse_chat(text, "f"))
+    assert [m.mes for m in store.load(ref).messages] == [f"one{separator}two"]
 
 
 def test_explicit_nulls_round_trip() -> None:
