@@ -43,29 +43,42 @@ def context_bar(used: int, limit: int, width: int = CONTEXT_BAR) -> Content:
     return Content.assemble(("▮" * filled, style), ("▯" * (width - filled), "dim"))
 
 
-def connection_content(profile: ConnectionProfile | None) -> Content:
+def connection_content(profile: ConnectionProfile | None, detail: int = 2) -> Content:
+    """The connection, `detail` 2: name, model and mode; 1: name and model; 0: the name alone."""
     if profile is None:
         return Content("no connection")
     if profile.kind == "demo":
-        return Content(f" {DEMO_LABEL} ").stylize("bold reverse $demo-badge")
-    return Content.assemble(
-        ("● ", "$text-success"),
-        plain_line(profile.name, "bold"),
-        ("  ", ""),
-        plain_line(profile.model or profile.kind, "dim"),
-        ("  ", ""),
-        (profile.mode, "dim italic"),
-    )
+        label = (" DEMO ", " DEMO · canned replies ", f" {DEMO_LABEL} ")[detail]
+        return Content(label).stylize("bold reverse $demo-badge")
+    parts: list[Content | tuple[str, str]] = [("● ", "$text-success"), plain_line(profile.name, "bold")]
+    if detail >= 1:
+        parts += [("  ", ""), plain_line(profile.model or profile.kind, "dim")]
+    if detail >= 2:
+        parts += [("  ", ""), (profile.mode, "dim italic")]
+    return Content.assemble(*parts)
 
 
 def stream_content(stats: StreamStats, now: float) -> Content:
+    """`12.3s 41 tok/s` (compact: it has to fit 80 columns next to the connection), or the queue position."""
     elapsed = now - stats.started
     if stats.first_at is None and stats.queue_position is not None:
         eta = f", ~{stats.eta_seconds:.0f}s" if stats.eta_seconds is not None else ""
         return Content(f"queued #{stats.queue_position}{eta} · {elapsed:.0f}s")
     rate = stats.tokens_per_second(now)
-    rate_text = f" · ≈{rate:.0f} tok/s" if rate else ""
+    rate_text = f" {rate:.0f} tok/s" if rate else ""
     return Content(f"{elapsed:.1f}s{rate_text}")
+
+
+def short_activity(activity: str) -> str:
+    """The part of an activity worth keeping on a narrow line: its bracketed hint ("generating… (esc stops)"
+    keeps "esc stops"; the live figures already say that a reply is coming)."""
+    head, bracket, rest = activity.partition("(")
+    return rest.removesuffix(")").strip() if bracket and rest.strip(") ") else head.strip()
+
+
+# (connection detail, context: 2 bar / 1 figures / 0 none, activity: 2 full / 1 short / 0 none), most detailed
+# first: the first that fits the bar's width is drawn, so the live figures are never the part cut off.
+LEVELS = ((2, 2, 2), (2, 1, 2), (2, 1, 1), (1, 1, 1), (0, 1, 1), (0, 0, 1), (0, 0, 0))
 
 
 def status_content(
@@ -74,15 +87,43 @@ def status_content(
     context: tuple[int, int] | None = None,
     stats: StreamStats | None = None,
     now: float | None = None,
+    width: int | None = None,
 ) -> Content:
-    parts = [connection_content(profile)]
-    if context is not None and context[1] > 0:
-        used, limit = context
-        parts += ["   ", Content(f"ctx {used}/{limit} ").stylize("dim"), context_bar(used, limit)]
-    if activity:
-        parts += ["   ", Content(activity).stylize("italic")]
+    """The status line, fitted to `width` cells when given (None: everything)."""
+    live = None
     if stats is not None:
-        parts += ["  ", stream_content(stats, time.monotonic() if now is None else now).stylize("dim")]
+        live = stream_content(stats, time.monotonic() if now is None else now).stylize("dim")
+    line = Content("")
+    for detail, ctx_detail, activity_detail in LEVELS:
+        line = _line(profile, activity, context, live, detail, ctx_detail, activity_detail)
+        if width is None or line.cell_length <= width:
+            return line
+    # Not even the name fits beside the figures: shorten the name, keep the figures.
+    tail: list[Content | str] = ["  ", live] if live is not None else []
+    room = (width or 0) - sum(Content(t).cell_length if isinstance(t, str) else t.cell_length for t in tail)
+    return Content.assemble(connection_content(profile, 0).truncate(max(1, room), ellipsis=True), *tail)
+
+
+def _line(
+    profile: ConnectionProfile | None,
+    activity: str,
+    context: tuple[int, int] | None,
+    live: Content | None,
+    detail: int,
+    ctx_detail: int,
+    activity_detail: int,
+) -> Content:
+    parts: list[Content | str] = [connection_content(profile, detail)]
+    if ctx_detail and context is not None and context[1] > 0:
+        used, limit = context
+        parts += ["   ", Content(f"ctx {used}/{limit}").stylize("dim")]
+        if ctx_detail == 2:
+            parts += [" ", context_bar(used, limit)]
+    shown = activity if activity_detail == 2 else short_activity(activity) if activity_detail else ""
+    if shown:
+        parts += ["   " if activity_detail == 2 else "  ", Content(shown).stylize("italic")]
+    if live is not None:
+        parts += ["  ", live]
     return Content.assemble(*parts)
 
 
@@ -136,9 +177,15 @@ class StatusBar(Static):
             self._ticker = None
         self._draw()
 
+    def on_resize(self) -> None:
+        self._draw()
+
     def _draw(self) -> None:
         # One line, always: a redraw needs no layout (which would re-arrange the whole screen twice a second).
-        self.update(status_content(self._profile, self._activity, self._ctx_usage, self.stats), layout=False)
+        # Fitted to the width (none before the first layout), so a narrow terminal drops detail, not figures.
+        width = self.content_size.width or None
+        self.update(status_content(self._profile, self._activity, self._ctx_usage, self.stats, width=width),
+                    layout=False)
 
 
 def track(status: StatusBar, event: object) -> None:
