@@ -235,9 +235,10 @@ def display_url(url: str) -> str:
 
 
 def network_error(
-    exc: BaseException, url: str, *, mid_stream: bool = False, secrets: Iterable[str | None] = ()
+    exc: BaseException, url: str, *, mid_stream: bool = False, secrets: Iterable[str | None] = (), server: str = ""
 ) -> BackendError:
-    """A transport failure (no HTTP status) with a message that says where and what to try."""
+    """A transport failure (no HTTP status) with a message that says where and what to try. `server` names the
+    program that should be listening ("KoboldCpp"), for a local kind; hosted APIs leave it empty."""
     where = display_url(url)
     text = str(exc)
     lowered = text.lower()
@@ -254,7 +255,8 @@ def network_error(
     elif isinstance(exc, httpx.ConnectError) and any(s in lowered for s in ("ssl", "certificate", "tls")):
         msg = f"secure connection to {where} failed ({_shorten(text)}) — check http:// versus https://"
     elif isinstance(exc, httpx.ConnectError):
-        msg = f"no server at {where} — is llama.cpp (or your server) running?"
+        msg = (f"no server at {where} — is {server} running?" if server
+               else f"nothing answers at {where} — check the base URL and your network")
     elif mid_stream or isinstance(exc, httpx.RemoteProtocolError | httpx.ReadError):
         msg = f"the connection to {where} dropped mid-reply — the text received so far is kept; try again"
     elif isinstance(exc, httpx.UnsupportedProtocol | httpx.InvalidURL):

@@ -38,6 +38,7 @@ class KindInfo:
     tokenizer: str = ""  # the server's token-count endpoint, "" when it has none
     options: tuple[str, ...] = ()  # keys of ConnectionProfile.options this kind reads
     native: str = ""  # "module:Class" of the native adapter when `apis` offers "native"
+    server: str = ""  # the program a user starts for a local kind ("KoboldCpp"): named when nothing answers
 
     @property
     def default_url(self) -> str:
@@ -104,6 +105,8 @@ _SIMPLE: tuple[tuple[str, str, str, str | None, tuple[str, ...], str, str], ...]
     ("lmstudio", "LMStudioBackend", "LM Studio local server", None, ("chat", "text"), "", "http://127.0.0.1:1234"),
 )  # fmt: skip
 _LOCAL = {"ooba", "tabby", "vllm", "aphrodite", "lmstudio"}
+_SERVERS = {"ooba": "text-generation-webui", "tabby": "TabbyAPI", "vllm": "vLLM", "aphrodite": "Aphrodite",
+            "lmstudio": "LM Studio's server"}
 
 
 def _simple(kind: str, cls: str, text: str, env: str | None, modes: tuple[str, ...], tok: str, url: str) -> KindInfo:
@@ -112,7 +115,7 @@ def _simple(kind: str, cls: str, text: str, env: str | None, modes: tuple[str, .
     if kind == "openai":
         options = ("reasoning_effort",)
     return KindInfo(kind, text, url, f"oai_providers:{cls}", needs_key=hosted, modes=modes, key_env=env,
-                    tokenizer=tok, options=options)  # fmt: skip
+                    tokenizer=tok, options=options, server=_SERVERS.get(kind, ""))  # fmt: skip
 
 
 # New kinds are one more KindInfo line here plus a small adapter module.
@@ -130,6 +133,7 @@ KINDS: Mapping[str, KindInfo] = _entries(
         "http://127.0.0.1:8080/v1",
         "openai_compat:OpenAICompatBackend",
         tokenizer="/tokenize or /extras/tokenize/count (probed)",
+        server="your server",
     ),
     *(_simple(*row) for row in _SIMPLE[:12]),
     KindInfo(
@@ -142,6 +146,7 @@ KINDS: Mapping[str, KindInfo] = _entries(
         family="llamacpp",
         apis=("native", "openai"),
         tokenizer="/tokenize",
+        server="llama.cpp",
     ),
     KindInfo(
         "koboldcpp",
@@ -153,6 +158,7 @@ KINDS: Mapping[str, KindInfo] = _entries(
         family="kobold",
         apis=("native", "openai"),
         tokenizer="/api/extra/tokencount",
+        server="KoboldCpp",
     ),
     KindInfo(
         "koboldai",
@@ -162,6 +168,7 @@ KINDS: Mapping[str, KindInfo] = _entries(
         modes=TEXT,
         family="kobold",
         streaming=False,
+        server="KoboldAI",
     ),
     KindInfo(
         "ollama",
@@ -172,6 +179,7 @@ KINDS: Mapping[str, KindInfo] = _entries(
         key_env="OLLAMA_API_KEY",
         family="ollama",
         apis=("native", "openai"),
+        server="Ollama",
     ),
     *(_simple(*row) for row in _SIMPLE[12:]),
     KindInfo(
@@ -242,6 +250,12 @@ KINDS: Mapping[str, KindInfo] = _entries(
         family="novelai",
     ),
 )
+
+
+def server_label(kind: str) -> str:
+    """What to call the server of `kind` when nothing answers: its program for local kinds, else ""."""
+    info = KINDS.get(kind)
+    return info.server if info is not None else ""
 
 
 def make_backend(

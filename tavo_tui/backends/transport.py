@@ -67,8 +67,10 @@ class Transport:
         secrets: tuple[str, ...] = (),
         retry: RetryPolicy | None = None,
         timeout: httpx.Timeout = DEFAULT_TIMEOUT,
+        server: str = "",
     ) -> None:
         self._client = client
+        self.server = server  # named in "no server at …" (see network_error)
         self._owns_client = client is None
         self._timeout = timeout
         self.secrets = tuple(s for s in secrets if s)
@@ -126,9 +128,9 @@ class Transport:
                 if stale_retry:
                     stale_retry = False
                     continue
-                raise network_error(exc, url, secrets=self.secrets) from None
+                raise network_error(exc, url, secrets=self.secrets, server=self.server) from None
             except httpx.HTTPError as exc:
-                raise network_error(exc, url, secrets=self.secrets) from None
+                raise network_error(exc, url, secrets=self.secrets, server=self.server) from None
             if response.is_success:
                 return response
             err = self._error(response, response.content)
@@ -160,9 +162,9 @@ class Transport:
                 if stale_retry:
                     stale_retry = False
                     continue
-                raise network_error(exc, url, secrets=self.secrets) from None
+                raise network_error(exc, url, secrets=self.secrets, server=self.server) from None
             except httpx.HTTPError as exc:
-                raise network_error(exc, url, secrets=self.secrets) from None
+                raise network_error(exc, url, secrets=self.secrets, server=self.server) from None
             if response.is_success:
                 break
             try:
@@ -189,7 +191,7 @@ class Transport:
             async for chunk in response.aiter_bytes():
                 yield chunk
         except httpx.HTTPError as exc:
-            raise network_error(exc, url, mid_stream=True, secrets=self.secrets) from None
+            raise network_error(exc, url, mid_stream=True, secrets=self.secrets, server=self.server) from None
 
     async def iter_sse(self, response: httpx.Response, sample: bytearray | None = None) -> AsyncIterator[SSEEvent]:
         """Parsed events; `sample` (if given) receives the first bytes, to explain a stream with no events."""

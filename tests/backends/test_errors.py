@@ -117,7 +117,9 @@ def test_network_errors_say_where_and_what_to_try() -> None:
     url = "http://127.0.0.1:8080/v1/chat/completions"
     refused = network_error(httpx.ConnectError("[Errno 111] Connection refused", request=_req()), url)
     assert refused.kind == "network"
-    assert refused.message == "no server at http://127.0.0.1:8080 — is llama.cpp (or your server) running?"
+    assert refused.message == "nothing answers at http://127.0.0.1:8080 — check the base URL and your network"
+    named = network_error(httpx.ConnectError("[Errno 111] Connection refused", request=_req()), url, server="Ollama")
+    assert named.message == "no server at http://127.0.0.1:8080 — is Ollama running?"
     dns = network_error(httpx.ConnectError("[Errno -2] Name or service not known"), "https://nope.example/v1")
     assert "check the base URL" in dns.message
     assert "timed out connecting" in network_error(httpx.ConnectTimeout("t"), url).message

@@ -134,3 +134,45 @@ def test_recorded_error_bodies_get_the_right_kind_and_their_message(label: str, 
     assert (err.message.startswith(f"{status}: ") and "server said" in err.message) or "HTML" in err.message
     if label == "gemini quota with retry":
         assert err.retry_after == 37.0
+
+
+@pytest.mark.parametrize(("kind", "mode", "server"), [
+    ("llamacpp", "text", "llama.cpp"), ("llamacpp", "chat", "llama.cpp"), ("koboldcpp", "text", "KoboldCpp"),
+    ("ollama", "chat", "Ollama"), ("ooba", "chat", "text-generation-webui"), ("tabby", "chat", "TabbyAPI"),
+    ("lmstudio", "chat", "LM Studio's server"), ("openai-compatible", "chat", "your server"),
+])
+async def test_nothing_listening_names_the_kinds_own_server(kind: str, mode: str, server: str) -> None:
+    # "is llama.cpp running?" was said whatever the kind; each kind names the program the user starts.
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    profile = ConnectionProfile(name="x", kind=kind, base_url=f"http://127.0.0.1:{port}", model="m", mode=mode)
+    backend = make_backend(profile)
+    try:
+        prompt = text_prompt() if mode == "text" else chat_prompt()
+        with pytest.raises(BackendError) as info:
+            async for _ in backend.stream(backend.prepare(prompt)):
+                pass
+        assert info.value.kind == "network"
+        assert info.value.message == f"no server at http://127.0.0.1:{port} — is {server} running?"
+    finally:
+        await backend.aclose()
+
+
+async def test_a_hosted_api_that_does_not_answer_is_not_called_a_local_server() -> None:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    profile = ConnectionProfile(name="x", kind="openai", base_url=f"http://127.0.0.1:{port}/v1", model="m")
+    backend = make_backend(profile, "sk-test-key")
+    try:
+        with pytest.raises(BackendError) as info:
+            async for _ in backend.stream(backend.prepare(chat_prompt())):
+                pass
+        assert "running?" not in info.value.message and "check the base URL" in info.value.message
+    finally:
+        await backend.aclose()

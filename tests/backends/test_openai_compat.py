@@ -263,7 +263,7 @@ async def test_no_server_is_a_network_error_naming_the_address() -> None:
     with pytest.raises(BackendError) as info:
         await collect(b, b.prepare(chat_prompt()))
     assert info.value.kind == "network"
-    assert info.value.message == f"no server at http://127.0.0.1:{port} — is llama.cpp (or your server) running?"
+    assert info.value.message == f"no server at http://127.0.0.1:{port} — is your server running?"
     check = await b.check()
     assert not check.ok and check.error_kind == "network" and "no server" in check.detail
     await b.aclose()
