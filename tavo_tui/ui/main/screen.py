@@ -20,8 +20,9 @@ from textual.widgets import Footer, Static, TextArea
 from textual.worker import Worker, WorkerCancelled, WorkerFailed
 
 from tavo_tui.model import Message
+from tavo_tui.session.events import Started
 from tavo_tui.session.library import sorted_entries
-from tavo_tui.ui.chat.actions import ChatActions
+from tavo_tui.ui.chat.actions import ChatActions, ReplyStarted
 from tavo_tui.ui.chat.composer import Composer
 from tavo_tui.ui.chat.log import ChatLog
 from tavo_tui.ui.chat.reply_presenter import ReplyPresenter
@@ -383,9 +384,8 @@ class MainScreen(ChatActions, LayoutActions, ConnectionActions):
             self.notify("Open a character first (F2 shows the list).", markup=False, severity="warning")
             return
         self.composer.load_text("")
-        await self.chat_log.add_message(self._display_user_message(text))
         self.generating = True
-        self._generation = self._generate(self.session, text)
+        self._generation = self._generate(self.session, text)  # it also draws the user's message
 
     def _display_user_message(self, text: str) -> Message:
         """A display copy of the user's message; the session creates and saves the real one."""
@@ -406,28 +406,40 @@ class MainScreen(ChatActions, LayoutActions, ConnectionActions):
     @work(exclusive=True, group="generate", exit_on_error=False)
     async def _generate(self, session: ChatSession, text: str | None) -> None:
         presenter = ReplyPresenter(self.chat_log, session.card.name)
-        self.inspector.record_sent(session, text)  # the inspector's "diff against the last prompt sent"
         status = self.query_one(StatusBar)
         self._show_status(GENERATING)
         status.stream_started()
+        # The user's message is drawn after the session's first event: by then the request is on its way, so
+        # the layout pass that mounting a message costs (tens of ms in a long chat) no longer delays it.
+        unshown = [self._display_user_message(text)] if text is not None else []
+
+        async def show_user_message() -> None:
+            while unshown:
+                await self.chat_log.add_message(unshown.pop())
+
         events = session.send(text) if text is not None else session.generate()
         try:
             # aclosing: when the stop lands while we are drawing (not inside the generator), closing the
             # generator still runs the session's clean-up, which saves the partial reply.
             async with aclosing(events):
                 async for event in events:
+                    await show_user_message()
+                    if isinstance(event, Started):
+                        self._record_started(session, event)
                     track(status, event)
                     await presenter.handle(event)
         except asyncio.CancelledError:
+            await show_user_message()
             await presenter.stopped()
             raise
         except Exception as exc:  # the session reports failures as events; anything else is still shown
+            await show_user_message()
             await presenter.crashed(exc)
         finally:
             self.generating = False
             status.stream_ended()
             self._show_status()
-            self._update_context()
+            # No _update_context() here: the status bar has the figure of the prompt just sent (Started).
             self._schedule_inspect(0)
 
     def action_stop(self) -> None:
@@ -446,6 +458,18 @@ class MainScreen(ChatActions, LayoutActions, ConnectionActions):
             pass
 
     # ---- inspector ---------------------------------------------------------------------------------------
+    def _record_started(self, session: ChatSession, started: Started) -> None:
+        """The request being sent, as built once by the session: the inspector's "last sent" (what its diff
+        compares against) and the status bar's context figure."""
+        self.inspector.record_sent(session, started.inspection)
+        prompt = started.prompt
+        self.query_one(StatusBar).set_context(prompt.token_total, prompt.max_context)
+
+    @on(ReplyStarted)
+    def _reply_started(self, message: ReplyStarted) -> None:
+        """Swipe, continue, regenerate and impersonate (ChatActions) report their Started this way."""
+        self._record_started(message.session, message.started)
+
     def _update_context(self) -> None:
         """Context used / max in the status bar (the prompt the next reply would send)."""
         if self.session is None:
