@@ -27,6 +27,7 @@ from tavo_tui.prompt.text_completion import assemble_text
 from tavo_tui.prompt.timed import TimedEffects
 from tavo_tui.prompt.tokens import TokenCounter
 from tavo_tui.prompt.wi_index import entry_index
+from tavo_tui.prompt.worldinfo import REGEX_TIMEOUT
 
 FALLBACK_INSTRUCT = "ChatML"
 
@@ -115,6 +116,8 @@ def assemble(
     )
     notes = [f"world info: {e.label}" for e in ext.world.activated]
     notes += [f"world info over budget ({ext.world.budget} tokens): {e.label}" for e in ext.world.dropped_by_budget]
+    notes += [f"lorebook regex key skipped: its search ran past {REGEX_TIMEOUT * 1000:.0f} ms: {key}"
+              for key in ext.world.timed_out_keys]
     if chat_mode:
         result = assemble_chat(
             inputs,

@@ -12,6 +12,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+import regex
+
 from tavo_tui.prompt.lorebook import (
     AFTER,
     AN_BOTTOM,
@@ -34,6 +36,10 @@ from tavo_tui.prompt.timed import TimedEffects
 from tavo_tui.prompt.wi_index import EntryIndex, KeyTable
 
 _REGEX_KEY = re.compile(r"^/((?:\\/|[^/])+)/([gimsuy]*)$")
+# A regex key comes from a card or lorebook: a catastrophic pattern such as /(a|aa)+$/ would otherwise hold the
+# prompt build (and the app) for seconds to minutes. Each search stops after this long; the key is then
+# skipped for the rest of the scan and reported (WorldInfoResult.timed_out_keys).
+REGEX_TIMEOUT = 0.05
 
 __all__ = [
     "AFTER",
@@ -48,6 +54,8 @@ __all__ = [
     "NOT_ALL",
     "NOT_ANY",
     "OUTLET",
+    "REGEX_TIMEOUT",
+    "RegexTimeout",
     "ScanMessage",
     "WIEntry",
     "WorldInfoResult",
@@ -77,6 +85,15 @@ class WorldInfoResult:
     activated: list[WIEntry] = field(default_factory=list)
     dropped_by_budget: list[WIEntry] = field(default_factory=list)
     budget: int = 0
+    timed_out_keys: list[str] = field(default_factory=list)  # regex keys skipped: their search ran too long
+
+
+class RegexTimeout(Exception):
+    """A regex key's search ran past REGEX_TIMEOUT."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(f"the regex key {key} took longer than {REGEX_TIMEOUT * 1000:.0f} ms and was skipped")
+        self.key = key
 
 
 @lru_cache(maxsize=4096)
@@ -85,16 +102,18 @@ def _word_pattern(needle: str) -> re.Pattern[str]:
 
 
 @lru_cache(maxsize=1024)
-def _regex_key(key: str) -> re.Pattern[str] | None:
+def _regex_key(key: str) -> regex.Pattern[str] | None:
+    # The `regex` engine (already required by tiktoken) because it can stop a search after a timeout; its
+    # default VERSION0 syntax is that of `re`.
     m = _REGEX_KEY.match(key)
     if m is None:
         return None
     flags = 0
     for ch in m.group(2):
-        flags |= {"i": re.IGNORECASE, "m": re.MULTILINE, "s": re.DOTALL}.get(ch, 0)
+        flags |= {"i": regex.IGNORECASE, "m": regex.MULTILINE, "s": regex.DOTALL}.get(ch, 0)
     try:
-        return re.compile(m.group(1), flags)
-    except re.error:
+        return regex.compile(m.group(1), flags)
+    except (regex.error, OverflowError, RecursionError):
         return None
 
 
@@ -108,10 +127,13 @@ def _is_word(key: str) -> bool:
 
 
 class _Buffer:
-    """One scan buffer with lazily built lower-case text and word sets for fast whole-word lookups."""
+    """One scan buffer with lazily built lower-case text and word sets for fast whole-word lookups.
 
-    def __init__(self, text: str) -> None:
+    `timed_out` is shared by every buffer of one scan: a regex key that ran too long once is not tried again."""
+
+    def __init__(self, text: str, timed_out: set[str] | None = None) -> None:
         self.text = text
+        self.timed_out = timed_out if timed_out is not None else set()
         self._lowered: str | None = None
         self._words: set[str] | None = None
         self._lower_words: set[str] | None = None
@@ -144,14 +166,24 @@ class _Buffer:
             if self._lower_words is None:
                 self._lower_words = set(_NON_WORD.split(self.lowered))
             return key.lower() in self._lower_words
-        return match_key(self.text, self.lowered, key, case_sensitive=case_sensitive, whole_words=whole_words)
+        if key in self.timed_out:
+            return False
+        try:
+            return match_key(self.text, self.lowered, key, case_sensitive=case_sensitive, whole_words=whole_words)
+        except RegexTimeout:
+            self.timed_out.add(key)
+            return False
 
 
 def match_key(haystack: str, lowered: str, key: str, *, case_sensitive: bool, whole_words: bool) -> bool:
-    """Whether `key` occurs in the scan buffer (`lowered` is the buffer already lower-cased)."""
-    regex = _regex_key(key)
-    if regex is not None:
-        return regex.search(haystack) is not None
+    """Whether `key` occurs in the scan buffer (`lowered` is the buffer already lower-cased). A regex key whose
+    search runs past REGEX_TIMEOUT raises RegexTimeout."""
+    pattern = _regex_key(key)
+    if pattern is not None:
+        try:
+            return pattern.search(haystack, timeout=REGEX_TIMEOUT) is not None
+        except TimeoutError:
+            raise RegexTimeout(key) from None
     text = haystack if case_sensitive else lowered
     needle = key if case_sensitive else key.lower()
     if whole_words and len(needle.split()) <= 1:
@@ -218,6 +250,7 @@ def scan_world_info(
     table = index.table(settings.case_sensitive, settings.match_whole_words) if index and not timed_live else None
     buffers: dict[tuple[int, tuple[str, ...]], _Buffer] = {}
     source_texts = sources or {}
+    timed_out: set[str] = set()
 
     def buffer_for(depth: int, wanted: tuple[str, ...], rec_text: str) -> _Buffer:
         depth = max(0, depth)
@@ -234,7 +267,7 @@ def scan_world_info(
                     text += "\n\x01" + extra
                 if rec_text:
                     text += "\n\x01" + rec_text
-            cached = _Buffer(text)
+            cached = _Buffer(text, timed_out)
             buffers[(depth, wanted)] = cached
         return cached
 
@@ -398,6 +431,7 @@ def scan_world_info(
             result.depth.setdefault((entry.depth, entry.role), []).insert(0, text)
         elif entry.position == OUTLET and entry.outlet_name:
             result.outlets.setdefault(entry.outlet_name, []).insert(0, text)
+    result.timed_out_keys = sorted(timed_out)
     return result
 
 

@@ -25,6 +25,7 @@ from tavo_tui.prompt.worldinfo import (
     BEFORE,
     EM_BOTTOM,
     EM_TOP,
+    RegexTimeout,
     match_key,
 )
 
@@ -86,7 +87,14 @@ def _scan_text(texts: Sequence[str]) -> tuple[str, str]:
 def _found_keys(entry: WIEntry, keys: Sequence[str], haystack: str, lowered: str, wi: WorldInfoSettings) -> list[str]:
     case = entry.case_sensitive if entry.case_sensitive is not None else wi.case_sensitive
     whole = entry.match_whole_words if entry.match_whole_words is not None else wi.match_whole_words
-    return [k for k in keys if k and match_key(haystack, lowered, k, case_sensitive=case, whole_words=whole)]
+    found = []
+    for key in keys:
+        try:
+            if key and match_key(haystack, lowered, key, case_sensitive=case, whole_words=whole):
+                found.append(key)
+        except RegexTimeout:  # the engine skipped it too, and says so in the prompt's notes
+            continue
+    return found
 
 
 def explain_entry(entry: WIEntry, status: str, window: Sequence[str], wi: WorldInfoSettings) -> str:

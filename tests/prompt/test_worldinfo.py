@@ -65,6 +65,30 @@ def test_regex_keys() -> None:
     assert scan([entry(1, ["/^x$/"])], "y") == []
 
 
+# /(a|aa)+$/ against "a"*30 + "!" backtracks for minutes in a plain engine (issue 13: 6.9 s at 26 characters).
+CATASTROPHIC = "/(a|aa)+$/"
+
+
+def test_a_catastrophic_regex_key_is_stopped_skipped_and_reported() -> None:
+    entries = [entry(1, [CATASTROPHIC]), entry(2, ["/a+!/"]), entry(3, [CATASTROPHIC, "plain"])]
+    chat = [ScanMessage("U", "a" * 30 + "! plain")]
+    result = scan_world_info(entries, chat, settings=WorldInfoSettings(), max_prompt_tokens=100000,
+                             count_tokens=len, substitute=lambda s: s)
+    # The bounded key never fires; a sound regex key and a later plain key of the same entry still do.
+    assert [e.content for e in result.activated] == ["E2", "E3"]
+    assert result.timed_out_keys == [CATASTROPHIC]
+
+
+def test_a_timed_out_regex_key_is_named_in_the_prompt_notes(card: Card) -> None:
+    lorebook = book(lore([CATASTROPHIC], "NEVER", 0), lore(["ping"], "PONG", 0))
+    messages = [bot("Hi."), user("a" * 30 + "! ping")]
+    result = assemble(card, messages, user_name="User", profile=chat_profile(), counter=estimate_counter(),
+                      lorebooks=[lorebook])
+    contents = "\n".join(m["content"] for m in result.messages)
+    assert "PONG" in contents and "NEVER" not in contents
+    assert any("regex key skipped" in note and CATASTROPHIC in note for note in result.notes)
+
+
 def test_macros_in_keys() -> None:
     assert scan([entry(1, ["{{char}}"])], "hello Bot") == ["E1"]
 
