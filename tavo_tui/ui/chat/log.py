@@ -11,7 +11,7 @@ from textual.content import Content
 from textual.widgets import Static
 
 from tavo_tui.model import Message
-from tavo_tui.ui.chat.message_view import MessageView
+from tavo_tui.ui.chat.message_view import MessageView, message_kind
 
 # Mounted widgets, not text length, make streaming slow (tui.md §0.3), so only the tail is mounted.
 MAX_MOUNTED = 30
@@ -263,7 +263,8 @@ def message_view(message: Message) -> MessageView:
     if versions > 1 and not message.is_user:  # which swipe is shown, e.g. "‹ 2/3 ›"
         notes.append(f"‹ {(message.swipe_id or 0) + 1}/{versions} ›")
     speaker = message.name or ("You" if message.is_user else "?")
-    view = MessageView(speaker, message.mes, is_user=message.is_user, note="  ".join(notes))
+    kind = message_kind(message.is_user, message.is_system, message.extra)
+    view = MessageView(speaker, message.mes, is_user=message.is_user, note="  ".join(notes), kind=kind)
     view.set_class(message.hidden, "-hidden")
     return view
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from textual.app import ComposeResult
 from textual.containers import Vertical
@@ -23,6 +23,7 @@ from tavo_tui.ui.shared.safe_text import one_line, plain_line, sanitize
 
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
+    from markdown_it.rules_core import StateCore
     from textual.widgets import Markdown
     from textual.widgets.markdown import MarkdownStream
 
@@ -41,6 +42,35 @@ QUIET_FLUSH = 0.02  # a pause this long in the stream flushes what is pending
 HEAD_LIMIT = 6_000
 
 
+Kind = Literal["user", "character", "narrator", "system"]
+# Names SillyTavern gives its own speakers (and "?", the log's name for no name): the label says it all, so
+# they are not repeated next to it.
+SYSTEM_NAMES = frozenset({"", "?", "system", "sillytavern system"})
+
+
+def message_kind(is_user: bool, is_system: bool, extra: dict[str, object] | None) -> Kind:
+    """Who speaks, as SillyTavern tells: `extra.type` "narrator" (alt+n, /sys) is narration; any other
+    `extra.type` on a message flagged `is_system` is one of its own notes (/comment, help). A user or
+    character message flagged `is_system` is only hidden from the prompt, and keeps its speaker."""
+    kind = (extra or {}).get("type")
+    if is_user or not kind:
+        return "user" if is_user else "character"
+    if kind == "narrator":
+        return "narrator"
+    return "system" if is_system else "character"
+
+
+def speaker_label(kind: Kind, name: str) -> Content:
+    """The name line: a badge of initials for people; narration and system notes say what they are instead
+    (a badge there would read as the character's)."""
+    if kind in ("user", "character"):
+        return Content.assemble((f" {initials(name)} ", "reverse"), " ", plain_line(name))
+    label = Content.styled("Narrator" if kind == "narrator" else "System", "italic")
+    if one_line(name).strip().lower() in SYSTEM_NAMES:
+        return label
+    return Content.assemble(label, " · ", plain_line(name))
+
+
 def initials(name: str) -> str:
     """A one- or two-letter badge for a speaker: "Maren Holloway" -> "MH", "李白" -> "李", "" -> "?"."""
     words = [w for w in one_line(name).split() if w[0].isalnum()]
@@ -56,11 +86,33 @@ def needs_full_render(text: str) -> bool:
     return "```" in text or "~~~" in text
 
 
-def literal_html_parser() -> MarkdownIt:
-    """Markdown without raw HTML: tags such as `<START>` or `<div>` stay visible text instead of vanishing."""
-    from markdown_it import MarkdownIt
+_parser: MarkdownIt | None = None
 
-    return MarkdownIt("gfm-like", {"html": False})
+
+def literal_html_parser() -> MarkdownIt:
+    """Markdown as SillyTavern shows a message: raw HTML kept literal (`<START>` or `<div>` stay visible text
+    instead of vanishing), and every single line break a line break, not a space.
+
+    One parser for every message: Textual asks for one per streamed append, and building it costs ~0.6 ms.
+    Parsing keeps its state in a per-call object, so sharing it (also with the update's worker thread) is safe.
+    """
+    global _parser
+    if _parser is None:
+        from markdown_it import MarkdownIt
+
+        _parser = MarkdownIt("gfm-like", {"html": False, "breaks": True})
+        _parser.core.ruler.push("hard_line_breaks", _hard_line_breaks)
+    return _parser
+
+
+def _hard_line_breaks(state: StateCore) -> None:
+    """Soft breaks become hard ones (markdown-it's `breaks` option only changes its HTML renderer, and Textual
+    draws a soft break as a space): roleplay text is written line by line, and SillyTavern keeps the lines."""
+    for token in state.tokens:
+        if token.type == "inline" and token.children:
+            for child in token.children:
+                if child.type == "softbreak":
+                    child.type, child.tag = "hardbreak", "br"
 
 
 class MessageView(Vertical):
@@ -77,13 +129,19 @@ class MessageView(Vertical):
     MessageView.-character > .msg-name { color: $chat-character; }
     MessageView.-user { border-left: thick $chat-user 40%; }
     MessageView.-character { border-left: thick $chat-character 40%; }
+    /* Narration and system notes read apart from the speakers, as SillyTavern's system messages do. */
+    MessageView.-narrator, MessageView.-system { border-left: thick $foreground 15%; }
+    MessageView.-narrator > .msg-name, MessageView.-system > .msg-name { color: $text-muted; }
+    MessageView.-narrator > .msg-body, MessageView.-narrator > LightText,
+    MessageView.-system > .msg-body, MessageView.-system > LightText { color: $text-muted; text-style: italic; }
     MessageView > Markdown { margin: 0; padding: 0; background: transparent; }
     MessageView > .msg-reasoning { color: $text-muted; text-style: italic; height: auto; max-height: 8; }
     MessageView > .msg-note { color: $text-warning; height: auto; }
     """
 
-    def __init__(self, name: str, text: str, *, is_user: bool, note: str = "") -> None:
-        super().__init__(classes="-user" if is_user else "-character")
+    def __init__(self, name: str, text: str, *, is_user: bool, note: str = "", kind: Kind | None = None) -> None:
+        self.kind: Kind = kind or ("user" if is_user else "character")
+        super().__init__(classes=f"-{self.kind}")
         self.speaker = name
         self.is_user = is_user
         self._text = text
@@ -101,8 +159,7 @@ class MessageView(Vertical):
         self._trailing: Timer | None = None
 
     def compose(self) -> ComposeResult:
-        yield Static(Content.assemble((f" {initials(self.speaker)} ", "reverse"), " ", plain_line(self.speaker)),
-                     classes="msg-name")
+        yield Static(speaker_label(self.kind, self.speaker), classes="msg-name")
         reasoning = Static("", classes="msg-reasoning")
         reasoning.display = False
         yield reasoning
@@ -203,7 +260,12 @@ class MessageView(Vertical):
     async def _next_frame(self) -> None:
         """Wait (briefly) until the screen has been refreshed."""
         painted: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self.call_after_refresh(lambda: painted.done() or painted.set_result(None))
+
+        def mark_painted() -> None:
+            if not painted.done():
+                painted.set_result(None)
+
+        self.call_after_refresh(mark_painted)
         try:
             await asyncio.wait_for(painted, LAST_FRAME_WAIT)
         except TimeoutError:
