@@ -14,6 +14,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.content import Content
+from textual.reactive import reactive
+from textual.widget import Widget
 from textual.widgets import OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
@@ -44,6 +46,7 @@ __all__ = ["VIEWS", "InspectionLike", "PromptInspector", "usage_bar"]
 VIEWS: tuple[str, ...] = ("body", "sections", "lore", "diff")
 VIEW_TITLES = {"body": "request", "sections": "sections", "lore": "lore", "diff": "diff"}
 KEY_HINT = ("tab view · enter open section · c copy JSON · u copy curl · s save · d diff last sent · "
+PANE_NAME = "Prompt inspector "
             "o diff connection · a show all")
 
 
@@ -61,6 +64,32 @@ class InspectionLike(Protocol):
 
 
 class PromptInspector(Vertical):
+def view_tabs(active: str, width: int | None = None) -> Content:
+    """The title: the pane's name and its views, the one shown lit, fitted to `width` cells. The other views
+    shrink to their initials, then go, then the pane's name goes: the name of the view shown always stays."""
+
+    def tabs(short: bool) -> list[tuple[str, str]]:
+        labels = {v: VIEW_TITLES[v] if v == active or not short else VIEW_TITLES[v][:1] for v in VIEWS}
+        return [(f" {labels[v]} ", "reverse" if v == active else "dim") for v in VIEWS]
+
+    lit = (f" {VIEW_TITLES[active]} ", "reverse")
+    name = (PANE_NAME, "bold")
+    for parts in ([name, *tabs(False)], [name, *tabs(True)], [name, lit], tabs(False), tabs(True)):
+        title = Content.assemble(*parts)
+        if width is None or title.cell_length <= width:
+            return title
+    return Content.assemble(lit)
+
+
+class ViewTitle(Widget):
+    """The inspector's title line, drawn for its current width (a narrow side pane cut the views off)."""
+
+    view: reactive[str] = reactive("body")
+
+    def render(self) -> Content:
+        return view_tabs(self.view, self.content_size.width or None)
+
+
     """Shows what the next request will contain. Nothing here parses markup from the prompt."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -100,7 +129,7 @@ class PromptInspector(Vertical):
         self._targets: dict[str, list[PromptSection | None]] = {}
 
     def compose(self) -> ComposeResult:
-        yield Static(self._title(), classes="pane-title")
+        yield ViewTitle(classes="pane-title")
         yield Static(Content("Open a character to see the prompt."), classes="insp-summary")
         error = Static("", classes="insp-error")
         error.display = False
@@ -131,13 +160,6 @@ class PromptInspector(Vertical):
             prompt = options.get_option_at_index(i).prompt
             rows.append(prompt.plain if isinstance(prompt, Content) else str(prompt))
         return rows
-
-    def _title(self) -> Content:
-        tabs: list[Content | tuple[str, str] | str] = [("Prompt inspector ", "bold")]
-        for view in VIEWS:
-            label = f" {VIEW_TITLES[view]} "
-            tabs.append((label, "reverse" if view == self.view else "dim"))
-        return Content.assemble(*tabs)
 
     def _session(self) -> ChatSession | None:
         # The screen owns the session; the inspector only borrows it.
@@ -186,7 +208,7 @@ class PromptInspector(Vertical):
         self.body.display = view == "body"
         for other in VIEWS[1:]:
             self.view_list(other).display = other == view
-        self.query_one(".pane-title", Static).update(self._title())
+        self.query_one(ViewTitle).view = view
         self._render_view()
         if focused:
             self._view_widget().focus()
