@@ -45,8 +45,8 @@ __all__ = ["VIEWS", "InspectionLike", "PromptInspector", "usage_bar"]
 
 VIEWS: tuple[str, ...] = ("body", "sections", "lore", "diff")
 VIEW_TITLES = {"body": "request", "sections": "sections", "lore": "lore", "diff": "diff"}
-KEY_HINT = ("tab view · enter open section · c copy JSON · u copy curl · s save · d diff last sent · "
 PANE_NAME = "Prompt inspector "
+KEY_HINT = ("tab view · enter open section · c copy JSON · u copy curl · s save · d diff last sent · "
             "o diff connection · a show all")
 
 
@@ -63,7 +63,6 @@ class InspectionLike(Protocol):
     def body_text(self) -> str: ...
 
 
-class PromptInspector(Vertical):
 def view_tabs(active: str, width: int | None = None) -> Content:
     """The title: the pane's name and its views, the one shown lit, fitted to `width` cells. The other views
     shrink to their initials, then go, then the pane's name goes: the name of the view shown always stays."""
@@ -90,6 +89,7 @@ class ViewTitle(Widget):
         return view_tabs(self.view, self.content_size.width or None)
 
 
+class PromptInspector(Vertical):
     """Shows what the next request will contain. Nothing here parses markup from the prompt."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
