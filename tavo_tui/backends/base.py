@@ -22,6 +22,14 @@ ErrorKind = Literal[
 ]
 
 
+@dataclass(frozen=True)
+class StreamTimeouts:
+    """How long a streamed reply may take to send its first byte, and then how long it may go quiet (seconds)."""
+
+    first_token: float
+    idle: float
+
+
 class BackendError(Exception):
     """A failure talking to a backend, normalised so a person can act on `message`."""
 

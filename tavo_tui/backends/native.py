@@ -17,7 +17,7 @@ import httpx
 
 from tavo_tui.backends.base import BackendError, ConnectionCheck, Reply, StreamEvent
 from tavo_tui.backends.openai_compat import merged_stops
-from tavo_tui.backends.registry import server_label
+from tavo_tui.backends.registry import server_label, stream_timeouts
 from tavo_tui.backends.shaping import shape_reply, shaped
 from tavo_tui.backends.transport import RetryPolicy, Transport, parse_json
 from tavo_tui.backends.urls import URLError, clean_url
@@ -66,7 +66,7 @@ class NativeBackend(ABC):
         self.profile = profile
         self._api_key = api_key.strip() if api_key and api_key.strip() else None
         self._transport = Transport(client, secrets=(api_key,) if api_key else (), retry=retry,
-                                    server=server_label(profile.kind))
+                                    server=server_label(profile.kind), stream_timeouts=stream_timeouts(profile))
         self._root = ""
         self._root_error: str | None = None
         try:

@@ -42,7 +42,7 @@ from tavo_tui.backends.oai_events import (
     model_ids,
     parse_reply,
 )
-from tavo_tui.backends.registry import server_label
+from tavo_tui.backends.registry import server_label, stream_timeouts
 from tavo_tui.backends.shaping import shape_reply, shaped
 from tavo_tui.backends.sse import SSEParser
 from tavo_tui.backends.transport import RetryPolicy, Transport, parse_json
@@ -118,7 +118,7 @@ class OpenAICompatBackend:
         # Pasted keys often carry a trailing newline or spaces; they are never part of a real key.
         self._api_key = api_key.strip() if api_key and api_key.strip() else None
         self._transport = Transport(client, secrets=(api_key,) if api_key else (), retry=retry,
-                                    server=server_label(profile.kind))
+                                    server=server_label(profile.kind), stream_timeouts=stream_timeouts(profile))
         self._base_error: str | None = None
         self._base = ""
         self._base_known = True

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
-from tavo_tui.backends.base import Backend, BackendError
+from tavo_tui.backends.base import Backend, BackendError, StreamTimeouts
 from tavo_tui.model import ConnectionProfile
 
 if TYPE_CHECKING:
@@ -250,6 +250,21 @@ KINDS: Mapping[str, KindInfo] = _entries(
         family="novelai",
     ),
 )
+
+
+# A local model may spend minutes reading a long prompt before its first token; a hosted API answers sooner.
+# Once tokens flow, a pause this long means the server stalled.
+LOCAL_FIRST_TOKEN = 300.0
+HOSTED_FIRST_TOKEN = 120.0
+IDLE_TIMEOUT = 60.0
+
+
+def stream_timeouts(profile: ConnectionProfile) -> StreamTimeouts:
+    """The profile's own first-token and idle timeouts, else its kind's defaults."""
+    info = KINDS.get(profile.kind)
+    local = info is not None and not info.needs_key
+    first = profile.first_token_timeout or (LOCAL_FIRST_TOKEN if local else HOSTED_FIRST_TOKEN)
+    return StreamTimeouts(first_token=first, idle=profile.idle_timeout or IDLE_TIMEOUT)
 
 
 def server_label(kind: str) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import AsyncIterator, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -15,7 +16,7 @@ from typing import Any
 
 import httpx
 
-from tavo_tui.backends.base import BackendError
+from tavo_tui.backends.base import BackendError, StreamTimeouts
 from tavo_tui.backends.errors import display_url, http_error, network_error
 from tavo_tui.backends.sse import SSEEvent, SSEParser
 
@@ -68,9 +69,12 @@ class Transport:
         retry: RetryPolicy | None = None,
         timeout: httpx.Timeout = DEFAULT_TIMEOUT,
         server: str = "",
+        stream_timeouts: StreamTimeouts | None = None,
     ) -> None:
         self._client = client
         self.server = server  # named in "no server at …" (see network_error)
+        self.stream_timeouts = stream_timeouts
+        self._opened: dict[int, float] = {}  # id(streamed response) -> when its request was sent
         self._owns_client = client is None
         self._timeout = timeout
         self.secrets = tuple(s for s in secrets if s)
@@ -156,8 +160,9 @@ class Transport:
         stale_retry = True
         while True:
             request = self.client.build_request(method, url, headers=dict(headers or {}), content=content)
+            sent = time.monotonic()
             try:
-                response = await self.client.send(request, stream=True)
+                response = await self._send_within_first_token(request, url)
             except _STALE as exc:
                 if stale_retry:
                     stale_retry = False
@@ -177,18 +182,61 @@ class Transport:
             if not await self._pause(attempt, err):
                 raise err
             attempt += 1
+        self._opened[id(response)] = sent
         try:
             yield response
         finally:
+            self._opened.pop(id(response), None)
             # Also runs on cancellation: closing an unfinished response drops the connection, which is
             # how OpenAI-style servers learn to stop generating.
             await response.aclose()
 
-    async def iter_bytes(self, response: httpx.Response) -> AsyncIterator[bytes]:
-        """Body chunks; a connection that dies mid-body becomes a network BackendError."""
-        url = str(response.request.url)
+    async def _send_within_first_token(self, request: httpx.Request, url: str) -> httpx.Response:
+        """Send a streamed request; a server that accepts but never answers is a timeout BackendError."""
+        limit = self.stream_timeouts.first_token if self.stream_timeouts else None
         try:
-            async for chunk in response.aiter_bytes():
+            async with asyncio.timeout(limit):
+                return await self.client.send(request, stream=True)
+        except TimeoutError:
+            raise self._stalled(url, first=True) from None
+
+    def _stalled(self, url: str, *, first: bool) -> BackendError:
+        assert self.stream_timeouts is not None
+        where = display_url(url)
+        if first:
+            seconds = self.stream_timeouts.first_token
+            msg = (f"no reply from {where} within {seconds:g} s (first-token timeout) — the model may still be "
+                   "loading or reading a long prompt; try again, or raise the connection's first-token timeout")
+        else:
+            seconds = self.stream_timeouts.idle
+            msg = (f"the reply from {where} stalled: nothing for {seconds:g} s (idle timeout) — the text "
+                   "received so far is kept; try again")
+        return BackendError("network", msg)
+
+    async def iter_bytes(self, response: httpx.Response) -> AsyncIterator[bytes]:
+        """Body chunks; a connection that dies mid-body becomes a network BackendError, and so does one that
+        sends nothing for longer than the stream timeouts allow (the first byte counts from the request)."""
+        url = str(response.request.url)
+        limits = self.stream_timeouts
+        chunks = response.aiter_bytes()
+        first = True
+        try:
+            while True:
+                if limits is None:
+                    wait = None
+                elif first:
+                    wait = max(0.0, limits.first_token - (time.monotonic() - self._opened.get(id(response),
+                                                                                             time.monotonic())))
+                else:
+                    wait = limits.idle
+                try:
+                    async with asyncio.timeout(wait):
+                        chunk = await anext(chunks)
+                except StopAsyncIteration:
+                    return
+                except TimeoutError:
+                    raise self._stalled(url, first=first) from None
+                first = False
                 yield chunk
         except httpx.HTTPError as exc:
             raise network_error(exc, url, mid_stream=True, secrets=self.secrets, server=self.server) from None

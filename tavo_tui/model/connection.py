@@ -57,6 +57,10 @@ class ConnectionProfile(BaseModel):
     converter: Converter = "none"
     instruct: str = "chatml"
     stream: bool = True
+    # Seconds a streamed reply may take to start, and may then go quiet, before it counts as stalled;
+    # None means the kind's default (backends.registry.stream_timeouts): local servers get longer to start.
+    first_token_timeout: float | None = Field(default=None, gt=0, le=3600)
+    idle_timeout: float | None = Field(default=None, gt=0, le=3600)
     # Kind-specific settings, e.g. OpenRouter {"provider": {...}, "reasoning": {...}}, Horde {"models": [...],
     # "workers": [...]}, Vertex {"project": ..., "region": ...}; each adapter documents and reads its own keys.
     options: dict[str, Any] = Field(default_factory=dict)

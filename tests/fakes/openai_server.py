@@ -80,6 +80,8 @@ class Canned:
     path: str | None = None  # only answer requests whose path ends with this
     poison: bool = False  # keep the connection open, then drop the next request on it unanswered
     hold_chunk: bytes | None = None  # what `hold` repeats (default: an OpenAI chat delta)
+    silent_before: float = 0.0  # accept the request, then say nothing for this long (a server that never answers)
+    silent_after: float = 0.0  # after the chunks, go quiet for this long with the body still open (a stall)
 
 
 # -- wire builders ------------------------------------------------------------------------------------
@@ -203,6 +205,7 @@ class FakeOpenAIServer:
         self.script: list[Canned] = []
         self.requests: list[RecordedRequest] = []
         self.disconnected = threading.Event()
+        self.released = threading.Event()  # set on stop: ends every scripted silence at once
         self._lock = threading.Lock()
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
         self._httpd.daemon_threads = True
@@ -226,6 +229,7 @@ class FakeOpenAIServer:
         return self
 
     def stop(self) -> None:
+        self.released.set()
         self._httpd.shutdown()
         self._httpd.server_close()
         self._thread.join(timeout=5)
@@ -314,6 +318,8 @@ class _Handler(BaseHTTPRequestHandler):
     do_DELETE = _handle
 
     def _send(self, canned: Canned, fake: FakeOpenAIServer) -> None:
+        if canned.silent_before:
+            fake.released.wait(canned.silent_before)
         self.send_response(canned.status)
         for key, value in canned.headers.items():
             self.send_header(key, value)
@@ -337,6 +343,8 @@ class _Handler(BaseHTTPRequestHandler):
                 more = canned.hold_chunk or sse(*chat_chunks("more ", finish=None, usage=False)[1:], done=False)
                 self._chunk(more)
                 time.sleep(canned.chunk_delay)
+        if canned.silent_after:
+            fake.released.wait(canned.silent_after)
         if canned.cut:
             self.close_connection = True
             self.connection.shutdown(socket.SHUT_RDWR)
