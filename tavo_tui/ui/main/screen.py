@@ -482,6 +482,8 @@ class MainScreen(ChatActions, LayoutActions, ConnectionActions):
 
     @on(TextArea.Changed, "#composer")
     def _composer_changed(self) -> None:
+        if self.generating:  # the reply's end refreshes the preview; one built now would be stale at once
+            return
         self._schedule_inspect(INSPECT_DELAY)
 
     def _schedule_inspect(self, delay: float) -> None:
@@ -524,6 +526,10 @@ class MainScreen(ChatActions, LayoutActions, ConnectionActions):
         # Single-slot servers (llama-cpp-python) cut a running reply when another request arrives.
         if generating:
             self.workers.cancel_group(self, "server-tokens")
+            # A preview still pending from typing would be stale at once; the reply's end refreshes it.
+            if self._inspect_timer is not None:
+                self._inspect_timer.stop()
+                self._inspect_timer = None
 
     async def on_unmount(self) -> None:
         if self.session is not None:
