@@ -95,6 +95,10 @@ class AppContext:
         """World-info (lorebook) files a chat can bind by name."""
         return self.paths.data_dir / "worlds"
 
+    def lorebook_names(self) -> list[str]:
+        """The names a chat can bind (`ChatSession.set_lorebook`): the worlds/ folder's JSON files, sorted."""
+        return sorted(path.stem for path in self.worlds_dir.glob("*.json"))
+
     def persona_name(self) -> str:
         if self.user_override:
             return self.user_override

@@ -172,7 +172,7 @@ async def choose_lorebook(screen: ChatActions) -> None:
     if session is None:
         return
     try:
-        names = sorted(p.stem for p in screen.ctx.worlds_dir.glob("*.json"))
+        names = screen.ctx.lorebook_names()
     except OSError:
         names = []
     current = session.metadata.get("world_info")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 import sys
 from dataclasses import dataclass, field
@@ -10,6 +9,8 @@ from pathlib import Path
 
 from textual.color import Color, ColorParseError
 from textual.theme import Theme
+
+from tavo_tui.session.theme_files import ThemeDataError, read_theme_data, theme_paths
 
 
 def builtin_theme_dir() -> Path:
@@ -118,23 +119,18 @@ def theme_from_data(data: object, source: str) -> Theme:
 
 def load_theme_file(path: Path) -> Theme:
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise ThemeFileError(f"{path}: cannot read ({exc.strerror})") from None
-    except json.JSONDecodeError as exc:
-        raise ThemeFileError(f"{path}: not valid JSON ({exc.msg}, line {exc.lineno})") from None
+        data = read_theme_data(path)
+    except ThemeDataError as exc:
+        raise ThemeFileError(str(exc)) from None
     return theme_from_data(data, str(path))
 
 
 def load_themes(*folders: Path) -> LoadedThemes:
     """Every `*.json` theme in the folders, in name order; broken files are reported, not fatal."""
     loaded = LoadedThemes()
-    for folder in folders:
-        if not folder.is_dir():
-            continue
-        for path in sorted(folder.glob("*.json")):
-            try:
-                loaded.themes.append(load_theme_file(path))
-            except ThemeFileError as exc:
-                loaded.errors.append(str(exc))
+    for path in theme_paths(*folders):
+        try:
+            loaded.themes.append(load_theme_file(path))
+        except ThemeFileError as exc:
+            loaded.errors.append(str(exc))
     return loaded
