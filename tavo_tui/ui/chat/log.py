@@ -244,7 +244,8 @@ class ChatLog(VerticalScroll):
 
     def action_copy_message(self) -> None:
         """Copy the selected (else the last) message: OSC 52 to the terminal, and the app's own clipboard."""
-        view = self.selected or (self.message_views() or [None])[-1]
+        views = self.message_views()
+        view = self.selected or (views[-1] if views else None)
         if view is None:
             return
         self.app.copy_to_clipboard(view.text)

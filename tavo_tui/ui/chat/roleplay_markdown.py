@@ -23,4 +23,7 @@ class RoleplayParagraph(MarkdownParagraph):
 
 
 class RoleplayMarkdown(Markdown):
-    BLOCKS: ClassVar[dict[str, type[MarkdownBlock]]] = {**Markdown.BLOCKS, "paragraph_open": RoleplayParagraph}
+    # One table for the class; Textual annotates BLOCKS as an instance attribute, hence the ignore.
+    BLOCKS: ClassVar[dict[str, type[MarkdownBlock]]] = {  # type: ignore[misc]
+        **Markdown.BLOCKS, "paragraph_open": RoleplayParagraph,
+    }
