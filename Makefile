@@ -21,9 +21,11 @@ run: $(STAMP)
 test: $(STAMP)
 	$(PY) -m pytest -q
 
+# ruff for style, mypy for types (ui and cli included), lint-imports for the layering ([tool.importlinter]).
 lint: $(STAMP)
 	$(VENV)/bin/ruff check tavo_tui tests benchmarks
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports --cache-dir $(VENV)/.import_linter_cache
 
 peer: $(STAMP)
 	$(PY) -m pytest -q -m peer
