@@ -1,4 +1,5 @@
-"""The terminal UI's own small files in the config dir: ui.json (theme, layout, send key) and keymap.json.
+"""The terminal UI's own small files in the config dir: ui.json (theme, layout, send key, the last chat and the
+library's sort and filter) and keymap.json.
 
 The UI never touches files itself; it calls these functions. Damaged files never stop the app: they load
 as defaults plus a list of readable problems for the UI to show.
@@ -37,6 +38,25 @@ class PaneLayout(BaseModel):
     inspector_visible: bool | None = None
 
 
+class LastChat(BaseModel):
+    """Where the user was when the app last ran: the next start without --card/--connection goes back there."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    card: str = ""  # the card file's path
+    chat: str = ""  # the chat's id ("<character folder>/<file stem>"); empty: the card's latest chat
+    connection: str = ""  # the connection profile's name
+
+
+class LibraryView(BaseModel):
+    """The library pane's sort order and filter text, as left."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    sort: str = "name"  # an unknown order lists by name (the pane checks it)
+    filter: str = ""
+
+
 class UiSettings(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
@@ -44,6 +64,9 @@ class UiSettings(BaseModel):
     # "ctrl+j": ctrl+j (or ctrl+enter) sends and enter adds a line; "enter": the reverse.
     send_key: Literal["ctrl+j", "enter"] = "ctrl+j"
     layout: PaneLayout = Field(default_factory=PaneLayout)
+    # Added later: files written before them load with the defaults.
+    last: LastChat = Field(default_factory=LastChat)
+    library: LibraryView = Field(default_factory=LibraryView)
 
 
 T = TypeVar("T")

@@ -98,7 +98,7 @@ class TavoApp(App[int]):
     def get_default_screen(self) -> Screen[Any]:
         # The main screen is the app's first screen: pushing it over Textual's blank default screen cost a
         # second screen's compose, layout and paint before the first frame.
-        return MainScreen(self.ctx, card_path=self.card_path, connection=self.connection)
+        return MainScreen(self.ctx, card_path=self.card_path, connection=self.connection, settings=self.ui_settings)
 
     def on_ready(self) -> None:
         if self.is_headless or not self.tune_heap:

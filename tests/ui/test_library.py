@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from textual.pilot import Pilot
 from textual.widgets import Input, OptionList, Static, TextArea
 
 from tavo_tui.cards import read_card
@@ -32,6 +33,13 @@ def cards(app: TavoApp) -> CardList:
 def names(app: TavoApp) -> list[str]:
     pane = cards(app)
     return [str(pane.options.get_option_at_index(i).prompt).split("\n")[0] for i in range(pane.options.option_count)]
+
+
+async def command(pilot: Pilot[Any], action: str) -> None:
+    """Run a library command on the highlighted card, as its leader key or palette entry does (its letter key,
+    now typed into the filter, no longer does)."""
+    await pilot.app.run_action(action, cards(pilot.app))  # type: ignore[arg-type]
+    await pilot.pause()
 
 
 async def focus_card(pilot, name: str) -> None:  # type: ignore[no-untyped-def]
@@ -79,12 +87,12 @@ async def test_two_thousand_cards_list_filter_and_sort(home: Path, big_library: 
         chat = ctx.open_chat(big_library / "c0500.json", "demo")
         chat.insert_narrator("A note.")
         chat.close()
-        await pilot.press("s")
+        await command(pilot, "cycle_sort")
         await wait_for(pilot, lambda: names(app)[0] == "Card 0500")
         assert "Characters · recent" in screen_text(app)
-        await pilot.press("s")
+        await command(pilot, "cycle_sort")
         await wait_for(pilot, lambda: names(app)[0] == "Card 1999")
-        await pilot.press("s")
+        await command(pilot, "cycle_sort")
         await wait_for(pilot, lambda: names(app)[0] == "Card 0000")
 
 
@@ -96,7 +104,7 @@ async def test_detail_view_and_new_chat_with_a_chosen_greeting(ctx: AppContext, 
     async with app.run_test(size=(140, 45)) as pilot:
         await pilot.pause()
         await focus_card(pilot, "Greta")
-        await pilot.press("i")
+        await command(pilot, "detail")
         await wait_for(pilot, lambda: isinstance(app.screen, CardDetailScreen))
         text = screen_text(app)
         for expected in ("Greta", "by Ann", "Alternate 2", "Third hello.", "permanent tokens:"):
@@ -121,7 +129,7 @@ async def test_import_a_folder_reports_failures(ctx: AppContext, tmp_path: Path)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         cards(app).options.focus()
-        await pilot.press("a")
+        await command(pilot, "import_cards")
         await wait_for(pilot, lambda: isinstance(app.screen, TextPrompt))
         app.screen.query_one(Input).value = str(incoming)
         await pilot.press("enter")
@@ -142,7 +150,7 @@ async def test_export_duplicate_and_delete(ctx: AppContext, library: Path, tmp_p
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         await focus_card(pilot, "Alice")
-        await pilot.press("x")
+        await command(pilot, "export_card")
         await wait_for(pilot, lambda: isinstance(app.screen, ChoiceDialog))
         await pilot.press("down", "down", "enter")  # CHARX
         await wait_for(pilot, lambda: isinstance(app.screen, TextPrompt))
@@ -152,15 +160,15 @@ async def test_export_duplicate_and_delete(ctx: AppContext, library: Path, tmp_p
         await wait_idle(pilot)
         assert read_card(dest).card.name == "Alice"
         await focus_card(pilot, "Alice")
-        await pilot.press("c")
+        await command(pilot, "duplicate_card")
         await wait_for(pilot, lambda: "Alice (copy)" in names(app))
         await focus_card(pilot, "Alice (copy)")
-        await pilot.press("D")
+        await pilot.press("delete")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog))
         await pilot.press("n")
         await wait_idle(pilot)
         assert "Alice (copy)" in names(app)
-        await pilot.press("D")
+        await pilot.press("delete")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmDialog))
         await pilot.press("y")
         await wait_for(pilot, lambda: "Alice (copy)" not in names(app))
@@ -179,7 +187,7 @@ async def test_create_and_edit_with_the_external_editor(ctx: AppContext, tmp_pat
     async with app.run_test(size=(120, 45)) as pilot:
         await pilot.pause()
         cards(app).options.focus()
-        await pilot.press("n")
+        await command(pilot, "create_card")
         await wait_for(pilot, lambda: isinstance(app.screen, TextPrompt))
         app.screen.query_one(Input).value = "Nova"
         await pilot.press("enter")
@@ -200,7 +208,7 @@ async def test_create_and_edit_with_the_external_editor(ctx: AppContext, tmp_pat
         assert card.alternate_greetings == ["One.", "Two."]
         # Edit again in the app: a field changes, everything else is kept.
         await focus_card(pilot, "Nova")
-        await pilot.press("e")
+        await command(pilot, "edit_card")
         await wait_for(pilot, lambda: isinstance(app.screen, CardEditorScreen))
         app.screen.query_one("#field-personality", TextArea).load_text("Dry wit.")
         await pilot.press("ctrl+s")

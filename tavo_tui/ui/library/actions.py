@@ -4,7 +4,7 @@ through modal dialogs; every file operation is a call into `tavo_tui.session.lib
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from textual.content import Content
 
@@ -15,16 +15,19 @@ from tavo_tui.ui.shared.dialogs import ChoiceDialog, ConfirmDialog, ReportDialog
 from tavo_tui.ui.shared.safe_text import plain, plain_line
 
 if TYPE_CHECKING:
+    from tavo_tui.session import AppContext
     from tavo_tui.ui.library.card_list import CardList
 
 
-def _ctx(pane: CardList) -> Any:
-    return getattr(pane.screen, "ctx", None) or pane.app.ctx
+def _ctx(pane: CardList) -> AppContext:
+    """The library the pane lists (the screen hands it down when it builds the pane)."""
+    if pane.ctx is None:
+        raise RuntimeError("the card list was given no library")
+    return pane.ctx
 
 
 def _model(pane: CardList) -> str:
-    profile = getattr(pane.screen, "active_profile", None)
-    return str(getattr(profile, "model", "") or "")
+    return pane.model_name
 
 
 def _error(pane: CardList, what: str, exc: Exception) -> None:

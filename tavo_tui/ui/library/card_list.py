@@ -3,6 +3,10 @@
 Only the cached library listing is used (name, tags, creator); cards are parsed fully only for the detail view.
 The actions on the highlighted card (detail, import, export, duplicate, delete, create, edit) live in
 `tavo_tui.ui.library.actions`; this widget owns the list, the filter and the sort order.
+
+Typing in the list goes into the filter: a printable key never runs a command here, so someone who starts
+typing in the wrong pane only narrows the list. The first match is highlighted as the filter changes, and
+enter in the filter opens it (`/ sable enter`).
 """
 
 from __future__ import annotations
@@ -10,9 +14,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+from typing import TYPE_CHECKING, ClassVar, Protocol
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -32,6 +36,8 @@ if TYPE_CHECKING:
     from textual.style import Style
     from textual.visual import RenderOptions
 
+    from tavo_tui.session import AppContext
+
 FILTER_DELAY = 0.15
 SORT_SHORT = {"chatted": "recent", "added": "added"}  # the pane is narrow: the title names the sort briefly
 
@@ -46,7 +52,7 @@ class CardLike(Protocol):
 
 
 class CardOptions(OptionList):
-    """The list itself; letter keys act on the highlighted card (they bubble to CardList)."""
+    """The list itself; typed characters go to the filter above it (CardList.on_key)."""
 
 
 class CardRow(Visual):
@@ -119,16 +125,33 @@ class CardList(Vertical):
         new: bool = False
         greeting: int = 0
 
-    def __init__(self, *, id: str | None = None) -> None:
+    @dataclass
+    class ViewChanged(Message):
+        """The sort order or the filter changed (the screen keeps them for the next start)."""
+
+        sort: str
+        query: str
+
+    def __init__(self, ctx: AppContext | None = None, *, sort: str = "name", query: str = "",
+                 id: str | None = None) -> None:
         super().__init__(id=id)
+        # The library: given by the screen that shows this pane (None lists nothing, for tests of the widget).
+        self.ctx = ctx
+        # The model of the connection in use: the detail view counts tokens with its tokenizer. The screen
+        # keeps it up to date.
+        self.model_name = ""
         self._paths: list[Path] = []
         self._active: Path | None = None
-        self.sort = "name"
+        self.sort = sort if sort in SORTS else "name"
+        self._initial_query = query
+        self._listed_query = query  # the filter text the shown listing was made for
         self._filter_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(Content("Characters"), classes="pane-title")
-        yield Input(placeholder="/ filter: name, creator, #tag", id="card-filter")
+        # Not select_on_focus: a key typed in the list lands here and the next one must not replace it.
+        yield Input(self._initial_query, placeholder="/ filter: name, creator, #tag", id="card-filter",
+                    select_on_focus=False)
         yield CardOptions(id="card-options")
         empty = Static(Content("No character cards found.\nAdd .png/.json cards with --library."), classes="empty")
         empty.display = False
@@ -150,6 +173,7 @@ class CardList(Vertical):
         """Show `entries`; `total` is the library's size when they are only its first part (start-up)."""
         self._paths = [entry.path for entry in entries]
         self._active = active if active is not None else self._active
+        self._listed_query = self.query_text
         # Option ids are our own indexes: untrusted names never become ids or selectors (tui.md §4.1).
         self.options.set_options(Option(CardRow(entry), id=f"card-{index}") for index, entry in enumerate(entries))
         empty = self.query_one(".empty", Static)
@@ -159,6 +183,8 @@ class CardList(Vertical):
         self.options.display = bool(entries)
         self._update_title(len(entries) if total is None else total)
         self.mark_active(self._active)
+        if entries and self.query_text.strip() and self.options.highlighted is None:
+            self.options.highlighted = 0  # the first match, ready for enter
 
     def _update_title(self, count: int) -> None:
         label = f"Characters · {SORT_SHORT[self.sort]}" if self.sort in SORT_SHORT else "Characters"
@@ -166,7 +192,7 @@ class CardList(Vertical):
 
     def reload(self, select: Path | None = None) -> None:
         """List again from the library with the current filter and sort (after a change on disk)."""
-        ctx: Any = getattr(self.screen, "ctx", None) or getattr(self.app, "ctx", None)
+        ctx = self.ctx
         if ctx is None:
             return
         try:
@@ -177,11 +203,15 @@ class CardList(Vertical):
         self.show_listing(entries, select)
 
     def show_listing(self, entries: Sequence[CardLike], select: Path | None = None) -> None:
-        """Show a fresh listing, keeping the highlight on `select` or on the card it was on."""
-        keep = select or self.highlighted_path
+        """Show a fresh listing, keeping the highlight on `select` or on the card it was on; a new filter
+        highlights its first match instead."""
+        filter_changed = self.query_text != self._listed_query
+        keep = select or (None if filter_changed else self.highlighted_path)
         self.set_cards(entries)
         if keep in self._paths:
             self.options.highlighted = self._paths.index(keep)
+        elif filter_changed and self._paths:
+            self.options.highlighted = 0
 
     def mark_active(self, path: Path | None) -> None:
         self._active = path
@@ -213,29 +243,81 @@ class CardList(Vertical):
         event.stop()
         if self._filter_timer is not None:
             self._filter_timer.stop()
-        self._filter_timer = self.set_timer(FILTER_DELAY, self.reload)
+            self._filter_timer = None
+        if event.value == self._listed_query:
+            return  # nothing to list again (the restored filter as the pane mounts, or a change undone)
+        self.post_message(self.ViewChanged(self.sort, event.value))  # as typed: quitting at once keeps it too
+        self._filter_timer = self.set_timer(FILTER_DELAY, self._apply_filter)
 
-    @on(Input.Submitted, "#card-filter")
-    def _filter_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
+    def _apply_filter(self) -> None:
         if self._filter_timer is not None:
             self._filter_timer.stop()
             self._filter_timer = None
         self.reload()
+
+    def _flush_filter(self) -> None:
+        """List now for the filter as typed, if that listing is still waiting for its timer."""
+        if self._filter_timer is not None:
+            self._apply_filter()
+
+    @on(Input.Submitted, "#card-filter")
+    def _filter_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self._flush_filter()
+        path = self.highlighted_path
+        if path is not None:
+            self.post_message(self.Chosen(path))
+        else:
+            self.options.focus()
+
+    def on_key(self, event: events.Key) -> None:
+        if self.filter_input.has_focus:
+            self._filter_key(event)
+        elif self.options.has_focus:
+            self._list_key(event)
+
+    def _filter_key(self, event: events.Key) -> None:
+        # Escape in the filter clears it; down moves into the list, on the first match at least.
+        if event.key not in ("escape", "down"):
+            return
+        event.stop()
+        if event.key == "escape" and self.filter_input.value:
+            self.filter_input.value = ""
+            self._apply_filter()
+            self.post_message(self.ViewChanged(self.sort, ""))
+        else:
+            self._flush_filter()
+        if self.options.highlighted is None and self._paths:
+            self.options.highlighted = 0
         self.options.focus()
 
-    def on_key(self, event: Any) -> None:
-        # Escape in the filter clears it; down moves into the list.
-        if self.filter_input.has_focus and event.key in ("escape", "down"):
-            event.stop()
-            if event.key == "escape" and self.filter_input.value:
-                self.filter_input.value = ""
-                self.reload()
-            self.options.focus()
+    def _list_key(self, event: events.Key) -> None:
+        """Typing in the list edits the filter: a printable key never runs a command on a card."""
+        field = self.filter_input
+        if event.key == "escape":
+            if not field.value:
+                return  # nothing to clear: escape means what it means elsewhere
+            field.value = ""
+            self._apply_filter()
+            self.post_message(self.ViewChanged(self.sort, ""))
+        elif event.key == "backspace":
+            field.value = field.value[:-1]
+            field.cursor_position = len(field.value)
+            field.focus()
+        elif event.is_printable and event.character is not None:
+            if event.key != "slash":  # `/` just goes to the filter
+                field.value += event.character
+                field.cursor_position = len(field.value)
+            field.focus()
+        else:
+            return
+        event.stop()
+        event.prevent_default()
 
     def action_cycle_sort(self) -> None:
         self.sort = SORTS[(SORTS.index(self.sort) + 1) % len(SORTS)]
         self.reload()
+        self.post_message(self.ViewChanged(self.sort, self.query_text))
         self.notify(f"Cards sorted by {SORT_LABELS[self.sort]}", markup=False, timeout=2)
 
     # ---- card actions (see library_actions) -------------------------------------------------------------------

@@ -22,6 +22,7 @@ from textual.worker import Worker, WorkerCancelled, WorkerFailed
 from tavo_tui.model import Message
 from tavo_tui.session.events import Started
 from tavo_tui.session.library import sorted_entries
+from tavo_tui.session.resume import remember, resume_point
 from tavo_tui.ui.chat.actions import ChatActions, ReplyStarted
 from tavo_tui.ui.chat.composer import Composer
 from tavo_tui.ui.chat.log import ChatLog
@@ -40,6 +41,7 @@ if TYPE_CHECKING:
     from tavo_tui.session import AppContext, ChatSession, Inspection
     from tavo_tui.session.context import CardEntry
     from tavo_tui.session.server_tokens import ServerTokenCache
+    from tavo_tui.session.ui_settings import UiSettings
 
 # Below these widths a pane starts hidden (the user can still toggle it); the chat is always shown.
 CARDS_MIN_WIDTH = 110
@@ -94,12 +96,18 @@ class MainScreen(ChatActions, LayoutActions, ConnectionActions):
 
     generating: reactive[bool] = reactive(False, bindings=True)
 
-    def __init__(self, ctx: AppContext, *, card_path: Path | None = None, connection: str | None = None) -> None:
+    def __init__(self, ctx: AppContext, *, card_path: Path | None = None, connection: str | None = None,
+                 settings: UiSettings | None = None) -> None:
         super().__init__()
         self.ctx = ctx
         self.session: ChatSession | None = None
-        self.connection_name = connection or self._default_connection()
-        self._initial_card = card_path
+        # With the app's settings, a start without --card/--connection goes back to the last chat.
+        self.ui_settings = settings
+        resume = resume_point(ctx, settings.last, card=card_path, connection=connection) if settings else None
+        self._resume_notices = resume.notices if resume else []
+        self._initial_chat = resume.chat_id if resume else None
+        self.connection_name = (resume.connection if resume else connection) or self._default_connection()
+        self._initial_card = resume.card if resume else card_path
         self._inspect_timer: Timer | None = None
         self._layout_class = ""
         self._generation: Worker[None] | None = None
@@ -111,7 +119,9 @@ class MainScreen(ChatActions, LayoutActions, ConnectionActions):
     # ---- layout ------------------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
         with Horizontal(id="body"):
-            yield CardList(id="cards")
+            view = self.ui_settings.library if self.ui_settings else None
+            yield CardList(self.ctx, sort=view.sort if view else "name", query=view.filter if view else "",
+                           id="cards")
             with Vertical(id="centre"):
                 yield Static(Content("No character open"), id="chat-title")
                 yield ChatLog(id="chat")
@@ -147,18 +157,20 @@ class MainScreen(ChatActions, LayoutActions, ConnectionActions):
         self._auto_layout(self.app.size.width)
         self._load_cards()
         self._refresh_connections()
+        for notice in self._resume_notices:
+            self.notify(notice, markup=False, severity="warning", timeout=8)
         if self._initial_card is not None:
-            await self.open_card(self._initial_card)
+            await self.open_card(self._initial_card, chat_id=self._initial_chat)
         if self.session is None:
             if not self.chat_log.notices():
                 await self.chat_log.show_placeholder(
-                    Content("Pick a character from the list (F2 shows it, enter opens it).")
+                    Content("Type to find a character in the list, enter opens it (F2 shows or hides the list).")
                 )
             self.inspector.clear("Open a character to see the prompt.")
             self._show_status()
             cards = self.query_one(CardList)
             if cards.paths:
-                # Nothing to chat with yet: put the library in front, ready for enter.
+                # Nothing to chat with yet: put the library in front, ready for enter; typing there filters it.
                 cards.display = True
                 self._sync_side()
                 if cards.options.highlighted is None:
@@ -346,6 +358,7 @@ class MainScreen(ChatActions, LayoutActions, ConnectionActions):
         session = self.session
         if session is None:
             return
+        self._remember_where()
         self.query_one("#chat-title", Static).update(
             Content.assemble(("Chat with ", "dim"), plain_line(session.card.name or "(unnamed)", "bold"))
         )
@@ -357,6 +370,41 @@ class MainScreen(ChatActions, LayoutActions, ConnectionActions):
             return
         self._update_context()
         self._schedule_inspect(0)
+
+    def _remember_where(self, *, save: bool = False) -> None:
+        """Keep the open chat and the connection in use for the next start (ui.json): saved when they changed,
+        or with `save`."""
+        if self.ui_settings is None:
+            return
+        session = self.session
+        changed = remember(self.ui_settings.last, card=session.card_path if session else None,
+                           chat_id=session.ref.id if session and session.ref else None,
+                           connection=self.active_profile_name)
+        if changed or save:
+            self._save_settings()
+
+    def switch_connection(self, name: str) -> bool:
+        switched = super().switch_connection(name)
+        if switched:
+            self._remember_where()
+        return switched
+
+    def _show_status(self, activity: str = "") -> None:
+        super()._show_status(activity)
+        profile = self.active_profile
+        self.query_one(CardList).model_name = profile.model if profile is not None else ""  # for its detail view
+
+    @on(CardList.ViewChanged)
+    def _library_view_changed(self, event: CardList.ViewChanged) -> None:
+        """Keep the library's sort and filter for the next start: a new sort is saved at once, the filter (which
+        changes as the user types) with the next save or at quit."""
+        if self.ui_settings is None:
+            return
+        view = self.ui_settings.library
+        sort_changed = view.sort != event.sort
+        view.sort, view.filter = event.sort, event.query
+        if sort_changed:
+            self._save_settings()
 
     async def action_new_chat(self) -> None:
         if self.session is None:
@@ -532,6 +580,9 @@ class MainScreen(ChatActions, LayoutActions, ConnectionActions):
                 self._inspect_timer = None
 
     async def on_unmount(self) -> None:
+        # A chat started this run has its id only once its first message was saved; the library's filter is
+        # not saved as it is typed.
+        self._remember_where(save=True)
         if self.session is not None:
             await self.session.aclose()
 
