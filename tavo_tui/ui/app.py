@@ -18,6 +18,7 @@ from tavo_tui.session.ui_settings import UiSettings, load_keymap, load_ui_settin
 from tavo_tui.ui.keys.commands import main_screen_commands
 from tavo_tui.ui.keys.help import HelpScreen, key_rows
 from tavo_tui.ui.keys.palette import TavoProvider
+from tavo_tui.ui.main.key_gate import KeyGate
 from tavo_tui.ui.main.screen import MainScreen
 from tavo_tui.ui.shared.clipboard import passthrough_copy
 from tavo_tui.ui.shared.theming import BUILTIN_THEME_DIR, DEFAULT_THEME, FALLBACK_THEME, VARIABLE_DEFAULTS, load_themes
@@ -61,10 +62,15 @@ class TavoApp(App[int]):
         self.keymap = keymap.value
         self.settings_errors = [*settings.errors, *keymap.errors]
         self.set_keymap(self.keymap)
+        self.key_gate = KeyGate(self)
 
     async def on_event(self, event: events.Event) -> None:
         if isinstance(event, events.Key):
             self.last_input = time.monotonic()  # a streaming reply lets this key's frame go first
+            # Keys read together are handled one after another (a key closing a dialog has closed it before
+            # the next one is routed): the gate hands each back to this method in turn.
+            if not event.is_forwarded and await self.key_gate.take(event):
+                return
         await super().on_event(event)
 
     def copy_to_clipboard(self, text: str) -> None:

@@ -150,3 +150,47 @@ def test_pathological_macros_are_bounded() -> None:
     assert isinstance(substitute(deep, env), str)
     assert len(substitute("{{newline::999999999}}", env)) <= 10_000
     assert substitute("{{roll::100000d6}}", env) == ""
+
+
+# Each of these took from 10 s to minutes before the macro engine was made linear and bounded (issue 13:
+# 64,000 `{{if a}}` in a 512 KB description took 46 s). The time limit is a hang guard, far above the
+# ~1 s they take now on a busy 2-core machine; the figures are benchmarks/prompt.py's.
+ADVERSARIAL_MACROS = {
+    "unclosed ifs": "{{if a}}" * 64_000,
+    "ifs closed once at the end": "{{if a}}" * 64_000 + "{{/if}}",
+    "deeply nested ifs": "{{if a}}" * 32_000 + "x" + "{{/if}}" * 32_000,
+    "deeply nested braces": "{{user" * 50_000 + "}}" * 50_000,
+    "many small blocks": "{{if a}}y{{/if}}" * 30_000,
+}
+
+
+def test_adversarial_macro_texts_finish_and_keep_their_text() -> None:
+    import time
+
+    env = MacroEnv(user="U", char="C")
+    for label, text in ADVERSARIAL_MACROS.items():
+        started = time.monotonic()
+        out = substitute(text, env)
+        assert time.monotonic() - started < 20, label
+        assert out, label
+    # What is still expanded is expanded right: text nobody wrote is never invented, closed blocks still work.
+    assert substitute("{{if a}}y{{/if}}" * 30_000, env) == "y" * 30_000
+    assert substitute("{{if a}}" * 64_000, env) == "{{if a}}" * 64_000
+
+
+def test_macros_past_the_bound_are_left_as_written() -> None:
+    env = MacroEnv(user="U", char="C")
+    out = substitute("{{user}}" * 150_000, env)
+    assert out.startswith("U" * 1000)
+    assert out.endswith("{{user}}")  # the tail past the per-call bound is kept verbatim, not dropped
+    assert out.count("U") + out.count("{{user}}") == 150_000
+
+
+def test_if_blocks_pair_like_before_the_rewrite() -> None:
+    env = MacroEnv(user="U", char="C")
+    assert substitute("{{if a}}x{{if b}}y{{/if}}z{{/if}}", env) == "xyz"
+    assert substitute("{{if 0}}no{{else}}yes{{/if}}", env) == "yes"
+    assert substitute("{{if a}}{{if b}}", env) == "{{if a}}{{if b}}"
+    assert substitute("{{if a}}1{{/if}}{{if a}}2{{/if}}{{/if}}", env) == "12{{/if}}"
+    assert substitute("{{if a}}{{IF b}}q{{/If}}{{/if}}r", env) == "qr"
+    assert substitute("{{if {{user}}}}A{{/if}}", env) == "A"

@@ -141,4 +141,4 @@ async def test_the_start_notice_says_how_to_open_a_card(samples: AppContext) -> 
     app = TavoApp(samples)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
-        assert "Type to find a character" in screen_text(app)
+        assert "type to find it in the list" in screen_text(app)

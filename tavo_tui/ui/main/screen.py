@@ -164,7 +164,7 @@ class MainScreen(ChatActions, LayoutActions, ConnectionActions):
         if self.session is None:
             if not self.chat_log.notices():
                 await self.chat_log.show_placeholder(
-                    Content("Type to find a character in the list, enter opens it (F2 shows or hides the list).")
+                    Content("Pick a character: type to find it in the list, enter opens it (F2 shows or hides it).")
                 )
             self.inspector.clear("Open a character to see the prompt.")
             self._show_status()
