@@ -16,7 +16,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "card": ("cards", "inspect, validate, convert and import character cards"),
     "chat": ("chats", "stored chats"),
     "persona": ("chats", "your personas (who {{user}} is)"),
-    "serve": ("serve", "serve the TUI to a web browser (no authentication: keep it on localhost)"),
+    "serve": ("serve", "serve the TUI to a web browser, behind a token printed at start (keep it on localhost)"),
 }
 
 

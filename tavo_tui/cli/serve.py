@@ -10,10 +10,10 @@ from pathlib import Path
 from tavo_tui.cli.common import add_common, command_parser, fail
 
 LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
-NO_AUTH_WARNING = (
-    "WARNING: tavo-tui serve has no authentication. Anyone who can reach {host}:{port} gets your chats and "
-    "connections (and can spend your API keys). Prefer the default 127.0.0.1 with an SSH tunnel "
-    "(ssh -L {port}:127.0.0.1:{port} host), or put an authenticating proxy in front."
+PUBLIC_WARNING = (
+    "WARNING: {host}:{port} can be reached from other machines, over plain HTTP. The token in the address "
+    "below is the only lock on your chats, connections and API keys, and anyone who sees the traffic sees it. "
+    "Prefer the default 127.0.0.1 with an SSH tunnel (ssh -L {port}:127.0.0.1:{port} host)."
 )
 
 
@@ -45,21 +45,24 @@ def app_command(args: argparse.Namespace) -> str:
 
 
 def warning_for(host: str, port: int) -> str | None:
-    """The no-authentication warning, when the server is reachable from other machines."""
-    return None if host in LOCAL_HOSTS else NO_AUTH_WARNING.format(host=host, port=port)
+    """The warning for a server that other machines can reach."""
+    return None if host in LOCAL_HOSTS else PUBLIC_WARNING.format(host=host, port=port)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
     if not 0 < args.port < 65536:
         return fail(f"--port must be between 1 and 65535, not {args.port}")
-    from tavo_tui.ui.serve import ServeUnavailable, serve_in_browser  # late: scripted commands never load the UI
+    from tavo_tui.ui.serve import ServeUnavailable, new_token, serve_in_browser  # late: the CLI alone never loads it
 
     warning = warning_for(args.host, args.port)
     if warning:
         print(warning, file=sys.stderr)
-    print(f"Serving tavo-tui on http://{args.host}:{args.port} (ctrl+c stops)", file=sys.stderr)
+
+    def ready(url: str) -> None:
+        print(f"Serving tavo-tui. Open {url} (ctrl+c stops)", file=sys.stderr, flush=True)
+
     try:
-        serve_in_browser(app_command(args), host=args.host, port=args.port)
+        serve_in_browser(app_command(args), host=args.host, port=args.port, token=new_token(), on_ready=ready)
     except ServeUnavailable as exc:
         return fail(str(exc))
     return 0

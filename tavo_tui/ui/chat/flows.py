@@ -38,6 +38,9 @@ class AuthorsNoteDialog(ModalScreen[dict[str, object] | None]):
         Binding("ctrl+e", "external", "$EDITOR", id="note-external", priority=True),
         Binding("escape", "cancel", "Cancel", id="note-cancel"),
     ]
+    # on_mount focuses the first field without scrolling: Textual's auto-focus, before the first layout, would
+    # centre it in the (scrolling) form and hide the title.
+    AUTO_FOCUS = ""
     DEFAULT_CSS = DIALOG_CSS.format(name="AuthorsNoteDialog") + """
     AuthorsNoteDialog TextArea { height: 10; }
     AuthorsNoteDialog .label { color: $text-muted; height: 1; }
@@ -62,7 +65,7 @@ class AuthorsNoteDialog(ModalScreen[dict[str, object] | None]):
             yield Static(Content("ctrl+s: save    ctrl+e: text in $EDITOR    esc: cancel"), classes="dialog-help")
 
     def on_mount(self) -> None:
-        self.query_one("#note-text", TextArea).focus()
+        self.query_one("#note-text", TextArea).focus(scroll_visible=False)
 
     def action_external(self) -> None:
         area = self.query_one("#note-text", TextArea)

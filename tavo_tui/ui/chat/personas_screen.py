@@ -29,6 +29,9 @@ class PersonaEditor(ModalScreen[dict[str, object] | None]):
         Binding("ctrl+s", "save", "Save", id="persona-save", priority=True),
         Binding("escape", "cancel", "Cancel", id="persona-cancel"),
     ]
+    # on_mount focuses the first field without scrolling: Textual's auto-focus, before the first layout, would
+    # centre it in the (scrolling) form and hide the title.
+    AUTO_FOCUS = ""
     DEFAULT_CSS = DIALOG_CSS.format(name="PersonaEditor") + """
     PersonaEditor > Vertical { overflow-y: auto; }
     PersonaEditor TextArea { height: 8; }
@@ -57,7 +60,7 @@ class PersonaEditor(ModalScreen[dict[str, object] | None]):
             yield Static(Content("ctrl+s: save    esc: cancel"), classes="dialog-help")
 
     def on_mount(self) -> None:
-        self.query_one("#persona-name", Input).focus()
+        self.query_one("#persona-name", Input).focus(scroll_visible=False)
 
     def action_save(self) -> None:
         name = self.query_one("#persona-name", Input).value.strip()

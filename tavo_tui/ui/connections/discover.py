@@ -57,7 +57,9 @@ class DiscoverScreen(ModalScreen[list[DiscoveredServer] | None]):
     }
     DiscoverScreen .title { text-style: bold; height: auto; }
     DiscoverScreen .help, DiscoverScreen .discover-status { color: $text-muted; height: auto; }
-    DiscoverScreen SelectionList { height: auto; max-height: 16; border: none; }
+    /* The key hints stay at the bottom; the list scrolls within 60% of the screen (it fits 80x24). */
+    DiscoverScreen .help { dock: bottom; }
+    DiscoverScreen SelectionList { height: auto; max-height: 60vh; border: none; }
     """
 
     def __init__(

@@ -14,7 +14,7 @@ from typing import ClassVar
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Container, Horizontal, VerticalScroll
+from textual.containers import Container, Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
@@ -93,10 +93,13 @@ class ConnectionEditor(ModalScreen[EditResult | None]):
 
     DEFAULT_CSS = """
     ConnectionEditor { align: center middle; }
-    ConnectionEditor > VerticalScroll {
+    ConnectionEditor > Vertical {
         width: 90; max-width: 100%; height: auto; max-height: 100%;
         background: $surface; border: round $primary; padding: 0 1;
     }
+    /* The form scrolls; the title above it and the error, test result and buttons below it stay in sight. */
+    ConnectionEditor #editor-form { height: 1fr; }
+    ConnectionEditor .editor-foot { height: auto; dock: bottom; }
     ConnectionEditor Label { margin: 1 0 0 0; color: $text-muted; }
     ConnectionEditor Input, ConnectionEditor Select { margin: 0; }
     ConnectionEditor Input { background: $panel; }
@@ -109,11 +112,11 @@ class ConnectionEditor(ModalScreen[EditResult | None]):
     ConnectionEditor .samplers > Container { height: auto; }
     ConnectionEditor .samplers Label { margin: 0; }
     ConnectionEditor .section { text-style: bold; margin: 1 0 0 0; color: $text; }
-    ConnectionEditor .editor-error { color: $text-error; height: auto; margin: 1 0 0 0; }
-    ConnectionEditor .editor-status { height: auto; margin: 1 0 0 0; }
+    ConnectionEditor .editor-error { color: $text-error; height: auto; max-height: 3; }
+    ConnectionEditor .editor-status { height: auto; max-height: 3; }
     ConnectionEditor .editor-status.-ok { color: $text-success; }
     ConnectionEditor .editor-status.-bad { color: $text-error; }
-    ConnectionEditor .buttons { height: auto; margin: 1 0; }
+    ConnectionEditor .buttons { height: auto; margin: 1 0 0 0; }
     ConnectionEditor .buttons Button { margin: 0 2 0 0; }
     """
 
@@ -145,62 +148,14 @@ class ConnectionEditor(ModalScreen[EditResult | None]):
             kind_options.insert(0, (plain_line(f"{kind} (unknown kind)"), kind))
         instructs = preset_names("instruct")
         instruct = instruct_choice(p.instruct if p else "chatml", instructs)
-        sampler = p.sampler if p else ConnectionProfile(name="x").sampler
-        with VerticalScroll():
+        with Vertical():
             yield Static(Content("Add a connection" if p is None else "Edit connection").stylize("bold"))
-            yield Label("Name (saving under a new name makes a copy)")
-            yield Input(p.name if p else "", id="f-name", compact=True)
-            yield Label("Kind (which server or service)")
-            yield Select(kind_options, value=kind, allow_blank=False, id="f-kind", compact=True)
-            yield Static("", classes="kind-desc", id="kind-desc")
-            yield Label("Base URL")
-            yield Input(p.base_url if p else "", id="f-base_url", compact=True)
-            with Container(id="api-row"):
-                yield Label("API (this server speaks its own API and the OpenAI one)")
-                yield Select([(Content("automatic (native for text, OpenAI for chat)"), "auto"),
-                              (Content("native"), "native"), (Content("OpenAI-compatible"), "openai")],
-                             value=(p.api if p and p.api else "auto"), allow_blank=False, id="f-api",
-                             compact=True)  # fmt: skip
-            yield Label("Mode")
-            yield Select([(Content(MODE_LABELS["chat"]), "chat")], value="chat", allow_blank=False, id="f-mode",
-                         compact=True)  # fmt: skip
-            yield Label("Model (ctrl+l lists the server's models)")
-            with Horizontal(classes="row"):
-                yield Input(p.model if p else "", id="f-model", compact=True)
-                yield Button(Content("Models…"), id="editor-models", compact=True)
-            with Container(id="instruct-row"):
-                yield Label("Instruct template (text mode)")
-                yield Select([(plain_line(n), n) for n in dict.fromkeys([*instructs, instruct])], value=instruct,
-                             allow_blank=False, id="f-instruct", compact=True)  # fmt: skip
-            yield Label("Message converter (for servers that want strict turns)")
-            yield Select([(Content(c), c) for c in CONVERTERS], value=p.converter if p else "none",
-                         allow_blank=False, id="f-converter", compact=True)  # fmt: skip
-            yield Label("Max context / max reply tokens")
-            with Horizontal(classes="row"):
-                yield Input(str(p.max_context if p else 4096), id="f-max_context", type="integer", compact=True)
-                yield Input(str(p.max_tokens if p else 300), id="f-max_tokens", type="integer", compact=True)
-            yield Label("API key (write-only; leave empty to keep the current one)")
-            yield Static(Content.assemble("current key: ", (self.key_hint, "bold")), classes="hint",
-                         id="key-hint")  # fmt: skip
-            yield Input("", password=True, placeholder="type a new key to replace it", id="f-api_key",
-                        compact=True)  # fmt: skip
-            yield Label("…or read the key from this environment variable (it wins when set)")
-            yield Input((p.api_key_env or "") if p else "", id="f-api_key_env", compact=True)
-            yield Static(Content("Sampler (empty = not sent)"), classes="section")
-            with Container(classes="samplers"):
-                for field in EDITABLE_SAMPLERS:
-                    with Container(id=f"sbox-{field}"):
-                        yield Label(field.replace("_", " "))
-                        yield Input(_fmt(getattr(sampler, field)), id=f"s-{field}", compact=True)
-            yield Label('Stop strings (JSON list, e.g. ["\\nUser:"])')
-            yield Input(format_stops(sampler.stop), id="f-stop", compact=True)
-            options = p.options if p else {}
-            yield Static(Content("Options for this kind"), classes="section", id="options-title")
-            for key in ALL_OPTIONS:
-                with Container(id=f"obox-{key}", classes="option"):
-                    yield Label(f"{key} — {OPTION_HINTS.get(key, 'text or JSON')}")
-                    yield Input(format_option(options[key]) if key in options else "", id=f"o-{key}",
-                                compact=True)  # fmt: skip
+            with VerticalScroll(id="editor-form"):
+                yield from self._fields(p, kind_options, instructs, instruct)
+            yield from self._foot()
+
+    def _foot(self) -> ComposeResult:
+        with Vertical(classes="editor-foot"):
             error = Static("", classes="editor-error")
             error.display = False
             yield error
@@ -209,6 +164,65 @@ class ConnectionEditor(ModalScreen[EditResult | None]):
                 yield Button(Content("Save (ctrl+s)"), variant="primary", id="editor-save", compact=True)
                 yield Button(Content("Test (ctrl+t)"), id="editor-test", compact=True)
                 yield Button(Content("Cancel (esc)"), id="editor-cancel", compact=True)
+
+    def _fields(self, p: ConnectionProfile | None, kind_options: list[tuple[Content, str]], instructs: Sequence[str],
+                instruct: str) -> ComposeResult:
+        """Every field of the form (the kind's own fields are shown or hidden by `_apply_kind`)."""
+        kind = p.kind if p else "openai-compatible"
+        sampler = p.sampler if p else ConnectionProfile(name="x").sampler
+        yield Label("Name (saving under a new name makes a copy)")
+        yield Input(p.name if p else "", id="f-name", compact=True)
+        yield Label("Kind (which server or service)")
+        yield Select(kind_options, value=kind, allow_blank=False, id="f-kind", compact=True)
+        yield Static("", classes="kind-desc", id="kind-desc")
+        yield Label("Base URL")
+        yield Input(p.base_url if p else "", id="f-base_url", compact=True)
+        with Container(id="api-row"):
+            yield Label("API (this server speaks its own API and the OpenAI one)")
+            yield Select([(Content("automatic (native for text, OpenAI for chat)"), "auto"),
+                          (Content("native"), "native"), (Content("OpenAI-compatible"), "openai")],
+                         value=(p.api if p and p.api else "auto"), allow_blank=False, id="f-api",
+                         compact=True)  # fmt: skip
+        yield Label("Mode")
+        yield Select([(Content(MODE_LABELS["chat"]), "chat")], value="chat", allow_blank=False, id="f-mode",
+                     compact=True)  # fmt: skip
+        yield Label("Model (ctrl+l lists the server's models)")
+        with Horizontal(classes="row"):
+            yield Input(p.model if p else "", id="f-model", compact=True)
+            yield Button(Content("Models…"), id="editor-models", compact=True)
+        with Container(id="instruct-row"):
+            yield Label("Instruct template (text mode)")
+            yield Select([(plain_line(n), n) for n in dict.fromkeys([*instructs, instruct])], value=instruct,
+                         allow_blank=False, id="f-instruct", compact=True)  # fmt: skip
+        yield Label("Message converter (for servers that want strict turns)")
+        yield Select([(Content(c), c) for c in CONVERTERS], value=p.converter if p else "none",
+                     allow_blank=False, id="f-converter", compact=True)  # fmt: skip
+        yield Label("Max context / max reply tokens")
+        with Horizontal(classes="row"):
+            yield Input(str(p.max_context if p else 4096), id="f-max_context", type="integer", compact=True)
+            yield Input(str(p.max_tokens if p else 300), id="f-max_tokens", type="integer", compact=True)
+        yield Label("API key (write-only; leave empty to keep the current one)")
+        yield Static(Content.assemble("current key: ", (self.key_hint, "bold")), classes="hint",
+                     id="key-hint")  # fmt: skip
+        yield Input("", password=True, placeholder="type a new key to replace it", id="f-api_key",
+                    compact=True)  # fmt: skip
+        yield Label("…or read the key from this environment variable (it wins when set)")
+        yield Input((p.api_key_env or "") if p else "", id="f-api_key_env", compact=True)
+        yield Static(Content("Sampler (empty = not sent)"), classes="section")
+        with Container(classes="samplers"):
+            for field in EDITABLE_SAMPLERS:
+                with Container(id=f"sbox-{field}"):
+                    yield Label(field.replace("_", " "))
+                    yield Input(_fmt(getattr(sampler, field)), id=f"s-{field}", compact=True)
+        yield Label('Stop strings (JSON list, e.g. ["\\nUser:"])')
+        yield Input(format_stops(sampler.stop), id="f-stop", compact=True)
+        options = p.options if p else {}
+        yield Static(Content("Options for this kind"), classes="section", id="options-title")
+        for key in ALL_OPTIONS:
+            with Container(id=f"obox-{key}", classes="option"):
+                yield Label(f"{key} — {OPTION_HINTS.get(key, 'text or JSON')}")
+                yield Input(format_option(options[key]) if key in options else "", id=f"o-{key}",
+                            compact=True)  # fmt: skip
 
     def on_mount(self) -> None:
         self._apply_kind(str(self.query_one("#f-kind", Select).value), initial=True)

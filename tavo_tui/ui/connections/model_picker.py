@@ -18,7 +18,8 @@ from textual.widgets.option_list import Option
 from tavo_tui.session.connections import ModelListing, filter_models
 from tavo_tui.ui.shared.safe_text import one_line, plain_line
 
-HELP = "type to filter · ↓ to the list · enter picks · ctrl+r (or r in the list) refreshes · esc cancels"
+# One line at 80 columns, so the list keeps its rows in a 24-row terminal.
+HELP = "type to filter · ↓ list · enter picks · ctrl+r / r refreshes · esc cancels"
 
 
 class ModelPicker(ModalScreen[str | None]):
@@ -40,9 +41,12 @@ class ModelPicker(ModalScreen[str | None]):
     }
     ModelPicker .title { text-style: bold; height: auto; }
     ModelPicker .help, ModelPicker .models-status { color: $text-muted; height: auto; }
+    /* The key hints stay at the bottom; the list scrolls within 60% of the screen (it fits 80x24). */
+    ModelPicker .help { dock: bottom; }
+    ModelPicker .models-status { max-height: 2; }
     ModelPicker .models-status.-bad { color: $text-warning; }
     ModelPicker Input { margin: 1 0 0 0; }
-    ModelPicker OptionList { height: auto; max-height: 20; border: none; }
+    ModelPicker OptionList { height: auto; max-height: 60vh; border: none; }
     """
 
     def __init__(self, profile_name: str, current: str, fetch: Callable[[], Awaitable[ModelListing]]) -> None:

@@ -19,10 +19,10 @@ from tavo_tui.ui.shared.safe_text import one_line, plain_line
 DIALOG_CSS = """
 {name} {{ align: center middle; }}
 {name} > Vertical {{
-    width: 70; max-width: 100%; height: auto; max-height: 80%;
+    width: 70; max-width: 100%; height: auto; max-height: 90%;
     background: $surface; border: round $primary; padding: 0 1;
 }}
-{name} OptionList {{ height: auto; max-height: 20; border: none; }}
+{name} OptionList {{ height: auto; max-height: 60vh; border: none; }}  /* scrolls itself: fits 80x24 */
 {name} Input {{ margin: 1 0 0 0; }}
 {name} .dialog-hint {{ color: $text-muted; }}
 """

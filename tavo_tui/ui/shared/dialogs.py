@@ -18,14 +18,18 @@ from textual.widgets.selection_list import Selection
 
 from tavo_tui.ui.shared.editor import edit_in_editor
 
+# A dialog is at most 90% of the screen. Its key hints are docked at the bottom, so they stay in sight when the
+# content is taller than that and scrolls; a list or text box inside is capped at 60% of the screen (`vh`), so
+# it scrolls itself (keeping its cursor in view) instead of running past the dialog's edge. 60vh + the
+# dialog's frame (border, title, hints: 6 rows) fits a 24-row terminal.
 DIALOG_CSS = """
 {name} {{ align: center middle; }}
 {name} > Vertical {{
-    width: 80%; max-width: 100; height: auto; max-height: 90%;
+    width: 80%; max-width: 100; height: auto; max-height: 90%; overflow-y: auto;
     border: round $primary; background: $surface; padding: 0 1;
 }}
 {name} .dialog-title {{ text-style: bold; height: auto; margin-bottom: 1; }}
-{name} .dialog-help {{ color: $text-muted; height: auto; margin-top: 1; }}
+{name} .dialog-help {{ dock: bottom; color: $text-muted; height: auto; margin-top: 1; }}
 """
 
 
@@ -92,7 +96,7 @@ class TextEditDialog(ModalScreen[str | None]):
         Binding("escape", "cancel", "Cancel", id="edit-cancel"),
     ]
     DEFAULT_CSS = DIALOG_CSS.format(name="TextEditDialog") + """
-    TextEditDialog TextArea { height: 16; }
+    TextEditDialog TextArea { height: 16; max-height: 60vh; }
     """
 
     def __init__(self, title: Content, text: str) -> None:
@@ -128,7 +132,7 @@ class ChoiceDialog(ModalScreen[int | None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel", id="choice-cancel")]
     DEFAULT_CSS = DIALOG_CSS.format(name="ChoiceDialog") + """
-    ChoiceDialog OptionList { height: auto; max-height: 24; }
+    ChoiceDialog OptionList { height: auto; max-height: 60vh; }
     """
 
     def __init__(self, title: Content, choices: Sequence[Content], highlighted: int = 0,
@@ -167,7 +171,7 @@ class MultiChoiceDialog(ModalScreen[list[int] | None]):
         Binding("escape", "cancel", "Cancel", id="multi-cancel"),
     ]
     DEFAULT_CSS = DIALOG_CSS.format(name="MultiChoiceDialog") + """
-    MultiChoiceDialog SelectionList { height: auto; max-height: 24; }
+    MultiChoiceDialog SelectionList { height: auto; max-height: 60vh; }
     """
 
     def __init__(self, title: Content, choices: Sequence[tuple[Content, int]], selected: Sequence[int] = (),
@@ -207,7 +211,7 @@ class ReportDialog(ModalScreen[None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,enter,q", "close", "Close", id="report-close")]
     DEFAULT_CSS = DIALOG_CSS.format(name="ReportDialog") + """
-    ReportDialog VerticalScroll { height: auto; max-height: 30; }
+    ReportDialog VerticalScroll { height: auto; max-height: 60vh; }
     ReportDialog VerticalScroll > Static { height: auto; }
     """
 
