@@ -86,7 +86,7 @@ class HelpScreen(ModalScreen[None]):
     HelpScreen > VerticalScroll {
         width: 90%; max-width: 96; height: 90%; border: round $primary; background: $surface; padding: 0 1;
     }
-    HelpScreen .help-title { text-style: bold; margin-bottom: 1; }
+    HelpScreen .help-title { text-style: bold; margin-bottom: 1; dock: top; }  /* "esc closes" stays on scrolling */
     """
 
     def __init__(self, rows: list[KeyRow]) -> None:
