@@ -15,7 +15,7 @@ import pytest
 from textual.content import Content
 from textual.geometry import Region
 from textual.screen import Screen
-from textual.widgets import Footer, Input
+from textual.widgets import Button, Footer, Input
 from textual.widgets._footer import FooterKey
 
 from tavo_tui.model import ConnectionProfile
@@ -225,3 +225,23 @@ async def test_the_connection_test_result_is_in_sight_at_80x24(
         await pilot.pause()
         assert "OK in" in screen_text(app) or "Testing" in screen_text(app)
         assert "…or read the key from this environment variable" in screen_text(app)
+
+
+@pytest.mark.parametrize("size", [(80, 24), (90, 30), (100, 30), (160, 45)])
+async def test_no_button_label_is_cut(ctx: AppContext, alice: Path, size: tuple[int, int]) -> None:
+    """The connection pane's buttons read `Defaul` and `Disco` at 80 columns."""
+    app = TavoApp(ctx, card_path=alice)
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        screen = main(app)
+        if not screen.connection_pane.display:
+            await pilot.press("f3")
+        await pilot.pause()
+        rows = screen_text(app).splitlines()
+        buttons = list(screen.connection_pane.query(Button))
+        assert buttons
+        for button in buttons:
+            region = button.region
+            assert region.area, f"{button.id} is not shown"
+            drawn = rows[region.y][region.x:region.right]
+            assert str(button.label) in drawn, f"{button.id}: {drawn!r}"
