@@ -18,6 +18,12 @@ Two modes:
 
 Run by hand: `.venv/bin/python benchmarks/stream_render.py [--rate 5000] [--seconds 4] [--history 200]`.
 Goals: lag < 50 ms, CPU < 1 core, key latency < 50 ms.
+
+A huge reply: `--reply-bytes 1000000` streams about that many bytes (the token count follows from it; with
+`--rate 20000` a 1 MB reply takes ~10 s). `--paragraph-tokens N` puts a blank line every N tokens (default
+60, as replies have; 0 = one endless paragraph) and `--line-tokens N` a single line break every N tokens
+(roleplay text; 0 = none). Keys are typed evenly over the whole stream, so the last ones land when the
+reply is longest; their latencies are printed in order with `--verbose`.
 """
 
 from __future__ import annotations
@@ -59,12 +65,30 @@ def sse_chunk(text: str, finish: str | None = None) -> bytes:
     return f"data: {json.dumps(data)}\n\n".encode()
 
 
+def token_text(i: int, paragraph: int = 60, line: int = 0) -> str:
+    """Token `i` of the stream: a word, then a space, a line break or a paragraph break."""
+    if paragraph and i % paragraph == paragraph - 1:
+        return WORDS[i % len(WORDS)] + "\n\n"
+    if line and i % line == line - 1:
+        return WORDS[i % len(WORDS)] + "\n"
+    return WORDS[i % len(WORDS)] + " "
+
+
+def tokens_for_bytes(size: int, paragraph: int = 60, line: int = 0) -> int:
+    """How many tokens make a reply of about `size` bytes (UTF-8)."""
+    cycle = max(len(WORDS), paragraph or 1, line or 1) * len(WORDS)
+    per_token = sum(len(token_text(i, paragraph, line).encode()) for i in range(cycle)) / cycle
+    return max(1, round(size / per_token))
+
+
 class FakeServer:
     """Streams `tokens` words at `rate` per second to every chat request; notes when the last one went out."""
 
-    def __init__(self, rate: int, tokens: int) -> None:
+    def __init__(self, rate: int, tokens: int, paragraph: int = 60, line: int = 0) -> None:
         self.rate = rate
         self.tokens = tokens
+        self.paragraph = paragraph
+        self.line = line
         self.end_sent: float | None = None
 
     async def stream_tokens(self, writer: asyncio.StreamWriter) -> None:
@@ -73,9 +97,8 @@ class FakeServer:
         sent = 0
         while sent < self.tokens:
             due = min(self.tokens, int((time.perf_counter() - start) * self.rate) + 1)
-            # A paragraph break every 60 tokens, as replies have; one endless paragraph is re-parsed per flush.
-            batch = b"".join(sse_chunk(WORDS[i % len(WORDS)] + ("\n\n" if i % 60 == 59 else " "))
-                             for i in range(sent, due))
+            # A paragraph break every 60 tokens by default, as replies have (see --paragraph-tokens).
+            batch = b"".join(sse_chunk(token_text(i, self.paragraph, self.line)) for i in range(sent, due))
             sent = due
             last = sent >= self.tokens
             if last:
@@ -124,7 +147,7 @@ class FakeServer:
             await server.serve_forever()
 
     def start_in_thread(self) -> str:
-        ready, where = threading.Event(), []
+        ready, where = threading.Event(), list[str]()
         threading.Thread(target=lambda: asyncio.run(self.serve(0, ready, where)), daemon=True).start()
         ready.wait(10)
         return where[0]
@@ -221,7 +244,7 @@ def tavo_command(home: Path, url: str, tokens: int, history: int) -> list[str]:
             "--connection", "bench"]
 
 
-def measure(term: Terminal, server: FakeServer, send: str, keys: int, ready: str) -> dict[str, float]:
+def measure(term: Terminal, server: FakeServer, send: str, keys: int, ready: str) -> dict[str, object]:
     term.wait_for(ready, timeout=60)
     time.sleep(1.0)  # let start-up settle: the first inspector preview, the card list
     term.write("Tell me everything.")
@@ -230,8 +253,10 @@ def measure(term: Terminal, server: FakeServer, send: str, keys: int, ready: str
     cpu0, wall0 = term.cpu_seconds(), time.perf_counter()
     term.write(send)
     latencies: list[float] = []
-    while server.end_sent is None and time.perf_counter() - wall0 < 120:
-        if len(latencies) < keys and time.perf_counter() - wall0 > 0.3 * (len(latencies) + 1):
+    # Keys spread over the whole stream (at least 0.3 s apart), so a long reply is also tested near its end.
+    every = max(0.3, server.tokens / server.rate / (keys + 1))
+    while server.end_sent is None and time.perf_counter() - wall0 < 600:
+        if len(latencies) < keys and time.perf_counter() - wall0 > every * (len(latencies) + 1):
             offset = term.length()
             typed = time.perf_counter()
             term.write(KEY)
@@ -242,7 +267,8 @@ def measure(term: Terminal, server: FakeServer, send: str, keys: int, ready: str
     assert server.end_sent is not None
     return {"lag_ms": (shown - server.end_sent) * 1000, "cpu_cores": cpu, "stream_s": shown - wall0,
             "key_median_ms": statistics.median(latencies) * 1000 if latencies else float("nan"),
-            "key_max_ms": max(latencies) * 1000 if latencies else float("nan"), "keys": len(latencies)}
+            "key_max_ms": max(latencies) * 1000 if latencies else float("nan"), "keys": len(latencies),
+            "key_ms": [round(latency * 1000) for latency in latencies]}
 
 
 def main() -> None:
@@ -251,6 +277,10 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--rate", type=int, default=5000, help="tokens per second")
     parser.add_argument("--tokens", type=int, default=0, help="tokens per reply (default rate x seconds)")
+    parser.add_argument("--reply-bytes", type=int, default=0, help="reply size in bytes (sets --tokens)")
+    parser.add_argument("--paragraph-tokens", type=int, default=60, help="a blank line every N tokens (0: none)")
+    parser.add_argument("--line-tokens", type=int, default=0, help="a single line break every N tokens (0: none)")
+    parser.add_argument("--verbose", action="store_true", help="print each key's latency, in order")
     parser.add_argument("--seconds", type=float, default=4.0)
     parser.add_argument("--history", type=int, default=200)
     parser.add_argument("--keys", type=int, default=10, help="keys typed while the reply streams")
@@ -261,14 +291,17 @@ def main() -> None:
                         help="text on screen once the chat is open (default: tavo-tui's last history message)")
     args = parser.parse_args()
     tokens = args.tokens or int(args.rate * args.seconds)
+    if args.reply_bytes:
+        tokens = tokens_for_bytes(args.reply_bytes, args.paragraph_tokens, args.line_tokens)
+    shape = {"paragraph": args.paragraph_tokens, "line": args.line_tokens}
     if args.serve:
-        asyncio.run(FakeServer(args.rate, tokens).serve(args.port))
+        asyncio.run(FakeServer(args.rate, tokens, **shape).serve(args.port))
         return
     env = {**os.environ, "TERM": "xterm-256color", "COLORTERM": "truecolor", "COLUMNS": str(COLUMNS),
            "LINES": str(ROWS)}
     results = []
     for _ in range(args.runs):
-        server = FakeServer(args.rate, tokens)
+        server = FakeServer(args.rate, tokens, **shape)
         url = server.start_in_thread()
         home = Path(tempfile.mkdtemp(prefix="tavo-bench-"))
         try:
@@ -284,14 +317,19 @@ def main() -> None:
         finally:
             shutil.rmtree(home, ignore_errors=True)
     who = args.command or f"tavo-tui on a chat of {args.history} messages"
-    print(f"stream {tokens} tokens at {args.rate}/s into {who} ({COLUMNS}x{ROWS} pty, {args.runs} run(s)):")
+    size = sum(len(token_text(i, args.paragraph_tokens, args.line_tokens).encode()) for i in range(tokens))
+    print(f"stream {tokens} tokens ({size / 1e6:.2f} MB) at {args.rate}/s into {who} ({COLUMNS}x{ROWS} pty, "
+          f"{args.runs} run(s)):")
     for name, label, goal in (("lag_ms", "last token on screen after the server sent it (ms)", "< 50"),
                               ("cpu_cores", "CPU while streaming (cores)", "< 1"),
                               ("key_median_ms", "key press to screen, median (ms)", "< 50"),
                               ("key_max_ms", "key press to screen, worst (ms)", "")):
-        values = [r[name] for r in results]
+        values = [float(r[name]) for r in results]  # type: ignore[arg-type]
         figures = ", ".join(f"{v:.2f}" if name == "cpu_cores" else f"{v:.0f}" for v in values)
         print(f"  {label}: {figures}" + (f"  (goal {goal})" if goal else ""))
+    if args.verbose:
+        for result in results:
+            print(f"  keys in order (ms): {result['key_ms']}")
 
 
 if __name__ == "__main__":

@@ -266,3 +266,61 @@ async def test_light_text_drawn_from_appends_equals_the_same_text_set_at_once(mo
         assert streamed.get_content_height(app.size, app.size, 40) == height > 40
         assert [streamed.render_line(y).text for y in range(height)] == [whole.render_line(y).text
                                                                           for y in range(height)]
+
+
+# ---- a reply with no paragraph break, or no line break at all --------------------------------------------
+def endless(words: int) -> str:
+    return " ".join(f'*w{i}* "said {i}"' if i % 7 == 0 else f"word{i}" for i in range(words))
+
+
+def test_split_head_bounds_the_markdown_part_of_a_text_without_paragraph_breaks() -> None:
+    lines = "".join(f"line {i} of a long verse\n" for i in range(400))  # ~10,000 characters, one paragraph
+    head, rest = split_head(lines, 1000)
+    assert 1000 <= len(head) <= 2000 and head.endswith("\n") and head + rest == lines
+    one_line = endless(2000)
+    head, rest = split_head(one_line, 1000)
+    assert 1000 <= len(head) <= 2000 and head.endswith(" ") and head + rest == one_line
+    assert head.count("*") % 2 == 0 and head.count('"') % 2 == 0  # no emphasis or quote cut in two
+    code = "```\n" + "x = 1 " * 1000  # an endless line of code is never cut (its fence would show)
+    assert split_head(code, 1000) == (code, "")
+
+
+def test_an_endless_line_is_cut_after_words_that_close_what_they_open() -> None:
+    text = endless(3000)
+    chunks = split_chunks(text, 1000)
+    assert "".join(c.text for c in chunks) == text
+    assert len(chunks) >= 10 and max(len(c.text) for c in chunks) <= 2000
+    for chunk in chunks:
+        content = roleplay_content(chunk.text)
+        assert "*" not in content.plain  # every action's markers were paired within its chunk
+        assert styled(content, "italic") == [w.strip("*") for w in chunk.text.split() if w.startswith("*")]
+    whole = roleplay_content(text)
+    assert "".join(roleplay_content(c.text).plain for c in chunks) == whole.plain
+
+
+async def test_streaming_an_endless_line_rewraps_only_its_last_chunk(monkeypatch: pytest.MonkeyPatch) -> None:
+    from textual.app import App, ComposeResult
+
+    wrapped: list[int] = []
+    real_wrap = light_text.LightText._wrap
+
+    def counting_wrap(self: light_text.LightText, chunk: Chunk, width: int) -> Any:
+        wrapped.append(len(chunk.text))
+        return real_wrap(self, chunk, width)
+
+    monkeypatch.setattr(light_text.LightText, "_wrap", counting_wrap)
+
+    class One(App[None]):
+        def compose(self) -> ComposeResult:
+            yield light_text.LightText()
+
+    text = endless(6000)  # ~60,000 characters, no line break
+    app = One()
+    async with app.run_test(size=(80, 40)) as pilot:
+        streamed = app.query_one(light_text.LightText)
+        for start in range(0, len(text), 500):
+            streamed.append(text[start : start + 500])
+            await pilot.pause()
+        assert streamed.text == text
+        assert max(wrapped) <= 2 * light_text.CHUNK_SIZE + 500  # never the whole line
+        assert sum(wrapped) < 10 * len(text)

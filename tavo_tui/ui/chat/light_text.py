@@ -3,12 +3,15 @@
 One widget however long the text: a layout visits every mounted widget, so one widget per chunk made each
 frame of a 100 KB reply cost ~45 ms. The text is kept as chunks cut at paragraph breaks; each chunk is
 wrapped once per width and its lines are cached, and a streamed append re-wraps only the last chunk.
+Wrapping only splits the styled text into lines (a quarter of the cost of drawing them): a line becomes
+strips when it is first drawn, so a streamed append pays for the rows on screen, not for all it added.
 """
 
 from __future__ import annotations
 
 from bisect import bisect_right
 
+from textual.content import Content
 from textual.geometry import Size
 from textual.strip import Strip
 from textual.visual import Visual
@@ -17,6 +20,7 @@ from textual.widget import Widget
 from tavo_tui.ui.chat.roleplay_text import Chunk, roleplay_content, split_chunks
 
 CHUNK_SIZE = 1_000  # characters re-wrapped per streamed update at most (plus what arrived since)
+DRAWN_KEPT = 2_000  # drawn lines kept for redraws (a few screens); beyond that the cache starts again
 
 
 class LightText(Widget):
@@ -30,8 +34,9 @@ class LightText(Widget):
         super().__init__()
         self._chunks: list[Chunk] = split_chunks(text, CHUNK_SIZE) if text else []
         self._width = -1
-        self._lines: list[list[Strip] | None] = []  # per chunk, for `_width`
+        self._lines: list[list[Content] | None] = []  # per chunk, wrapped for `_width`
         self._starts: list[int] = []  # first line of each chunk
+        self._drawn: dict[tuple[int, int], Strip] = {}  # (chunk, line in it) -> strip, for `_width`
         self.display = bool(text)
 
     @property
@@ -59,16 +64,29 @@ class LightText(Widget):
         height = self._height() if self._width >= 0 else -1
         last = self._chunks.pop()
         del self._lines[len(self._chunks) :]  # the cached lines of the chunk that grew, and of nothing earlier
+        grown = len(self._chunks)
+        for key in [key for key in self._drawn if key[0] >= grown]:
+            del self._drawn[key]
         self._chunks.extend(split_chunks(last.text + text, CHUNK_SIZE, last.in_fence))
         # A re-layout re-arranges the whole screen: only ask for one when the text gained a line.
         self.refresh(layout=height < 0 or self._height() != height)
 
     # ---- drawing ---------------------------------------------------------------------------------------
-    def _wrap(self, chunk: Chunk, width: int) -> list[Strip]:
+    def _wrap(self, chunk: Chunk, width: int) -> list[Content]:
         # A chunk cut after a paragraph break ends in "\n\n": one newline is the break, the other would
         # add a second blank line where the next chunk starts.
         text = chunk.text[:-1] if chunk.text.endswith("\n") else chunk.text
-        return Visual.to_strips(self, roleplay_content(text, chunk.in_fence), width, None, self.visual_style)
+        return roleplay_content(text, chunk.in_fence).wrap(width)
+
+    def _draw(self, index: int, offset: int, line: Content, width: int) -> Strip:
+        strip = self._drawn.get((index, offset))
+        if strip is None:
+            if len(self._drawn) >= DRAWN_KEPT:
+                self._drawn.clear()
+            strips = Visual.to_strips(self, line, width, 1, self.visual_style)
+            strip = strips[0] if strips else Strip.blank(0)
+            strip = self._drawn[index, offset] = strip.extend_cell_length(width, self.rich_style).crop(0, width)
+        return strip
 
     def _layout_lines(self, width: int) -> None:
         """Wrap whatever is not cached for `width` and find where the new chunks start.
@@ -79,6 +97,7 @@ class LightText(Widget):
             self._width = width
             self._lines = []
             self._starts = []
+            self._drawn.clear()
         if len(self._starts) == len(self._chunks) == len(self._lines):
             return
         del self._starts[len(self._lines) :]  # a start is good while every chunk before it is
@@ -117,7 +136,7 @@ class LightText(Widget):
         offset = y - self._starts[index] if index >= 0 else 0
         if not lines or offset >= len(lines):
             return Strip.blank(width, self.rich_style)
-        return lines[offset].extend_cell_length(width, self.rich_style).crop(0, width)
+        return self._draw(index, offset, lines[offset], width)
 
     def notify_style_update(self) -> None:
         # A theme change restyles the text: drop the cached lines.
@@ -128,3 +147,4 @@ class LightText(Widget):
         self._width = -1
         self._lines = []
         self._starts = []
+        self._drawn.clear()

@@ -38,6 +38,9 @@ LAST_FRAME_WAIT = 0.25  # at most this long for the frame that shows a reply's l
 INPUT_GRACE = 0.05
 MAX_DEFER = 0.25  # but a typist never holds the reply back longer than this
 QUIET_FLUSH = 0.02  # a pause this long in the stream flushes what is pending
+# A network read can hold thousands of tokens, all handled without a pause: give the event loop (a key, its
+# frame) a turn at least this often while they are queued.
+YIELD_EVERY = 0.004
 # Markdown for the first paragraphs (typical replies entirely), light chunks after.
 HEAD_LIMIT = 6_000
 
@@ -157,6 +160,7 @@ class MessageView(Vertical):
         self._stream: MarkdownStream | None = None  # None once the reply has outgrown its Markdown head
         self._last_delta = 0.0
         self._trailing: Timer | None = None
+        self._last_yield = 0.0
 
     def compose(self) -> ComposeResult:
         yield Static(speaker_label(self.kind, self.speaker), classes="msg-name")
@@ -219,6 +223,9 @@ class MessageView(Vertical):
         elif self._trailing is None:
             # When the stream pauses or ends, what is pending shows within QUIET_FLUSH, not a whole interval.
             self._trailing = self.set_timer(QUIET_FLUSH, self._flush_if_quiet)
+        if now - self._last_yield >= YIELD_EVERY:
+            await asyncio.sleep(0)
+            self._last_yield = time.monotonic()
 
     async def _flush_if_quiet(self) -> None:
         self._trailing = None
