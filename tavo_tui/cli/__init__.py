@@ -9,7 +9,7 @@ import sys
 from collections.abc import Iterable, MutableMapping, Sequence
 
 from tavo_tui import __version__, heap
-from tavo_tui.cli.common import COMMANDS, add_common, fail, run_guarded
+from tavo_tui.cli.common import COMMANDS, add_common, fail, guard_terminal, run_guarded
 
 
 def build_parser(commands: Iterable[str] | None = None) -> argparse.ArgumentParser:
@@ -84,6 +84,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if handler is None:
             return run_guarded(_run_tui, args)  # the app freezes the heap after its first frame
         heap.freeze_startup_heap()
+        if not getattr(args, "raw_terminal", False):  # serve's console output is Rich's, coloured on purpose
+            guard_terminal()
         return run_guarded(handler, args)
 
 

@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import json
-import re
 import sys
 from pathlib import Path
 
 from tavo_tui.cli.common import add_common, command_parser, fail
 from tavo_tui.session.cards import CardError, LoadedCard, read_card, v3_object, write_card
-
-# C0/C1 control characters (ESC included) except newline and tab: never sent to the terminal raw.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+from tavo_tui.session.visible import dumps
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -45,13 +41,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     imp.set_defaults(handler=cmd_import)
 
 
-def safe(text: str) -> str:
-    """Card text is untrusted: show control characters as visible escapes instead of running them."""
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
-
-
 def _json_out(obj: object) -> str:
-    return safe(json.dumps(obj, ensure_ascii=False, indent=2))
+    return dumps(obj, ensure_ascii=False, indent=2)
 
 
 def cmd_show(args: argparse.Namespace) -> int:
@@ -61,7 +52,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     else:
         print(describe(loaded))
     for w in loaded.warnings:
-        print(f"warning: {safe(w)}", file=sys.stderr)
+        print(f"warning: {w}", file=sys.stderr)
     return 0
 
 
@@ -69,10 +60,10 @@ def describe(loaded: LoadedCard) -> str:
     c = loaded.card
     book = c.character_book
     lines = [
-        f"Name:       {safe(c.name)}" + (f"  (nickname {safe(c.nickname)})" if c.nickname else ""),
+        f"Name:       {c.name}" + (f"  (nickname {c.nickname})" if c.nickname else ""),
         f"Format:     {loaded.format}",
-        f"Creator:    {safe(c.creator) or '-'}   Version: {safe(c.character_version) or '-'}",
-        f"Tags:       {safe(', '.join(c.tags)) or '-'}",
+        f"Creator:    {c.creator or '-'}   Version: {c.character_version or '-'}",
+        f"Tags:       {', '.join(c.tags) or '-'}",
         f"Greetings:  {len(c.greetings())} (+{len(c.group_only_greetings)} group-only)",
         f"Lorebook:   {len(book.entries) if book else 0} entries",
         f"Prompts:    system prompt {'yes' if c.system_prompt else 'no'}, "
@@ -83,7 +74,7 @@ def describe(loaded: LoadedCard) -> str:
     for title, text in (("Description", c.description), ("First message", c.first_mes),
                         ("Creator notes", c.creator_notes)):
         if text:
-            lines += ["", f"{title}:", safe(_clip(text, 600))]
+            lines += ["", f"{title}:", _clip(text, 600)]
     return "\n".join(lines)
 
 
@@ -98,10 +89,10 @@ def cmd_validate(args: argparse.Namespace) -> int:
             loaded = read_card(path)
         except CardError as e:
             failed += 1
-            print(f"FAIL {safe(str(path))}: {safe(e.problem)}")
+            print(f"FAIL {path}: {e.problem}")
             continue
         extra = f", {len(loaded.warnings)} warning(s)" if loaded.warnings else ""
-        print(f"OK   {safe(str(path))}: {loaded.format}, {safe(loaded.card.name)!r}{extra}")
+        print(f"OK   {path}: {loaded.format}, {loaded.card.name!r}{extra}")
     return 1 if failed else 0
 
 
@@ -112,8 +103,8 @@ def cmd_convert(args: argparse.Namespace) -> int:
         return fail("IN and OUT are the same file")
     loaded = read_card(args.src)
     for w in [*loaded.warnings, *write_card(loaded, args.dst, v2=args.v2)]:
-        print(f"warning: {safe(w)}", file=sys.stderr)
-    print(f"wrote {safe(str(args.dst))}")
+        print(f"warning: {w}", file=sys.stderr)
+    print(f"wrote {args.dst}")
     return 0
 
 
@@ -124,9 +115,9 @@ def cmd_import(args: argparse.Namespace) -> int:
 
     report = import_cards(AppContext.open(getattr(args, "home", None)), args.paths)
     for target in report.imported:
-        print(f"imported {safe(report.names.get(target, target.stem))!r} -> {safe(str(target))}")
+        print(f"imported {report.names.get(target, target.stem)!r} -> {target}")
     for src, reason in report.failed:
-        print(f"FAIL {safe(str(src))}: {safe(reason)}")
+        print(f"FAIL {src}: {reason}")
     for src in report.skipped:
-        print(f"skipped {safe(str(src))}: not a card file", file=sys.stderr)
+        print(f"skipped {src}: not a card file", file=sys.stderr)
     return 1 if report.failed else 0

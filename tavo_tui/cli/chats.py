@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import json
+import re
 import sys
 from pathlib import Path
 
@@ -11,6 +11,7 @@ from tavo_tui.cli.common import add_common, command_parser, fail
 from tavo_tui.session import AppContext
 from tavo_tui.session.chats import EXPORT_FORMATS, save_export
 from tavo_tui.session.personas import POSITIONS
+from tavo_tui.session.visible import dumps
 
 
 def _ctx(args: argparse.Namespace) -> AppContext:
@@ -22,6 +23,9 @@ def _card(value: str) -> Path:
     if not path.exists():
         raise FileNotFoundError(2, "no such card file", str(path))
     return path
+
+
+_LINE_BREAKS = re.compile(r"[\r\n\t]+")
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -103,7 +107,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     ctx = _ctx(args)
     summaries = ctx.chat_summaries(_card(args.card) if args.card else None)
     if args.json:
-        print(json.dumps([
+        print(dumps([
             {"id": s.id, "title": s.title, "path": str(s.ref.path), "mtime": s.mtime, "messages": s.message_count,
              "last_name": s.last_name, "last_message": s.last_preview}
             for s in summaries
@@ -141,9 +145,12 @@ def cmd_export(args: argparse.Namespace) -> int:
     ctx = _ctx(args)
     data = ctx.export_chat(args.id, args.format)
     if args.output is None:
-        sys.stdout.buffer.write(data)
-        if args.format == "jsonl":
-            sys.stdout.buffer.write(b"\n")
+        if sys.stdout.isatty():  # shown through the terminal guard, controls visible
+            sys.stdout.write(data.decode("utf-8", "replace") + ("\n" if args.format == "jsonl" else ""))
+        else:  # a pipe or a file: the exact bytes
+            sys.stdout.buffer.write(data)
+            if args.format == "jsonl":
+                sys.stdout.buffer.write(b"\n")
         sys.stdout.flush()
         return 0
     save_export(args.output, data)
@@ -173,7 +180,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     key = ctx.card_key(_card(args.card)) if args.card else None
     hits = ctx.chats.search(args.text, key)
     if args.json:
-        print(json.dumps([{"id": h.ref.id, "index": h.index, "name": h.name, "snippet": h.snippet} for h in hits],
+        print(dumps([{"id": h.ref.id, "index": h.index, "name": h.name, "snippet": h.snippet} for h in hits],
                          ensure_ascii=False))
         return 0
     for hit in hits:
@@ -215,5 +222,6 @@ def cmd_persona_delete(args: argparse.Namespace) -> int:
 
 
 def _printable(text: str) -> str:
-    """One terminal line of untrusted text: control characters (escape sequences) shown, not obeyed."""
-    return "".join(ch if ch.isprintable() else " " for ch in text)
+    """Untrusted text on one line: line breaks and tabs become spaces. Other controls are kept, so a pipe gets
+    them exactly and a terminal shows them (the CLI's terminal guard)."""
+    return _LINE_BREAKS.sub(" ", text)

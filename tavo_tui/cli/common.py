@@ -6,6 +6,7 @@ import argparse
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 # Every command: its module under tavo_tui.cli and its one-line help, in the order `--help` lists them. The
 # module is imported only when its command is on the command line, so the TUI path loads none of them.
@@ -35,6 +36,31 @@ def add_common(parser: argparse.ArgumentParser, *, top_level: bool = False) -> N
                         metavar="DIR", help="an extra folder of character cards (repeatable)")
     parser.add_argument("--user", default=default, metavar="NAME", help="your persona's name ({{user}})")
     parser.add_argument("--connection", default=default, metavar="NAME", help="connection profile to use")
+
+
+class VisibleStream:
+    """A terminal stream that shows control characters instead of obeying them (session.visible): scripted
+    commands print untrusted text (model replies, card fields, chat titles). Only installed on a terminal;
+    into a pipe or a file the exact text goes through."""
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        from tavo_tui.session.visible import visible
+
+        return int(self._stream.write(visible(text)))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
+def guard_terminal() -> None:
+    """Wrap stdout and stderr in VisibleStream where they are terminals."""
+    if sys.stdout.isatty() and not isinstance(sys.stdout, VisibleStream):
+        sys.stdout = VisibleStream(sys.stdout)
+    if sys.stderr.isatty() and not isinstance(sys.stderr, VisibleStream):
+        sys.stderr = VisibleStream(sys.stderr)
 
 
 def fail(message: str, code: int = 1) -> int:

@@ -18,6 +18,7 @@ from tavo_tui.session.connections import (
     mask_secret,
     model_ids,
 )
+from tavo_tui.session.visible import dumps, mask_url
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -154,14 +155,15 @@ def cmd_list(args: argparse.Namespace) -> int:
     profiles = store.list()
     if args.json:
         rows = [
-            {**p.model_dump(mode="json"), "default": p.name == default, "api_key": _key_label(ctx, p)}
+            {**p.model_dump(mode="json"), "base_url": mask_url(p.base_url), "default": p.name == default,
+             "api_key": _key_label(ctx, p)}
             for p in profiles
         ]
-        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        print(dumps(rows, ensure_ascii=False, indent=2))
         return 0
     for p in profiles:
         mark = "*" if p.name == default else " "
-        url = p.base_url or "-"
+        url = mask_url(p.base_url) if p.base_url else "-"
         print(f"{mark} {p.name:<16} {p.kind:<18} {p.mode:<5} {p.model or '-':<24} {url}  key: {_key_label(ctx, p)}")
     return 0
 
@@ -230,7 +232,7 @@ def cmd_kinds(args: argparse.Namespace) -> int:
              "streaming": k.streaming, "tokenizer": k.tokenizer, "options": list(k.options)}
             for k in KINDS.values()
         ]
-        print(json.dumps(rows, indent=2))
+        print(dumps(rows, indent=2))
         return 0
     for name, kind in KINDS.items():
         extra = f" [{'/'.join(kind.modes)}" + (f"; --api {'|'.join(kind.apis)}" if kind.apis else "") + "]"

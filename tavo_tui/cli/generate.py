@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import sys
 from pathlib import Path
 
@@ -13,6 +12,7 @@ from tavo_tui.session import AppContext, ChatSession, Delta, Done, Failed, Inspe
 from tavo_tui.session.errors import StoreError
 from tavo_tui.session.scripted import RunInputs, add_history, apply_inputs, open_chat_file
 from tavo_tui.session.server_tokens import ServerTokenCache, count_on_server
+from tavo_tui.session.visible import dumps, mask_url
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -109,7 +109,7 @@ def _open_history(args: argparse.Namespace, *, save: bool) -> ChatSession:
 
 def compact(obj: object) -> str:
     """The serialisation the backends send, so `prompt --json` shows the body byte for byte."""
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+    return dumps(obj, ensure_ascii=False, separators=(",", ":"))
 
 
 def cmd_prompt(args: argparse.Namespace) -> int:
@@ -121,9 +121,9 @@ def cmd_prompt(args: argparse.Namespace) -> int:
         print(compact(inspection.as_json()))
         return 0
     prompt = inspection.prompt
-    print(f"{inspection.request.method} {inspection.request.url}")
+    print(f"{inspection.request.method} {mask_url(inspection.request.url)}")
     print()
-    print(json.dumps(inspection.request.body, indent=2, ensure_ascii=False))
+    print(dumps(inspection.request.body, indent=2, ensure_ascii=False))
     print()
     label = "" if prompt.token_exact else "  (estimate)"
     print(f"tokens ({prompt.token_method}){label}:")

@@ -23,7 +23,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
     p.add_argument("--card", default=argparse.SUPPRESS, metavar="PATH", help="open this character card")
-    p.set_defaults(handler=cmd_serve)
+    p.set_defaults(handler=cmd_serve, raw_terminal=True)
 
 
 def app_command(args: argparse.Namespace) -> str:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tavo_tui.model import AssembledPrompt, PreparedRequest
+from tavo_tui.session.visible import mask_url
 
 
 @dataclass(frozen=True)
@@ -56,7 +57,7 @@ class Inspection:
     def as_json(self) -> dict[str, Any]:
         """The `prompt --json` shape: {"url", "body", "tokens": {"total", "sections", ...}}."""
         return {
-            "url": self.request.url,
+            "url": mask_url(self.request.url),  # a key in the URL (Gemini's ?key=, user:pass@) is never printed
             "body": self.request.body,
             "tokens": {
                 "total": self.prompt.token_total,

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from tavo_tui.backends.base import BackendError
 from tavo_tui.backends.registry import make_backend
 from tavo_tui.model import ConnectionProfile, PreparedRequest
+from tavo_tui.session.visible import mask_url
 
 if TYPE_CHECKING:
     from tavo_tui.session.chat_session import ChatSession
@@ -62,7 +63,8 @@ def _shell_value(text: str, placeholder: str) -> str:
 
 def curl_command(request: PreparedRequest, headers: dict[str, str], placeholder: str = MASK) -> str:
     """A `curl` command that sends exactly `request` (the body as compact JSON, as on the wire)."""
-    lines = [f"curl -sS -X {shlex.quote(request.method)} {shlex.quote(request.url)}"]
+    # Credentials typed into the base URL (user:pass@, ?key=) are masked like the key itself.
+    lines = [f"curl -sS -X {shlex.quote(request.method)} {shlex.quote(mask_url(request.url))}"]
     if request.stream:
         lines[0] += " -N"
     for name, value in headers.items():

@@ -27,13 +27,16 @@ def test_show_human_and_json(capsys: pytest.CaptureFixture[str], sample_cards: P
     assert len(obj["data"]["character_book"]["entries"]) == 5
 
 
-def test_show_escapes_terminal_control_sequences(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+def test_show_json_escapes_controls_and_a_pipe_gets_the_exact_text(capsys: pytest.CaptureFixture[str],
+                                                                     tmp_path: Path) -> None:
+    # On a terminal the controls are shown instead (tests/cli/test_terminal_output.py runs it in a pty).
     p = tmp_path / "evil.json"
-    p.write_text(json.dumps(v2(name="Evil\x1b]0;pwned\x07", description="\x1b[2Jclear")), "utf-8")
-    for extra in ([], ["--json"]):
-        code, out, _ = run(capsys, "card", "show", *extra, str(p))
-        assert code == 0 and "\x1b" not in out and "\x07" not in out
-        assert "pwned" in out
+    p.write_text(json.dumps(v2(name="Evil\x1b]0;pwned\x07", description="\x1b[2Jclear\x9b")), "utf-8")
+    code, out, _ = run(capsys, "card", "show", "--json", str(p))
+    assert code == 0 and "\x1b" not in out and "\x07" not in out and "\x9b" not in out
+    assert json.loads(out)["data"]["name"] == "Evil\x1b]0;pwned\x07"
+    code, out, _ = run(capsys, "card", "show", str(p))
+    assert code == 0 and "Evil\x1b]0;pwned\x07" in out and "\x1b[2Jclear\x9b" in out
 
 
 def test_show_missing_or_bad_file_is_one_line(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:

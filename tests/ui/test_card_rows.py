@@ -72,4 +72,4 @@ async def test_a_row_is_as_tall_as_its_text() -> None:
         text = str(_card_prompt(entry))
         assert row.get_height({}, 10) == text.count("\n") + 1, case  # type: ignore[arg-type]
         assert str(row) == text
-    assert str(CardRow(Entry(Path("/lib/file\x1b]0;x\x07name.json"), ""))) == "filename"
+    assert str(CardRow(Entry(Path("/lib/file\x1b]0;x\x07name.json"), ""))) == "file␛]0;x␇name"

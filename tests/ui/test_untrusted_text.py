@@ -50,9 +50,11 @@ async def test_hostile_model_output_is_literal_and_inert(
         await wait_idle(pilot)
         assert app.is_running  # neither [@click=app.quit] nor anything else acted
         reply = screen.chat_log.message_views()[-1]
-        assert "Sure thing [bold red]x[/] [@click=app.quit]quit[/] [/INST]" in reply.text
+        # Controls are shown (␛, ␇, \x9b), never obeyed, and the text after them is all there.
+        shown = "Sure ␛]52;c;aGVsbG8=␇thing␛[2J [bold red]x[/] [@click=app.quit]quit[/] [/INST]"
+        assert shown in reply.text
         text = screen_text(app)
-        assert "Sure thing [bold red]x[/] [@click=app.quit]quit[/] [/INST]" in text
+        assert shown in text and "\\x9b31m C1\\x85 done␀." in text
         assert "code [b]x[/b]" in text
         assert_no_terminal_controls(app)
         # The chat file keeps the model's exact text; only the display is cleaned.
@@ -79,8 +81,8 @@ async def test_control_characters_typed_by_the_user_are_not_echoed_raw(ctx: AppC
         await pilot.pause()
         await type_and_send(pilot, f"paste {OSC52} here")
         await wait_idle(pilot)
-        assert main(app).chat_log.message_views()[1].text == "paste  here"
-        assert "paste here" in screen_text(app)  # Markdown folds the double space
+        assert main(app).chat_log.message_views()[1].text == "paste ␛]52;c;aGVsbG8=␇ here"
+        assert "paste ␛]52;c;aGVsbG8=␇ here" in screen_text(app)
         assert_no_terminal_controls(app)
 
 
