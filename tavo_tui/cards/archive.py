@@ -6,6 +6,7 @@ import io
 import re
 import stat
 import zipfile
+import zlib
 
 from tavo_tui.cards.errors import Limits
 
@@ -51,7 +52,7 @@ def read_zip(data: bytes, limits: Limits) -> dict[str, bytes]:
             if info.file_size > limits.max_zip_entry:
                 raise ArchiveError(f"archive entry {name!r} inflates to {info.file_size} bytes (too large)")
             ratio = info.file_size / max(info.compress_size, 1)
-            if info.file_size > 1024 * 1024 and ratio > limits.max_zip_ratio:
+            if info.file_size > limits.ratio_floor and ratio > limits.max_zip_ratio:
                 raise ArchiveError(f"archive entry {name!r} has a compression ratio of {ratio:.0f} (zip bomb?)")
             total += info.file_size
             if total > limits.max_zip_total:
@@ -83,13 +84,18 @@ def _read_capped(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
     return bytes(buf)
 
 
-def write_zip(files: dict[str, bytes]) -> bytes:
-    """A deterministic ZIP (fixed timestamps) of the given members, deflated."""
+def write_zip(files: dict[str, bytes], limits: Limits | None = None) -> bytes:
+    """A deterministic ZIP (fixed timestamps) of the given members, deflated. A member that would deflate past
+    the ratio `read_zip` accepts is stored instead, so what is written here always reads back."""
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
         for name, data in files.items():
             info = zipfile.ZipInfo(name, date_time=(2024, 1, 1, 0, 0, 0))
             info.compress_type = zipfile.ZIP_DEFLATED
+            if limits is not None and len(data) > limits.ratio_floor:
+                packed = len(zlib.compress(data, 6))
+                if len(data) / max(packed, 1) > limits.max_zip_ratio:
+                    info.compress_type = zipfile.ZIP_STORED
             info.external_attr = 0o644 << 16
             zf.writestr(info, data)
     return out.getvalue()

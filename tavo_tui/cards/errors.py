@@ -27,8 +27,15 @@ class Limits:
     max_zip_entries: int = 2_000
     max_zip_entry: int = 32 * 1024 * 1024
     max_zip_total: int = 128 * 1024 * 1024
-    max_zip_ratio: int = 200  # uncompressed/compressed, for entries over 1 MiB
+    max_zip_ratio: int = 200  # uncompressed/compressed, for ZIP entries over `ratio_floor`
+    max_text_ratio: int = 100  # inflated/compressed for zTXt/iTXt text over `ratio_floor`
+    ratio_floor: int = 64 * 1024  # below this, any ratio: small files cannot blow memory up
     max_json: int = 32 * 1024 * 1024
+
+    def inflate_cap(self, compressed: int, ratio: int, ceiling: int) -> int:
+        """How far `compressed` bytes may inflate: a ratio of the input, never past `ceiling`. So what a file
+        can cost in memory is bounded by its own size (a 15 KB zTXt once inflated to 16 MB, ~125 MB RSS)."""
+        return min(ceiling, max(self.ratio_floor, compressed * ratio))
 
 
 DEFAULT_LIMITS = Limits()

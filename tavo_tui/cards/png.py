@@ -114,7 +114,9 @@ def parse_text_chunk(ctype: bytes, data: bytes, limits: Limits) -> tuple[str, by
     if ctype == b"zTXt":
         if not rest or rest[0] != 0:
             raise PngFormatError("zTXt chunk with an unknown compression method")
-        return keyword, inflate_capped(rest[1:], limits.max_inflated)
+        packed = rest[1:]
+        return keyword, inflate_capped(packed, limits.inflate_cap(len(packed), limits.max_text_ratio,
+                                                                  limits.max_inflated))
     # iTXt: flag, method, language\0, translated keyword\0, text
     if len(rest) < 2:
         raise PngFormatError("malformed iTXt chunk")
@@ -126,7 +128,7 @@ def parse_text_chunk(ctype: bytes, data: bytes, limits: Limits) -> tuple[str, by
     if flag:
         if method != 0:
             raise PngFormatError("iTXt chunk with an unknown compression method")
-        text = inflate_capped(text, limits.max_inflated)
+        text = inflate_capped(text, limits.inflate_cap(len(text), limits.max_text_ratio, limits.max_inflated))
     return keyword, text
 
 

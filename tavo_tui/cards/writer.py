@@ -48,8 +48,21 @@ def write_card(
         blob = (to_json(obj) + "\n").encode("utf-8")
     else:
         blob = charx_bytes(loaded, image, warnings, limits)
+    _check_reads_back(blob, path, kind, limits)
     _atomic_write(path, blob)
     return warnings
+
+
+def _check_reads_back(blob: bytes, path: Path, kind: str, limits: Limits) -> None:
+    """Refuse to write a file our own reader would refuse (a card too big for a PNG chunk, say), with why."""
+    from tavo_tui.cards.reader import read_card_bytes  # the reader imports nothing of the writer
+
+    try:
+        read_card_bytes(blob, path, limits=limits)
+    except CardError as e:
+        other = "JSON (.json)" if kind != "json" else "CHARX (.charx)"
+        raise CardError(path, f"not written: as {kind.upper()} this card would be refused when read "
+                              f"({e.problem}); save it as {other} instead") from None
 
 
 def _b64_json(obj: dict[str, Any]) -> str:
@@ -115,7 +128,7 @@ def charx_bytes(loaded: LoadedCard, image: bytes | None, warnings: list[str], li
         assets.insert(0, record)
         card = card.model_copy(update={"assets": assets})
     out = {"card.json": (to_json(v3_object(card, loaded.envelope)) + "\n").encode("utf-8"), **files}
-    return write_zip(out)
+    return write_zip(out, limits)
 
 
 def _atomic_write(path: Path, blob: bytes) -> None:

@@ -159,3 +159,72 @@ def test_huge_unrelated_text_chunk_is_skipped_not_refused(tmp_path: Path) -> Non
     out = tmp_path / "risu2.png"
     write_card(read_card(p, limits=limits), out, limits=limits)
     assert out.read_bytes().count(b"A" * 3_000_000) == 1  # the foreign chunk is carried along
+
+
+# ---- memory bounded by the input's size (issue 13) ----------------------------------------------------------
+def _peak_while(fn: object) -> int:
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        fn()  # type: ignore[operator]
+    except CardError:
+        pass
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return peak
+
+
+def test_a_small_ztxt_cannot_inflate_to_megabytes(tmp_path: Path) -> None:
+    # ~16 KB of zTXt once inflated to 16 MB (within the old absolute cap) and grew RSS by ~125 MB.
+    bomb = zlib.compress(b64json(v2(description="A" * 12_000_000)), 9)
+    assert len(bomb) < 64 * 1024
+    blob = png_with((b"zTXt", b"chara\0\0" + bomb))
+    assert "inflates beyond" in err_of(blob, tmp_path)
+    assert _peak_while(lambda: read_card_bytes(blob)) < 8 * 1024 * 1024
+
+
+def test_many_small_zip_entries_cannot_inflate_past_their_ratio(tmp_path: Path) -> None:
+    # 127 entries of 1 MiB of zeros (under the old 1 MiB ratio threshold each) cost ~130 MB from a ~140 KB file.
+    members = [("card.json", CARD), *((f"assets/z{i}.bin", b"\0" * (1024 * 1024)) for i in range(127))]
+    blob = zip_bytes(members)
+    assert len(blob) < 400 * 1024
+    assert "ratio" in err_of(blob, tmp_path, "many.charx")
+    assert _peak_while(lambda: read_card_bytes(blob)) < 8 * 1024 * 1024
+
+
+def test_ordinary_compressed_text_still_reads() -> None:
+    # Real zTXt cards hold base64 or JSON: far under the ratio.
+    import random
+
+    rng = random.Random(7)
+    words = ["the", "lantern", "harbour", "whispered", "Maren", "salt", "tide", "ledger", "quietly", "north"]
+    payload = b64json(v2(name="Zed", description=" ".join(rng.choice(words) for _ in range(200_000))))
+    blob = png_with((b"zTXt", b"chara\0\0" + zlib.compress(payload, 9)))
+    assert read_card_bytes(blob).card.name == "Zed"
+
+
+def _big_card(tmp_path: Path) -> Path:
+    # 7.2 MB of JSON: its PNG chunk (V2 keeps V1 fields at the top, so the text twice, then base64) is 19 MB.
+    path = tmp_path / "big.json"
+    path.write_text(json.dumps(v3(name="Big", description="é" * 3_600_000), ensure_ascii=False), "utf-8")
+    return path
+
+
+def test_the_writer_refuses_a_png_its_reader_would_refuse(tmp_path: Path) -> None:
+    loaded = read_card(_big_card(tmp_path))
+    target = tmp_path / "big.png"
+    with pytest.raises(CardError) as e:
+        write_card(loaded, target)
+    assert "would be refused when read" in e.value.problem and "exceeds the limit" in e.value.problem
+    assert ".json" in e.value.problem
+    assert not target.exists() and not list(tmp_path.glob(".tmp-*"))
+
+
+def test_a_very_compressible_card_is_stored_in_charx_and_reads_back(tmp_path: Path) -> None:
+    loaded = read_card(_big_card(tmp_path))
+    target = tmp_path / "big.charx"
+    write_card(loaded, target)
+    assert read_card(target).card.description == "é" * 3_600_000
+    with zipfile.ZipFile(target) as zf:
+        assert zf.getinfo("card.json").compress_type == zipfile.ZIP_STORED
