@@ -7,6 +7,7 @@ timing and closing streams on cancellation lives here once.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import json
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
@@ -23,12 +24,16 @@ from tavo_tui.backends.sse import SSEEvent, SSEParser
 DEFAULT_TIMEOUT = httpx.Timeout(connect=10.0, read=300.0, write=30.0, pool=10.0)
 
 
+# How long a server's Retry-After is honoured: longer waits are cut to this (and said so in the countdown).
+MAX_RETRY_WAIT = 120.0
+
+
 @dataclass(frozen=True)
 class RetryPolicy:
     """Bounded retries for "try again later" answers. Only attempts before any reply byte are retried."""
 
     max_retries: int = 2
-    max_wait: float = 10.0
+    max_wait: float = MAX_RETRY_WAIT
     backoff: float = 1.0  # first wait when the server gives no Retry-After; doubles each time
     statuses: frozenset[int] = field(default_factory=lambda: frozenset({429, 503, 529}))  # 529: Claude overloaded
 
@@ -38,6 +43,28 @@ class RetryPolicy:
 
 
 NO_RETRY = RetryPolicy(max_retries=0)
+
+
+@dataclass(frozen=True)
+class RetryWait:
+    """A retry the transport is waiting to make: why, and for how long."""
+
+    seconds: float
+    status: int | None
+    reason: str
+
+
+@dataclass
+class RetryObserver:
+    """Set by whoever consumes a stream (the chat session) to hear about retry waits, and to cut one short.
+
+    It travels in a context variable, so the adapters between the session and the transport need not know."""
+
+    notify: Callable[[RetryWait], None]
+    skip: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+RETRY_OBSERVER: contextvars.ContextVar[RetryObserver | None] = contextvars.ContextVar("retry_observer", default=None)
 
 # Hosts that are always reached directly, whatever HTTP(S)_PROXY / ALL_PROXY say: a local server must not be
 # sent through a proxy (which would fail, or carry the prompt and key off the machine). 0.0.0.0 is listed
@@ -104,7 +131,20 @@ class Transport:
             return False
         if err.kind == "quota":
             return False
-        await self.sleep(self.retry.delay(attempt, err.retry_after))
+        delay = self.retry.delay(attempt, err.retry_after)
+        observer = RETRY_OBSERVER.get()
+        if observer is None:
+            await self.sleep(delay)
+            return True
+        observer.skip.clear()
+        observer.notify(RetryWait(delay, err.status, err.message))
+        sleeper = asyncio.ensure_future(self.sleep(delay))
+        skipper = asyncio.ensure_future(observer.skip.wait())
+        try:
+            await asyncio.wait({sleeper, skipper}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            for task in (sleeper, skipper):
+                task.cancel()
         return True
 
     async def request(
