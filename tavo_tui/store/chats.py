@@ -1,6 +1,8 @@
 """Chat files in SillyTavern's JSONL format: one folder per character, one file per chat.
 
-Appends are flushed and fsynced; every other change rewrites the file atomically (temp file, fsync, rename).
+Appends are flushed and fsynced; so is replacing the last line in place (a reply kept on disk while it streams,
+at a cost of that line, not of the chat). Every other change rewrites the file atomically (temp file, fsync,
+rename). A line a crash tore at the end is cut before anything is written after it.
 """
 
 from __future__ import annotations
@@ -216,6 +218,37 @@ def _count_lines(path: Path) -> tuple[int, bytes]:
     return count, tail
 
 
+def _last_line_start(fd: int, size: int) -> int:
+    """Where the file's last line begins: just after the newline before it (a final newline ends that line),
+    0 when the file is one line. Reads back from the end in blocks, so it costs that line, not the file."""
+    if not size:
+        return 0
+    pos = size - 1 if os.pread(fd, 1, size - 1) == b"\n" else size
+    while pos > 0:
+        start = max(0, pos - _TAIL_BYTES)
+        at = os.pread(fd, pos - start, start).rfind(b"\n")
+        if at >= 0:
+            return start + at + 1
+        pos = start
+    return 0
+
+
+def _whole_line(data: bytes) -> bool:
+    """A line as written, not cut short: one JSON object (a strict prefix of an object never parses)."""
+    try:
+        return isinstance(json.loads(data), dict)
+    except ValueError:
+        return False
+
+
+def _pwrite_all(fd: int, data: bytes, offset: int) -> None:
+    view = memoryview(data)
+    while view:
+        written = os.pwrite(fd, view, offset)
+        view = view[written:]
+        offset += written
+
+
 SummaryList = list[ChatSummary]
 HitList = list[SearchHit]
 
@@ -292,8 +325,11 @@ class ChatStore:
         self.write(ref, chat.header, chat.messages)
         return ref
 
-    def append(self, ref: ChatRef, message: Message) -> None:
-        """Append one message line, flushed and fsynced before returning; a failed write is rolled back."""
+    def append(self, ref: ChatRef, message: Message) -> int:
+        """Append one message line, flushed and fsynced before returning; a failed write is rolled back.
+
+        A last line torn by a crash is cut first (left there, it would end up in the middle of the file, where
+        readers cannot drop it). Returns the offset where the new line begins."""
         line = encode_message(message) + b"\n"
         try:
             fd = os.open(ref.path, os.O_RDWR | os.O_APPEND)
@@ -302,8 +338,17 @@ class ChatStore:
         try:
             try:
                 size = os.fstat(fd).st_size
+                begin = size
                 if size and os.pread(fd, 1, size - 1) != b"\n":
-                    line = b"\n" + line  # a file SillyTavern wrote has no final newline
+                    last = _last_line_start(fd, size)
+                    if _whole_line(os.pread(fd, size - last, last)):
+                        line = b"\n" + line  # a file SillyTavern wrote has no final newline
+                        begin = size + 1
+                    elif last == 0:
+                        raise StoreError(f"cannot save to {ref.path}: line 1 is not valid JSON")
+                    else:
+                        os.ftruncate(fd, last)
+                        size = begin = last
             except OSError as exc:
                 raise _save_error(ref.path, exc) from None
             try:
@@ -315,6 +360,39 @@ class ChatStore:
             except OSError as exc:
                 try:
                     os.ftruncate(fd, size)  # never leave half a line behind
+                    os.fsync(fd)
+                except OSError:
+                    pass
+                raise _save_error(ref.path, exc) from None
+        finally:
+            os.close(fd)
+        return begin
+
+    def replace_last(self, ref: ChatRef, message: Message) -> None:
+        """Replace the file's last message line with `message`, in place: truncate where that line begins, write,
+        fsync. Costs the length of that line whatever the chat's length. A failed write puts the old line back."""
+        line = encode_message(message) + b"\n"
+        try:
+            fd = os.open(ref.path, os.O_RDWR)
+        except OSError as exc:
+            raise _save_error(ref.path, exc) from None
+        try:
+            try:
+                size = os.fstat(fd).st_size
+                begin = _last_line_start(fd, size)
+                old = os.pread(fd, size - begin, begin)
+            except OSError as exc:
+                raise _save_error(ref.path, exc) from None
+            if begin == 0:
+                raise StoreError(f"cannot save to {ref.path}: the chat has no message line to replace")
+            try:
+                os.ftruncate(fd, begin)
+                _pwrite_all(fd, line, begin)
+                os.fsync(fd)
+            except OSError as exc:
+                try:
+                    os.ftruncate(fd, begin)
+                    _pwrite_all(fd, old, begin)
                     os.fsync(fd)
                 except OSError:
                     pass
