@@ -1,7 +1,11 @@
 """The state every chat action shares: the chat, its file, its lock, the persona, and saving.
 
 Saving never raises: a failure keeps the chat in memory, records `save_error`, and the next change (or
-`retry_save()`) rewrites the whole file atomically.
+`retry_save()`) rewrites the whole file atomically. A reply being generated is kept on disk as it streams
+(`_save_draft`, marked `extra.incomplete`), so a crash keeps what arrived.
+
+A chat another process holds is read-only: the actions that would ask the model refuse before sending
+(`ensure_writable`), and `try_take_lock()` makes the session writable once that process has let go.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from tavo_tui.backends.registry import make_backend
 from tavo_tui.model import Card, Chat, ChatHeader, ConnectionProfile, Message
 from tavo_tui.model.chat import now_send_date
 from tavo_tui.prompt.settings import PromptSettings
-from tavo_tui.session.events import Notice
+from tavo_tui.session.events import ActionError, Notice
 from tavo_tui.store import ChatLock, ChatRef, MessageList, Persona, StoreError
 from tavo_tui.store.chats import OpenedChat, remove_stale_temps
 from tavo_tui.store.interchange import export_jsonl, export_markdown, export_text
@@ -25,6 +29,16 @@ if TYPE_CHECKING:
     from tavo_tui.session.context import AppContext
 
 READ_ONLY_NOTE = "this chat is open in another tavo-tui process, so it is read-only here; changes are not saved"
+DRAFT_INTERVAL = 1.0  # seconds between saves of a reply in progress: what a crash can lose, and the write rate
+
+
+class ReadOnlyChat(ActionError):
+    """The chat is open for writing in another process: nothing that would be lost (a model reply) is asked for."""
+
+
+def read_only_note(pid: int | None) -> str:
+    holder = f"another tavo-tui process (pid {pid})" if pid else "another tavo-tui process"
+    return f"this chat is open in {holder}; it is read-only here"
 
 
 def make_message(name: str, text: str, *, is_user: bool, extra: dict[str, Any] | None = None,
@@ -78,6 +92,8 @@ class SessionCore:
         self._retired: list[Backend] = []
         self._generating = False
         self._dirty = False  # a save failed: the next save rewrites the whole file
+        self._draft_on_disk = False  # the file ends with a draft of the reply being generated (not in messages)
+        self.draft_interval = DRAFT_INTERVAL
         self._lorebook_cache: tuple[tuple[Path, int, int, int], list[Mapping[str, Any]]] | None = None
         if ref is not None and persist:
             self._take_lock(ref)
@@ -178,14 +194,47 @@ class SessionCore:
 
     @property
     def read_only_reason(self) -> str | None:
-        return READ_ONLY_NOTE if self.read_only else None
+        if not self.read_only:
+            return None
+        return read_only_note(ChatLock(self.ref.path).holder_pid() if self.ref is not None else None)
+
+    def ensure_writable(self) -> None:
+        """The one rule for actions whose result would be lost (a reply, a swipe, a continuation): refuse a
+        read-only chat with the reason, before anything is sent. The CLI refuses the same chats at open."""
+        if self.persist and self.read_only:
+            raise ReadOnlyChat(self.read_only_reason or READ_ONLY_NOTE)
+
+    def try_take_lock(self) -> bool:
+        """A read-only session takes the chat's lock once the other process has let it go, and reads the chat
+        again from its file (that process may have changed it; nothing was saved here). True when the session
+        has just become writable: the front end shows the messages again."""
+        if not self.read_only or self.ref is None or self._generating:
+            return False
+        lock = ChatLock(self.ref.path)
+        if not lock.acquire():
+            return False
+        try:
+            opened = self.ctx.chats.open(self.ref)
+        except StoreError:  # gone or unreadable meanwhile: stay read-only rather than write over it
+            lock.release()
+            return False
+        self._lock = lock
+        self.read_only = False
+        remove_stale_temps(self.ref.path)
+        self.header = opened.header
+        self.messages = opened.messages
+        self._lorebook_cache = None
+        self._saved()  # the saves refused while read-only are not owed: the file is the truth now
+        if opened.torn_tail:
+            self.rewrite_file()  # drop the half-written line a crash left, before anything is appended
+        return True
 
     # ---- saving ------------------------------------------------------------------------------------------
     def _refuse(self) -> Notice | None:
         if not self.persist:
             return None
         if self.read_only:
-            return Notice(f"not saved: {READ_ONLY_NOTE}")
+            return Notice(f"not saved: {self.read_only_reason}; changes are not saved")
         return None
 
     def _ensure_file(self) -> bool:
@@ -196,15 +245,19 @@ class SessionCore:
         self._take_lock(self.ref)
         return True
 
-    def _save_new(self, message: Message) -> Notice | None:
-        """Persist a message just appended at the end. A failure keeps the chat in memory and says so."""
+    def _save_new(self, message: Message, *, replaces_draft: bool = False) -> Notice | None:
+        """Persist a message just appended at the end. A failure keeps the chat in memory and says so.
+
+        `replaces_draft`: `message` is the reply whose draft ends the file; its line is replaced, not added."""
         if not self.persist or self.read_only:
             return self._refuse()
         try:
             if self._ensure_file():
                 pass
-            elif self._dirty:
+            elif self._dirty or (self._draft_on_disk and not replaces_draft):
                 self.ctx.chats.write(self.ref, self.header, self.messages)  # type: ignore[arg-type]
+            elif self._draft_on_disk:
+                self.ctx.chats.replace_last(self.ref, message)  # type: ignore[arg-type]
             else:
                 self.ctx.chats.append(self.ref, message)  # type: ignore[arg-type]
         except StoreError as exc:
@@ -224,6 +277,25 @@ class SessionCore:
         self._saved()
         return None
 
+    def _save_draft(self, draft: Message, *, new_line: bool) -> bool:
+        """Keep a reply in progress on disk, at the cost of one line: `new_line` for a new reply (its line is
+        appended once, then replaced), else `draft` replaces the last message's line (a new swipe or a
+        continuation of it). Best effort and silent: skipped while the file is behind the chat in memory; a
+        failure only makes the final save rewrite the whole file (which reports any problem). True if written."""
+        if not self.persist or self.read_only or self._dirty:
+            return False
+        try:
+            self._ensure_file()
+            if new_line and not self._draft_on_disk:
+                self.ctx.chats.append(self.ref, draft)  # type: ignore[arg-type]
+                self._draft_on_disk = True
+            else:
+                self.ctx.chats.replace_last(self.ref, draft)  # type: ignore[arg-type]
+        except StoreError:
+            self._dirty = self.ref is not None
+            return False
+        return True
+
     def _failed(self, exc: StoreError) -> Notice:
         self._dirty = self.ref is not None
         self.save_error = str(exc)
@@ -232,6 +304,7 @@ class SessionCore:
     def _saved(self) -> None:
         self._dirty = False
         self.save_error = None
+        self._draft_on_disk = False  # every save but a draft's leaves the file equal to the chat in memory
 
     @property
     def unsaved(self) -> bool:

@@ -4,6 +4,11 @@ Each action is an async generator of `GenerationEvent`s (Started, Delta, Reasoni
 for save problems). Closing or cancelling the consumer stops the request and keeps what arrived; each action
 closes the one it delegates to, so that clean-up is done when `aclose()` returns, not whenever the collector
 finalises the inner generator.
+
+While text streams, the reply as it stands is saved at most once per `draft_interval` (and only when text
+arrived since): a new reply's line is appended once and then replaced in place, a new swipe or a continuation
+replaces the last message's line; the final save then writes the finished message over it. On a read-only chat
+every action but impersonate raises `ReadOnlyChat` (an `ActionError`) before anything is sent.
 """
 
 from __future__ import annotations
@@ -124,6 +129,7 @@ class GenerationMixin(SessionCore):
 
     async def send(self, text: str) -> AsyncGenerator[GenerationEvent, None]:
         """Add the user's message (saved before the request), then stream the character's reply."""
+        self.ensure_writable()  # before the message is added: the front end keeps the text to send later
         message = self.add_user_message(text)
         notice = self._save_new(message)
         if notice:
@@ -134,18 +140,21 @@ class GenerationMixin(SessionCore):
 
     async def generate(self) -> AsyncGenerator[GenerationEvent, None]:
         """Stream a new character message for the chat as it stands."""
+        self.ensure_writable()
         async with contextlib.aclosing(self._run("reply", self.build_prompt("normal"), None)) as events:
             async for event in events:
                 yield event
 
     async def regenerate(self) -> AsyncGenerator[GenerationEvent, None]:
         """A new version of the last reply, kept beside the old ones as a swipe (a new reply after a user turn)."""
+        self.ensure_writable()
         async with contextlib.aclosing(self.new_swipe() if self.can_swipe() else self.generate()) as events:
             async for event in events:
                 yield event
 
     async def new_swipe(self) -> AsyncGenerator[GenerationEvent, None]:
         """Generate another version of the last reply (the prompt leaves that reply out) and select it."""
+        self.ensure_writable()
         index = self._swipe_target()
         async with contextlib.aclosing(self._run("swipe", self.build_prompt("swipe"), index)) as events:
             async for event in events:
@@ -153,6 +162,7 @@ class GenerationMixin(SessionCore):
 
     async def continue_last(self) -> AsyncGenerator[GenerationEvent, None]:
         """Extend the last message in place; the prompt ends with its text (sillytavern.md §7)."""
+        self.ensure_writable()
         index = self._continue_target()
         async with contextlib.aclosing(self._run("continue", self.build_prompt("continue"), index)) as events:
             async for event in events:
@@ -186,15 +196,16 @@ class GenerationMixin(SessionCore):
         committed = False
         self._generating = True
 
-        def metadata(text: str, incomplete: bool) -> dict[str, Any]:
+        def metadata(text: str, incomplete: bool, count: bool = True) -> dict[str, Any]:
             extra: dict[str, Any] = {
                 "api": profile.kind,
                 "model": profile.model,
                 "connection": profile.name,
                 "gen_seconds": round(time.monotonic() - started, 3),
-                "token_count": counter.count(text),
                 "prompt_tokens": prompt.token_total,
             }
+            if count:  # not for drafts: counting a long reply every second would cost more than saving it
+                extra["token_count"] = counter.count(text)
             if first_token is not None:
                 extra["time_to_first_token"] = round((first_token - started) * 1000)
             if reasoning:
@@ -217,14 +228,57 @@ class GenerationMixin(SessionCore):
             if action == "swipe":
                 assert index is not None
                 return self._apply_new_swipe(index, text, extra, info)
-            message = make_message(self.card.name, text, is_user=False, extra=extra, swipes=[text], swipe_id=0,
-                                   swipe_info=[info], gen_started=gen_started, gen_finished=info["gen_finished"])
+            message = new_reply(text, extra, info)
             self.messages.append(message)
             if self.header.chat_metadata.get("tainted"):
-                return message, self._save_new(message)
+                return message, self._save_new(message, replaces_draft=True)
             # The first generation marks the chat as no longer pristine (SillyTavern's `tainted`), in the header.
             self.header.chat_metadata = {**self.header.chat_metadata, "tainted": True}
             return message, self._save_all()
+
+        def new_reply(text: str, extra: dict[str, Any], info: dict[str, Any]) -> Message:
+            return make_message(self.card.name, text, is_user=False, extra=extra, swipes=[text], swipe_id=0,
+                                swipe_info=[info], gen_started=gen_started, gen_finished=info["gen_finished"])
+
+        # ---- drafts: the reply as it stands, saved on a timer (so a stall after some text saves it too)
+        loop = asyncio.get_running_loop()
+        keeps_drafts = action != "impersonate" and self.persist and not self.read_only
+        draft_timer: asyncio.TimerHandle | None = None
+        drafted = 0  # how many parts the last draft held
+        last_draft = started
+
+        def draft() -> Message:
+            text = "".join(parts)
+            if action == "reply":
+                extra = metadata(text, True, count=False)
+                return new_reply(text, extra, {"send_date": now_send_date(), "gen_started": gen_started,
+                                               "gen_finished": now_send_date(), "extra": dict(extra)})
+            assert index is not None
+            message = self.messages[index].model_copy(deep=True)  # the chat itself changes only at the end
+            if action == "continue":
+                self._continue_into(message, text, metadata, True, count=False)
+            else:
+                extra = metadata(text, True, count=False)
+                self._add_swipe(message, text, extra, {"send_date": now_send_date(), "gen_started": gen_started,
+                                                       "gen_finished": now_send_date(), "extra": dict(extra)})
+            return message
+
+        def save_draft() -> None:
+            nonlocal draft_timer, drafted, last_draft
+            draft_timer = None
+            if committed or len(parts) == drafted:
+                return
+            if action != "reply" and index != len(self.messages) - 1:
+                return  # the message is no longer the file's last line
+            drafted = len(parts)
+            last_draft = time.monotonic()
+            self._save_draft(draft(), new_line=action == "reply")
+
+        def text_arrived() -> None:
+            nonlocal draft_timer
+            if keeps_drafts and draft_timer is None:
+                wait = max(0.0, last_draft + self.draft_interval - time.monotonic())
+                draft_timer = loop.call_later(wait, save_draft)
 
         events = EarlyStream(backend.stream(request))
         try:
@@ -235,6 +289,7 @@ class GenerationMixin(SessionCore):
                         if first_token is None:
                             first_token = time.monotonic()
                         parts.append(event.text)
+                        text_arrived()
                         yield Delta(event.text)
                     elif isinstance(event, ReasoningDelta):
                         reasoning.append(event.text)
@@ -269,6 +324,8 @@ class GenerationMixin(SessionCore):
             yield Done(message=message, incomplete=incomplete, action=action,
                        index=None if action == "impersonate" else self._index_of(message, index))
         finally:
+            if draft_timer is not None:
+                draft_timer.cancel()
             await events.aclose()
             self._generating = False
             if not committed and "".join(parts) and action != "impersonate":
@@ -283,6 +340,12 @@ class GenerationMixin(SessionCore):
     def _apply_new_swipe(self, index: int, text: str, extra: dict[str, Any],
                          info: dict[str, Any]) -> tuple[Message, Notice | None]:
         message = self.messages[index]
+        self._add_swipe(message, text, extra, info)
+        self.header.chat_metadata = {**self.header.chat_metadata, "tainted": True}
+        return message, self._save_all()
+
+    def _add_swipe(self, message: Message, text: str, extra: dict[str, Any], info: dict[str, Any]) -> None:
+        """`text` becomes the message's new, selected swipe (in place: the chat's message, or a draft's copy)."""
         self._sync_swipe(message)
         swipes = list(message.swipes or [message.mes])
         infos = list(message.swipe_info or [])
@@ -297,12 +360,17 @@ class GenerationMixin(SessionCore):
         message.send_date = info["send_date"]
         setattr(message, "gen_started", info["gen_started"])  # noqa: B010  extra keys SillyTavern writes
         setattr(message, "gen_finished", info["gen_finished"])  # noqa: B010
-        self.header.chat_metadata = {**self.header.chat_metadata, "tainted": True}
-        return message, self._save_all()
 
     def _apply_continue(self, index: int, text: str, metadata: Any, incomplete: bool,
                         gen_started: str) -> tuple[Message, Notice | None]:
         message = self.messages[index]
+        self._continue_into(message, text, metadata, incomplete)
+        self.header.chat_metadata = {**self.header.chat_metadata, "tainted": True}
+        return message, self._save_all()
+
+    def _continue_into(self, message: Message, text: str, metadata: Any, incomplete: bool, *,
+                       count: bool = True) -> None:
+        """`text` is added to the message (in place: the chat's message, or a draft's copy)."""
         old = message.mes
         postfix = self.prompt_settings().chat_completion.continue_postfix if self.profile.mode == "chat" else ""
         if text and postfix and not old.endswith(postfix):
@@ -310,7 +378,7 @@ class GenerationMixin(SessionCore):
         combined = old + text
         message.mes = combined
         extra = dict(message.extra or {})
-        fresh = metadata(combined, incomplete)
+        fresh = metadata(combined, incomplete, count)
         extra.update({k: v for k, v in fresh.items() if k != "incomplete"})
         if incomplete:
             extra["incomplete"] = True
@@ -327,8 +395,6 @@ class GenerationMixin(SessionCore):
                                            "extra": dict(extra)}
                 message.swipe_info = infos
         setattr(message, "gen_finished", now_send_date())  # noqa: B010
-        self.header.chat_metadata = {**self.header.chat_metadata, "tainted": True}
-        return message, self._save_all()
 
 
 class EarlyStream:
