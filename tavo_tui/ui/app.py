@@ -4,20 +4,40 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.command import Provider
+from textual.containers import VerticalScroll
+from textual.dom import DOMNode
 from textual.screen import Screen
+from textual.widget import Widget
+from textual.widgets import Button, Input, OptionList, TextArea
 
 from tavo_tui import heap
-from tavo_tui.session.ui_settings import UiSettings, load_keymap, load_ui_settings, save_ui_settings
-from tavo_tui.ui.keys.commands import main_screen_commands
+from tavo_tui.session.ui_settings import UiSettings, keymap_file, load_keymap, load_ui_settings, save_ui_settings
+from tavo_tui.ui.keys.commands import main_screen_commands, run_entry
+from tavo_tui.ui.keys.context import focus_group, leader_context
 from tavo_tui.ui.keys.help import HelpScreen, key_rows
+from tavo_tui.ui.keys.keymap import Reserved, check_keymap, ui_binding_ids
+from tavo_tui.ui.keys.modal import KeyModal
 from tavo_tui.ui.keys.palette import TavoProvider
+from tavo_tui.ui.keys.registry import (
+    APP,
+    CARD_LIST,
+    CHAT_LOG,
+    COMPOSER,
+    CONNECTION_PANE,
+    ENTRIES,
+    GROUP_TITLES,
+    INSPECTOR,
+    bindings_for,
+)
 from tavo_tui.ui.main.key_gate import KeyGate
 from tavo_tui.ui.main.screen import MainScreen
 from tavo_tui.ui.shared.clipboard import passthrough_copy
@@ -34,10 +54,9 @@ class TavoApp(App[int]):
     CSS_PATH = "app.tcss"
     # Quit stays on ctrl+q; ctrl+c copies a selection (Textual's default) and never quits.
     ENABLE_COMMAND_PALETTE = True
-    COMMANDS = App.COMMANDS | {TavoProvider}
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("f1", "show_help", "Keys", id="help"),
-    ]
+    # One provider, so the palette lists the app's actions first (it also yields Textual's own commands).
+    COMMANDS: ClassVar[set[type[Provider] | Callable[[], type[Provider]]]] = {TavoProvider}
+    BINDINGS: ClassVar[list[BindingType]] = bindings_for(APP)
 
     def __init__(
         self,
@@ -59,8 +78,12 @@ class TavoApp(App[int]):
         settings = load_ui_settings(ctx.paths)
         keymap = load_keymap(ctx.paths)
         self.ui_settings: UiSettings = settings.value
-        self.keymap = keymap.value
-        self.settings_errors = [*settings.errors, *keymap.errors]
+        # The keymap in force: the file's entries that name a binding and collide with none (the rest are
+        # reported at start-up). Help, the palette and the composer's hint read it.
+        checked = check_keymap(keymap.value, source=str(keymap_file(ctx.paths)), reserved=reserved_keys,
+                               other_ids=ui_binding_ids)
+        self.keymap = checked.keymap
+        self.settings_errors = [*settings.errors, *keymap.errors, *checked.warnings]
         self.set_keymap(self.keymap)
         self.key_gate = KeyGate(self)
 
@@ -70,6 +93,11 @@ class TavoApp(App[int]):
             # Keys read together are handled one after another (a key closing a dialog has closed it before
             # the next one is routed): the gate hands each back to this method in turn.
             if not event.is_forwarded and await self.key_gate.take(event):
+                return
+            # A modal that takes single keys takes them here, in the order they were read: keys of the same
+            # burst after it then go where they belong, never to a modal already dismissed.
+            screen = self.screen_stack[-1] if self.screen_stack else None  # none left while the app closes
+            if not event.is_forwarded and isinstance(screen, KeyModal) and await screen.take_key(event):
                 return
         await super().on_event(event)
 
@@ -133,12 +161,26 @@ class TavoApp(App[int]):
         if isinstance(self.screen, HelpScreen):
             self.screen.dismiss()
             return
-        self.push_screen(HelpScreen(key_rows(self.screen)))
+        self.push_screen(HelpScreen(key_rows(focus_group(self.screen), leader_context(self.screen), self.keymap)))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "leader":  # in a dialog the key goes on to the dialog
+            return isinstance(self.screen, MainScreen)
+        return True
+
+    def action_leader(self) -> None:
+        """Open the leader overlay for the focused pane; the key after the leader picks the action."""
+        from tavo_tui.ui.keys.leader import LeaderScreen
+
+        screen = self.screen
+        if isinstance(screen, MainScreen):
+            self.push_screen(LeaderScreen(leader_context(screen), self.keymap, partial(run_entry, screen)))
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
+        # Ours first: the palette lists them in this order, before Textual's own (themes, quit, ...).
         if isinstance(screen, MainScreen):
-            yield from main_screen_commands(screen)
+            yield from main_screen_commands(screen, self.keymap)
+        yield from super().get_system_commands(screen)
 
     @property
     def main_screen(self) -> MainScreen:
@@ -146,6 +188,37 @@ class TavoApp(App[int]):
             if isinstance(screen, MainScreen):
                 return screen
         raise LookupError("the main screen is not open")
+
+
+# The widgets each pane is made of: their own keys (a text field's f6 selects a line, a list's enter picks) win
+# while they have the focus, so a keymap entry must not use them there.
+PANE_WIDGETS: dict[str, tuple[type[Widget], ...]] = {
+    COMPOSER: (TextArea,), CARD_LIST: (OptionList, Input), CONNECTION_PANE: (OptionList, Button),
+    INSPECTOR: (TextArea, OptionList), CHAT_LOG: (VerticalScroll,),
+}
+
+
+def _keys_of(classes: Iterable[type[DOMNode]]) -> Iterator[Binding]:
+    for cls in classes:
+        for base in cls.__mro__:
+            for binding in vars(base).get("BINDINGS", ()):
+                if isinstance(binding, Binding):
+                    yield binding
+
+
+def reserved_keys() -> list[Reserved]:
+    """Keys a keymap entry must not take: Textual's app keys (quit, the palette), and each pane's widget keys
+    (except those the pane's own bindings replace on purpose, such as the composer's page up)."""
+    reserved = [Reserved(TavoApp.COMMAND_PALETTE_BINDING, "the command palette")]
+    for binding in _keys_of([App]):
+        reserved += [Reserved(key, binding.description or binding.action) for key in binding.key.split(",")]
+    for owner, classes in PANE_WIDGETS.items():
+        own = {key for entry in ENTRIES if entry.owner == owner for key in entry.bound}
+        pane = GROUP_TITLES[next(entry.group for entry in ENTRIES if entry.owner == owner)]
+        for binding in _keys_of(classes):
+            what = f"{binding.description or binding.action.replace('_', ' ')} (a built-in key) in the {pane}"
+            reserved += [Reserved(key, what, owner) for key in binding.key.split(",") if key not in own]
+    return reserved
 
 
 def user_theme_dir(ctx: AppContext) -> Path:

@@ -12,7 +12,7 @@ from collections.abc import AsyncGenerator, Callable
 from contextlib import aclosing
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
@@ -21,6 +21,7 @@ from textual.worker import Worker
 from tavo_tui.session import Delta, Done, Failed, Notice, Started
 from tavo_tui.session.events import ActionError, GenerationEvent
 from tavo_tui.ui.chat.reply_presenter import ReplyPresenter
+from tavo_tui.ui.keys.registry import CHAT_ACTIONS, bindings_for
 from tavo_tui.ui.shared.dialogs import ChoiceDialog, ConfirmDialog, MultiChoiceDialog, TextEditDialog, TextPrompt
 from tavo_tui.ui.shared.editor import edit_in_editor
 from tavo_tui.ui.shared.errors import error_notice
@@ -36,12 +37,6 @@ if TYPE_CHECKING:
 GENERATING_NOTE = "generating… (esc stops)"
 DELETE_WINDOW = 60  # how many recent messages the delete dialog offers
 PREVIEW = 90
-
-# Letter keys act only while the chat log has the focus (elsewhere they are typing or list keys).
-CHAT_LOG_KEYS = {"r": "regenerate", "w": "new_swipe", "c": "continue_reply", "i": "impersonate",
-                 "e": "edit_message", "o": "edit_message_external", "d": "delete_messages", "h": "toggle_hidden",
-                 "n": "insert_narrator", "b": "branch_here", "left_square_bracket": "swipe(-1)",
-                 "right_square_bracket": "swipe(1)"}
 
 
 class ReplyStarted(Message):
@@ -85,32 +80,9 @@ class ChatActions(Screen[None]):
 
         def _schedule_inspect(self, delay: float) -> None: ...
 
-    # Priority: in a real terminal alt+x arrives with the character "x", which the composer would type instead.
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("alt+r", "regenerate", "Regenerate", id="regenerate", show=False, priority=True),
-        Binding("alt+comma", "swipe(-1)", "Swipe left", id="swipe-left", show=False, priority=True),
-        Binding("alt+full_stop", "swipe(1)", "Swipe right", id="swipe-right", show=False, priority=True),
-        Binding("alt+w", "new_swipe", "New swipe", id="new-swipe", show=False, priority=True),
-        Binding("alt+c", "continue_reply", "Continue", id="continue", show=False, priority=True),
-        Binding("alt+i", "impersonate", "Impersonate", id="impersonate", show=False, priority=True),
-        Binding("alt+e", "edit_message", "Edit message", id="edit-message", show=False, priority=True),
-        Binding("alt+o", "edit_message_external", "Edit in $EDITOR", id="edit-message-external", show=False,
-                priority=True),
-        Binding("alt+d", "delete_messages", "Delete messages", id="delete-messages", show=False, priority=True),
-        Binding("alt+h", "toggle_hidden", "Hide/unhide", id="toggle-hidden", show=False, priority=True),
-        Binding("alt+n", "insert_narrator", "Narrator message", id="insert-narrator", show=False, priority=True),
-        Binding("alt+b", "branch_here", "Branch", id="branch", show=False, priority=True),
-        Binding("alt+g", "choose_greeting", "Greeting", id="choose-greeting", show=False, priority=True),
-        Binding("f8", "chats", "Chats", id="chats", show=False, priority=True),
-        Binding("f9", "personas", "Personas", id="personas", show=False, priority=True),
-        Binding("alt+a", "authors_note", "Author's note", id="authors-note", show=False, priority=True),
-        Binding("alt+s", "scenario", "Scenario", id="scenario-override", show=False, priority=True),
-        Binding("alt+l", "chat_lorebook", "Chat lorebook", id="chat-lorebook", show=False, priority=True),
-        Binding("ctrl+f", "search_chat", "Search chat", id="search-chat", show=False, priority=True),
-        Binding("alt+f", "search_all", "Search all chats", id="search-all", show=False, priority=True),
-        *(Binding(key, f"chat_key('{action}')", action, id=f"log-{key}", show=False)
-          for key, action in CHAT_LOG_KEYS.items()),
-    ]
+    # Generated from the key registry: priority, as in a real terminal alt+x arrives with the character "x",
+    # which the composer would type instead. The chat log's single keys are ChatLog's own bindings.
+    BINDINGS: ClassVar[list[BindingType]] = bindings_for(CHAT_ACTIONS)
 
     # ---- helpers -------------------------------------------------------------------------------------------
     def _need_session(self) -> ChatSession | None:
@@ -167,11 +139,6 @@ class ChatActions(Screen[None]):
 
     def _run(self, work: Any) -> None:
         self.run_worker(work, group="chat-actions", exit_on_error=False)
-
-    async def action_chat_key(self, action: str) -> None:
-        """A letter key: only a chat action while the chat log has the focus."""
-        if self.focused is self.chat_log:
-            await self.run_action(action)
 
     # ---- streaming actions ---------------------------------------------------------------------------------
     def action_regenerate(self) -> None:

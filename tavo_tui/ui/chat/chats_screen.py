@@ -12,11 +12,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
 from tavo_tui.session.chats import ChatSummary
+from tavo_tui.ui.keys.modal import KeyModal
 from tavo_tui.ui.shared.dialogs import ConfirmDialog, TextPrompt
 from tavo_tui.ui.shared.safe_text import one_line, plain_line
 
@@ -27,7 +27,7 @@ PREVIEW = 100
 ChatsResult = tuple[str, str | None]  # ("open", id) | ("new", None) | ("branch", id) | ("reopen", None)
 
 
-class ChatsScreen(ModalScreen[ChatsResult | None]):
+class ChatsScreen(KeyModal[ChatsResult | None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q", "close", "Close", id="chats-close"),
         Binding("n", "new", "New chat", id="chats-new"),

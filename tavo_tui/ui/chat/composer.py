@@ -1,12 +1,21 @@
-"""The message editor: multi-line; enter inserts a newline. The screen's send binding (ctrl+j) sends."""
+"""The message editor: multi-line; enter inserts a newline. The screen's send binding (ctrl+j by default) sends."""
 
 from __future__ import annotations
 
 from typing import ClassVar
 
 from textual import events
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.widgets import TextArea
+
+from tavo_tui.ui.keys.registry import COMPOSER, bindings_for, key_label
+
+
+def placeholder(send_keys: tuple[str, ...], send_on_enter: bool) -> str:
+    if send_on_enter:
+        return "Write a message — enter sends, ctrl+j adds a line"
+    sends = key_label(send_keys[0]) if send_keys else "the send key"
+    return f"Write a message — {sends} sends, enter adds a line"
 
 
 class Composer(TextArea):
@@ -15,10 +24,7 @@ class Composer(TextArea):
     Page up/down scroll the chat above instead of the (small) editor, so history can be read while typing.
     """
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("pageup", "screen.scroll_chat(-1)", "Scroll chat up", show=False, id="scroll-chat-up"),
-        Binding("pagedown", "screen.scroll_chat(1)", "Scroll chat down", show=False, id="scroll-chat-down"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings_for(COMPOSER)  # the key registry's
 
     DEFAULT_CSS = """
     Composer { height: auto; min-height: 3; max-height: 10; border: tall $panel; }
@@ -33,12 +39,20 @@ class Composer(TextArea):
             soft_wrap=True,
             tab_behavior="focus",
             show_line_numbers=False,
-            placeholder="Write a message — enter sends, ctrl+j adds a line"
-            if send_on_enter
-            else "Write a message — ctrl+j sends, enter adds a line",
+            placeholder=placeholder(("ctrl+j",), send_on_enter),
             id=id,
         )
         self.send_on_enter = send_on_enter
+
+    def on_mount(self) -> None:
+        # The hint names the send keys in force (the user's keymap may have moved send), read from the
+        # screen's live bindings.
+        self.placeholder = placeholder(self.send_keys(), self.send_on_enter)
+
+    def send_keys(self) -> tuple[str, ...]:
+        """The keys bound to the screen's send action now, keymap applied."""
+        return tuple(key for key, active in self.screen.active_bindings.items()
+                     if active.node is self.screen and active.binding.action == "send")
 
     def _sends(self, key: str) -> bool:
         """Whether `key` is bound (by the keymap in force) to the screen's send action."""

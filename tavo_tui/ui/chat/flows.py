@@ -11,12 +11,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import Input, Select, Static, TextArea
 
 from tavo_tui.session.prompt_options import AuthorsNote
 from tavo_tui.ui.chat.chats_screen import ChatsScreen
 from tavo_tui.ui.chat.personas_screen import PersonasScreen
+from tavo_tui.ui.keys.modal import KeyModal
 from tavo_tui.ui.shared.dialogs import DIALOG_CSS, ChoiceDialog, ReportDialog, TextEditDialog, TextPrompt
 from tavo_tui.ui.shared.editor import edit_in_editor
 from tavo_tui.ui.shared.safe_text import plain, plain_line
@@ -30,7 +30,7 @@ SEARCH_LIMIT = 200
 REVEAL_LIMIT = 500  # older messages mounted at most to show a search hit in place
 
 
-class AuthorsNoteDialog(ModalScreen[dict[str, object] | None]):
+class AuthorsNoteDialog(KeyModal[dict[str, object] | None]):
     """The chat's author's note: text, position, depth, role. ctrl+s saves, ctrl+e uses $EDITOR, escape cancels."""
 
     BINDINGS: ClassVar[list[BindingType]] = [

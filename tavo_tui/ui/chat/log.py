@@ -5,13 +5,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import ClassVar
 
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import VerticalScroll
 from textual.content import Content
 from textual.widgets import Static
 
 from tavo_tui.model import Message
 from tavo_tui.ui.chat.message_view import MessageView, message_kind
+from tavo_tui.ui.keys.registry import CHAT_LOG, bindings_for
 
 # Mounted widgets, not text length, make streaming slow (tui.md §0.3), so only the tail is mounted.
 MAX_MOUNTED = 30
@@ -55,10 +56,8 @@ class ChatLog(VerticalScroll):
     """
 
     HELP_TITLE = "chat log"
-    # j/k/g/G (screen bindings) move the message cursor; these act on the message under it.
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("y", "copy_message", "Copy message", id="copy-message"),
-    ]
+    # j/k/g/G (screen bindings) move the message cursor; these act on the message under it (key registry).
+    BINDINGS: ClassVar[list[BindingType]] = bindings_for(CHAT_LOG)
 
     can_focus = True
 

@@ -10,11 +10,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, OptionList, Select, Static, TextArea
 from textual.widgets.option_list import Option
 
 from tavo_tui.session.personas import POSITIONS, Persona
+from tavo_tui.ui.keys.modal import KeyModal
 from tavo_tui.ui.shared.dialogs import DIALOG_CSS, ConfirmDialog
 from tavo_tui.ui.shared.safe_text import one_line, plain_line
 
@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from tavo_tui.session import AppContext, ChatSession
 
 
-class PersonaEditor(ModalScreen[dict[str, object] | None]):
+class PersonaEditor(KeyModal[dict[str, object] | None]):
     """Name, description, description position, depth and avatar image. ctrl+s saves, escape cancels."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -92,7 +92,7 @@ def avatar_path(typed: str) -> str | None:
     return str(Path(text).expanduser()) if text else None
 
 
-class PersonasScreen(ModalScreen[None]):
+class PersonasScreen(KeyModal[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q", "close", "Close", id="personas-close"),
         Binding("n", "new", "New", id="personas-new"),

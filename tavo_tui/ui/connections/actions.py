@@ -6,13 +6,14 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import work
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.screen import Screen
 
 from tavo_tui.model import ConnectionProfile
 from tavo_tui.session import connections as conn
 from tavo_tui.session.connections import DEFAULT_PORTS, ConnectionCheck, DiscoveredServer
 from tavo_tui.ui.connections.pane import ConnectionPane
+from tavo_tui.ui.keys.registry import CONNECTION_ACTIONS, bindings_for
 from tavo_tui.ui.main.status_bar import StatusBar
 from tavo_tui.ui.shared.safe_text import one_line
 
@@ -29,9 +30,7 @@ if TYPE_CHECKING:
 class ConnectionActions(Screen[None]):
     """Mixed into MainScreen; needs `ctx`, `session`, `connection_name`, `generating` and the panes."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("alt+m", "pick_model", "Model", id="pick-model", show=False),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings_for(CONNECTION_ACTIONS)  # the key registry's
     # Ports the discovery probes (tests point it at their own servers).
     discover_ports: Sequence[int] = DEFAULT_PORTS
     discover_timeout: float = 0.3

@@ -8,13 +8,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from tavo_tui.ui.keys.modal import KeyModal
 from tavo_tui.ui.shared.safe_text import plain_line
 
 
-class ConfirmRemove(ModalScreen[bool]):
+class ConfirmRemove(KeyModal[bool]):
     """`y` or enter removes, `n` or escape keeps."""
 
     BINDINGS: ClassVar[list[BindingType]] = [

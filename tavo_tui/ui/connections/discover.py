@@ -14,11 +14,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import SelectionList, Static
 from textual.widgets.selection_list import Selection
 
 from tavo_tui.session.connections import DiscoveredServer
+from tavo_tui.ui.keys.modal import KeyModal
 from tavo_tui.ui.shared.safe_text import one_line, plain_line
 
 HELP = "space selects · enter adds the selected · r scans again · esc closes"
@@ -40,7 +40,7 @@ def server_line(server: DiscoveredServer, known_as: str | None) -> Content:
     )
 
 
-class DiscoverScreen(ModalScreen[list[DiscoveredServer] | None]):
+class DiscoverScreen(KeyModal[list[DiscoveredServer] | None]):
     """Dismisses with the servers to add (possibly empty), or None on escape."""
 
     BINDINGS: ClassVar[list[BindingType]] = [

@@ -16,7 +16,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Container, Horizontal, Vertical, VerticalScroll
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
 from tavo_tui.model import ConnectionProfile
@@ -37,6 +36,7 @@ from tavo_tui.ui.connections.form import (
     instruct_choice,
 )
 from tavo_tui.ui.connections.model_picker import ModelPicker
+from tavo_tui.ui.keys.modal import KeyModal
 from tavo_tui.ui.shared.safe_text import plain_line
 
 __all__ = ["ConnectionEditor", "EditResult", "build_profile"]
@@ -81,7 +81,7 @@ def _fmt(value: float | int | None) -> str:
     return "" if value is None else str(value)
 
 
-class ConnectionEditor(ModalScreen[EditResult | None]):
+class ConnectionEditor(KeyModal[EditResult | None]):
     """Edit `profile`, or create a new one when it is None."""
 
     BINDINGS: ClassVar[list[BindingType]] = [

@@ -11,18 +11,18 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.content import Content
 from textual.events import Key
-from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from tavo_tui.session.connections import ModelListing, filter_models
+from tavo_tui.ui.keys.modal import KeyModal
 from tavo_tui.ui.shared.safe_text import one_line, plain_line
 
 # One line at 80 columns, so the list keeps its rows in a 24-row terminal.
 HELP = "type to filter · ↓ list · enter picks · ctrl+r / r refreshes · esc cancels"
 
 
-class ModelPicker(ModalScreen[str | None]):
+class ModelPicker(KeyModal[str | None]):
     """Dismisses with the chosen (or typed) model name, or None."""
 
     BINDINGS: ClassVar[list[BindingType]] = [

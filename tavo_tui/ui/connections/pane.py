@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import ClassVar
 
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Container, Vertical
 from textual.content import Content
 from textual.message import Message
@@ -15,6 +15,7 @@ from textual.widgets import Button, OptionList, Static
 from textual.widgets.option_list import Option
 
 from tavo_tui.model import ConnectionProfile
+from tavo_tui.ui.keys.registry import CONNECTION_PANE, bindings_for
 from tavo_tui.ui.shared.safe_text import plain_line
 
 
@@ -25,16 +26,8 @@ def is_demo_profile(profile: ConnectionProfile) -> bool:
 class ConnectionPane(Vertical):
     """Lists profiles (● in use, ★ default); its buttons and keys post `ConnectionPane.Action` messages."""
 
-    # Active while the pane has the focus (enter on a profile uses it).
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("t", "act('test')", "Test", id="conn.test"),
-        Binding("e", "act('edit')", "Edit", id="conn.edit"),
-        Binding("a", "act('add')", "Add", id="conn.add"),
-        Binding("m", "act('model')", "Model", id="conn.model"),
-        Binding("d", "act('discover')", "Discover", id="conn.discover"),
-        Binding("s", "act('default')", "Default", id="conn.default", show=False),
-        Binding("x,delete", "act('remove')", "Remove", id="conn.remove", show=False),
-    ]
+    # Active while the pane has the focus (enter on a profile uses it). From the key registry.
+    BINDINGS: ClassVar[list[BindingType]] = bindings_for(CONNECTION_PANE)
 
     DEFAULT_CSS = """
     ConnectionPane { height: auto; max-height: 50%; border-bottom: solid $panel; }

@@ -9,11 +9,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
 from tavo_tui.model import ConnectionProfile
+from tavo_tui.ui.keys.modal import KeyModal
 from tavo_tui.ui.shared.safe_text import one_line, plain_line
 
 DIALOG_CSS = """
@@ -28,7 +28,7 @@ DIALOG_CSS = """
 """
 
 
-class CompareConnectionPicker(ModalScreen[str | None]):
+class CompareConnectionPicker(KeyModal[str | None]):
     """Dismisses with the chosen profile's name, or None on escape."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel", id="compare.cancel")]
@@ -65,7 +65,7 @@ class CompareConnectionPicker(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-class SavePathPrompt(ModalScreen[str | None]):
+class SavePathPrompt(KeyModal[str | None]):
     """Asks for a file name (prefilled); dismisses with it on enter, None on escape."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel", id="save.cancel")]
@@ -93,7 +93,7 @@ class SavePathPrompt(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-class SectionViewer(ModalScreen[None]):
+class SectionViewer(KeyModal[None]):
     """One prompt section in full, read-only (enter on a row of the sections or dropped list)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,q", "close", "Close", id="section.close")]

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, ClassVar, Protocol, cast
 
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Vertical
 from textual.content import Content
 from textual.reactive import reactive
@@ -32,6 +32,7 @@ from tavo_tui.ui.inspector.render import (
     summary,
     usage_bar,
 )
+from tavo_tui.ui.keys.registry import INSPECTOR, bindings_for
 from tavo_tui.ui.shared.safe_text import plain_line, sanitize
 
 if TYPE_CHECKING:
@@ -92,16 +93,7 @@ class ViewTitle(Widget):
 class PromptInspector(Vertical):
     """Shows what the next request will contain. Nothing here parses markup from the prompt."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("tab", "next_view", "Next view", id="inspector.next-view"),
-        Binding("shift+tab", "previous_view", "Previous view", show=False, id="inspector.previous-view"),
-        Binding("c", "copy_json", "Copy JSON", id="inspector.copy-json"),
-        Binding("u", "copy_curl", "Copy curl", id="inspector.copy-curl"),
-        Binding("s", "save", "Save", id="inspector.save"),
-        Binding("d", "diff_previous", "Diff last", id="inspector.diff-previous"),
-        Binding("o", "diff_other", "Diff conn", id="inspector.diff-other"),
-        Binding("a", "toggle_all", "Show all", show=False, id="inspector.show-all"),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = bindings_for(INSPECTOR)  # the key registry's
 
     DEFAULT_CSS = """
     PromptInspector { height: 1fr; }

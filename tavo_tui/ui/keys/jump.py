@@ -11,12 +11,22 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.content import Content
 from textual.geometry import Region
-from textual.screen import ModalScreen, Screen
+from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import Static
+from textual.widgets import Button, Static
+
+from tavo_tui.ui.keys.modal import KeyModal
 
 # Letters for widgets without a fixed one, home row first; never j/k (they move in lists).
 SPARE_KEYS = "asdfghqwertyuopzxvb"
+# What each widget is called on screen, by the id the main screen gives it (an internal id means nothing to a
+# reader); widgets not listed are named after the pane they are in.
+JUMP_NAMES = {
+    "card-filter": "Library filter", "card-options": "Library", "chat": "Chat log", "composer": "Composer",
+    "conn-options": "Connections", "insp-body": "Inspector: request", "insp-sections": "Inspector: sections",
+    "insp-lore": "Inspector: lore", "insp-diff": "Inspector: diff",
+}
+PANE_NAMES = {"cards": "Library", "connections": "Connections", "inspector": "Inspector", "centre": "Chat"}
 
 
 @dataclass(frozen=True)
@@ -25,6 +35,18 @@ class JumpTarget:
     label: str
     widget: Widget
     region: Region
+
+
+def jump_label(widget: Widget) -> str:
+    """A readable name: "Chat log", "Inspector: request", "Connections: Test" (a button, by its label)."""
+    name = JUMP_NAMES.get(widget.id or "")
+    if name:
+        return name
+    pane = next((PANE_NAMES[node.id] for node in widget.ancestors if node.id in PANE_NAMES), "")
+    if isinstance(widget, Button):
+        label = str(widget.label)
+        return f"{pane}: {label}" if pane else label
+    return pane or type(widget).__name__
 
 
 def jump_targets(screen: Screen[Any], fixed: dict[str, str] | None = None) -> list[JumpTarget]:
@@ -48,13 +70,12 @@ def jump_targets(screen: Screen[Any], fixed: dict[str, str] | None = None) -> li
         key = letter or next(spare, None)
         if key is None:
             break
-        label = str(getattr(widget, "JUMP_LABEL", "") or widget.id or type(widget).__name__)
-        targets.append(JumpTarget(key, label, widget, widget.region))
+        targets.append(JumpTarget(key, jump_label(widget), widget, widget.region))
     return targets
 
 
-class JumpScreen(ModalScreen["Widget | None"]):
-    """Dismisses with the chosen widget, or None on escape / any other key."""
+class JumpScreen(KeyModal["Widget | None"]):
+    """Dismisses with the chosen widget, or None on escape / any other key (that key is used up)."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "dismiss(None)", "Cancel", id="jump-cancel")]
 
@@ -78,10 +99,21 @@ class JumpScreen(ModalScreen["Widget | None"]):
             yield label
         yield Static(Content("Jump: press a letter to move the focus there (esc cancels)"), classes="jump-help")
 
+    async def take_key(self, event: events.Key) -> bool:
+        """One key, in the app's key order: the next key of a burst already goes to the chosen widget."""
+        if self.dismissed:
+            return False
+        target = self.targets.get(event.character or "") if event.key != "escape" else None
+        if target is not None and target.widget.is_attached:
+            # Now, not through Widget.focus (which waits behind the keys already read).
+            target.widget.screen.set_focus(target.widget)
+        self.dismiss(target.widget if target is not None else None)
+        return True
+
     def on_key(self, event: events.Key) -> None:
-        if event.key == "escape":
-            return
+        # Keys posted to this screen directly (not read by the app): the same rule, never a second dismiss.
         event.stop()
         event.prevent_default()
-        target = self.targets.get(event.character or "")
-        self.dismiss(target.widget if target is not None else None)
+        if not self.dismissed:
+            target = self.targets.get(event.character or "") if event.key != "escape" else None
+            self.dismiss(target.widget if target is not None else None)

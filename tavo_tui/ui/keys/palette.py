@@ -1,4 +1,6 @@
-"""Command palette entries for every card (open), connection (switch) and theme (apply).
+"""The command palette's one provider: the app's actions first (with their keys), then the connections, then
+Textual's own commands; themes and cards are found by typing (a theme list or a big library would bury the
+actions).
 
 Card and connection names are untrusted: they become `Content` and are highlighted by offsets, never
 through Textual's `Matcher.highlight`, which parses its input as markup (tui.md §4.1).
@@ -23,14 +25,15 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Entry:
-    prefix: str  # ours ("Open character", ...)
-    name: str  # untrusted, already folded onto one line
+    prefix: str  # ours ("Open character", ...); empty for an action
+    name: str  # untrusted, already folded onto one line (an action's title is ours)
     help: str  # ours
     run: Callable[[], Any]
+    discover: bool = True  # listed before anything is typed
 
     @property
     def text(self) -> str:
-        return f"{self.prefix}: {self.name}"
+        return f"{self.prefix}: {self.name}" if self.prefix else self.name
 
 
 def safe_highlight(text: str, query: str, search: FuzzySearch) -> tuple[float, Content]:
@@ -53,19 +56,25 @@ def _main_screen(provider: Provider) -> MainScreen | None:
 
 
 def palette_entries(screen: MainScreen) -> Iterator[Entry]:
+    """In the order they are listed: the app's actions and Textual's (`App.get_system_commands` yields ours
+    first), connections, themes, cards."""
     app = screen.app
-    for theme in sorted(app.available_themes):
-        yield Entry("Theme", theme, "Apply this theme (remembered for next time)", partial(screen.apply_theme, theme))
+    for command in app.get_system_commands(screen):
+        yield Entry("", command.title, command.help, command.callback, command.discover)
     for profile in screen._profiles():
         yield Entry("Use connection", one_line(profile.name), "Switch the chat to this connection",
                     partial(screen.switch_connection, profile.name))
+    for theme in sorted(app.available_themes):
+        yield Entry("Theme", theme, "Apply this theme (remembered for next time)", partial(screen.apply_theme, theme),
+                    discover=False)
     try:
         cards = screen.ctx.card_entries()
     except Exception:  # an unreadable library is reported by the card pane; the palette just skips it
         cards = []
     for card in cards:
         name = one_line(card.name) or card.path.stem
-        yield Entry("Open character", name, "Open this character's latest chat", partial(_open, screen, card.path))
+        yield Entry("Open character", name, "Open this character's latest chat", partial(_open, screen, card.path),
+                    discover=False)
 
 
 def _open(screen: MainScreen, path: Any) -> None:
@@ -73,7 +82,7 @@ def _open(screen: MainScreen, path: Any) -> None:
 
 
 class TavoProvider(Provider):
-    """Themes, connections and cards; the main actions come from `App.get_system_commands`."""
+    """Everything the palette offers, in one provider so the order is ours (providers answer concurrently)."""
 
     async def startup(self) -> None:
         screen = _main_screen(self)
@@ -81,7 +90,7 @@ class TavoProvider(Provider):
 
     async def discover(self) -> Hits:
         for entry in self._entries:
-            if entry.prefix != "Open character":  # a big library would swamp the list; search finds them
+            if entry.discover:
                 yield DiscoveryHit(Content(entry.text), entry.run, text=entry.text, help=entry.help)
 
     async def search(self, query: str) -> Hits:

@@ -9,11 +9,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
 from tavo_tui.session.library import CardDetail
+from tavo_tui.ui.keys.modal import KeyModal
 from tavo_tui.ui.shared.safe_text import one_line, plain, plain_line
 
 GREETING_PREVIEW = 160
@@ -30,7 +30,7 @@ TEXT_FIELDS = (
 )
 
 
-class CardDetailScreen(ModalScreen[str | None]):
+class CardDetailScreen(KeyModal[str | None]):
     """Dismisses with what to do next: "new:<i>" (new chat with greeting i), "edit", "export", "duplicate",
     "delete", or None (closed)."""
 

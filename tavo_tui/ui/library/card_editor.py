@@ -8,10 +8,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, Static, TextArea
 
 from tavo_tui.model import Card
+from tavo_tui.ui.keys.modal import KeyModal
 from tavo_tui.ui.shared.editor import edit_in_editor
 from tavo_tui.ui.shared.safe_text import plain_line
 
@@ -46,7 +46,7 @@ def join_greetings(greetings: list[str]) -> str:
     return f"\n{GREETING_SEPARATOR}\n".join(greetings)
 
 
-class CardEditorScreen(ModalScreen[Card | None]):
+class CardEditorScreen(KeyModal[Card | None]):
     """Dismisses with the edited card (every field not shown here is kept as it was) or None."""
 
     BINDINGS: ClassVar[list[BindingType]] = [

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, ClassVar, Protocol
 
 from textual import events, on
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Vertical
 from textual.content import Content
 from textual.message import Message
@@ -28,6 +28,7 @@ from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from tavo_tui.session.library import SORT_LABELS, SORTS, sorted_entries
+from tavo_tui.ui.keys.registry import CARD_LIST, bindings_for
 from tavo_tui.ui.shared.safe_text import one_line
 
 if TYPE_CHECKING:
@@ -94,17 +95,9 @@ class CardRow(Visual):
 class CardList(Vertical):
     """Lists cards; choosing one posts `CardList.Chosen` with the card's path."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("slash", "focus_filter", "Filter", id="cards-filter"),
-        Binding("s", "cycle_sort", "Sort", id="cards-sort"),
-        Binding("i", "detail", "Details", id="cards-detail"),
-        Binding("a", "import_cards", "Import", id="cards-import"),
-        Binding("x", "export_card", "Export", id="cards-export"),
-        Binding("c", "duplicate_card", "Duplicate", id="cards-duplicate"),
-        Binding("delete,D", "delete_card", "Delete", id="cards-delete"),
-        Binding("n", "create_card", "New card", id="cards-create"),
-        Binding("e", "edit_card", "Edit", id="cards-edit"),
-    ]
+    # From the key registry: printable keys typed in the list filter it, so only delete (and enter, the list's
+    # own select) are direct keys; the other commands follow the leader (ctrl+g) or are in the palette.
+    BINDINGS: ClassVar[list[BindingType]] = bindings_for(CARD_LIST)
 
     DEFAULT_CSS = """
     CardList { width: 28; border-right: solid $panel; }

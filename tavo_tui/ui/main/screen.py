@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, ClassVar
 
 from textual import events, on, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.reactive import reactive
@@ -30,6 +30,7 @@ from tavo_tui.ui.chat.reply_presenter import ReplyPresenter
 from tavo_tui.ui.connections.actions import GENERATING, ConnectionActions
 from tavo_tui.ui.connections.pane import ConnectionPane
 from tavo_tui.ui.inspector.pane import PromptInspector
+from tavo_tui.ui.keys.registry import SCREEN, bindings_for
 from tavo_tui.ui.library.card_list import CardList
 from tavo_tui.ui.main.layout import LayoutActions
 from tavo_tui.ui.main.status_bar import StatusBar, track
@@ -54,33 +55,8 @@ FIRST_FRAME_CARDS = 200
 class MainScreen(ChatActions, LayoutActions, ConnectionActions):
     """Owns the open ChatSession and routes user actions to it."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        # Not a priority binding: it must reach us through the composer, after the keys typed before it.
-        Binding("ctrl+j,ctrl+enter", "send", "Send", id="send"),
-        Binding("escape", "stop", "Stop", id="stop"),
-        Binding("f2", "toggle_cards", "Cards", id="toggle-cards"),
-        Binding("f3", "toggle_connections", "Conns", id="toggle-connections"),
-        Binding("f4", "toggle_inspector", "Inspect", id="toggle-inspector"),
-        Binding("f5", "pick_connection", "Switch", id="switch-connection"),
-        # Not in the footer (it must fit 80 columns); f1 and the palette list them.
-        Binding("ctrl+t", "test_connection", "Test", id="test-connection", show=False),
-        Binding("ctrl+n", "new_chat", "New chat", id="new-chat", show=False),
-        Binding("ctrl+r", "retry", "Retry", id="retry", show=False),
-        Binding("alt+1", "focus_pane('cards')", "Focus cards", id="focus-cards", show=False),
-        Binding("alt+2", "focus_pane('chat')", "Focus chat", id="focus-chat", show=False),
-        Binding("alt+3", "focus_pane('connections')", "Focus connections", id="focus-connections", show=False),
-        Binding("alt+4", "focus_pane('inspector')", "Focus inspector", id="focus-inspector", show=False),
-        Binding("question_mark", "app.show_help", "Keys", id="help-question", show=False),
-        Binding("ctrl+o", "jump", "Jump", id="jump"),
-        Binding("alt+left", "resize_pane(-2)", "Narrower pane", id="shrink-pane", show=False),
-        Binding("alt+right", "resize_pane(2)", "Wider pane", id="grow-pane", show=False),
-        # Vim-style movement: only when a list, the chat log or a read-only view has the focus (check_action),
-        # and text editors consume these keys before bindings see them.
-        Binding("j", "vim('down')", "Down", id="vim-down", show=False),
-        Binding("k", "vim('up')", "Up", id="vim-up", show=False),
-        Binding("g", "vim('top')", "Top", id="vim-top", show=False),
-        Binding("G,shift+g", "vim('bottom')", "Bottom", id="vim-bottom", show=False),
-    ]
+    # Generated from the key registry (ids, descriptions and keys live there once).
+    BINDINGS: ClassVar[list[BindingType]] = bindings_for(SCREEN)
 
     DEFAULT_CSS = """
     MainScreen { layout: vertical; }
@@ -256,20 +232,23 @@ class MainScreen(ChatActions, LayoutActions, ConnectionActions):
             self._schedule_inspect(0)
 
     def action_focus_pane(self, pane: str) -> None:
+        # set_focus, not Widget.focus: that one waits behind the keys already read, which a burst ("leader 2
+        # hello") would then type into the pane focused before.
         if pane == "cards":
             self.query_one(CardList).display = True
-            self.query_one(CardList).options.focus()
+            self.set_focus(self.query_one(CardList).options)
         elif pane == "connections":
             self.connection_pane.display = True
             self._sync_side()
-            self.connection_pane.options.focus()
+            self.set_focus(self.connection_pane.options)
         elif pane == "inspector":
-            self.inspector.display = True
+            inspector = self.inspector
+            inspector.display = True
             self._sync_side()
-            self.inspector.focus_view()
+            self.set_focus(inspector.body if inspector.view == "body" else inspector.view_list(inspector.view))
             self._schedule_inspect(0)
         else:
-            self.composer.focus()
+            self.set_focus(self.composer)
 
     def action_scroll_chat(self, direction: int) -> None:
         if direction < 0:

@@ -11,11 +11,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
-from textual.screen import ModalScreen
 from textual.widgets import Input, OptionList, SelectionList, Static, TextArea
 from textual.widgets.option_list import Option
 from textual.widgets.selection_list import Selection
 
+from tavo_tui.ui.keys.modal import KeyModal
 from tavo_tui.ui.shared.editor import edit_in_editor
 
 # A dialog is at most 90% of the screen. Its key hints are docked at the bottom, so they stay in sight when the
@@ -37,7 +37,7 @@ def _help(text: str) -> Static:
     return Static(Content(text), classes="dialog-help")
 
 
-class ConfirmDialog(ModalScreen[bool]):
+class ConfirmDialog(KeyModal[bool]):
     """Yes/no. `y` or enter confirms, `n` or escape cancels."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -59,7 +59,7 @@ class ConfirmDialog(ModalScreen[bool]):
         self.dismiss(value)
 
 
-class TextPrompt(ModalScreen[str | None]):
+class TextPrompt(KeyModal[str | None]):
     """Ask for one line (a name, a path, a search). Enter submits, escape cancels."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel", id="prompt-cancel")]
@@ -87,7 +87,7 @@ class TextPrompt(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-class TextEditDialog(ModalScreen[str | None]):
+class TextEditDialog(KeyModal[str | None]):
     """Edit multi-line text in the app; ctrl+e hands it to $EDITOR; ctrl+s saves; escape cancels."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -127,7 +127,7 @@ class TextEditDialog(ModalScreen[str | None]):
         self.dismiss(None)
 
 
-class ChoiceDialog(ModalScreen[int | None]):
+class ChoiceDialog(KeyModal[int | None]):
     """Pick one of several entries (enter); escape cancels. Dismisses with the entry's position."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel", id="choice-cancel")]
@@ -163,7 +163,7 @@ class ChoiceDialog(ModalScreen[int | None]):
         self.dismiss(None)
 
 
-class MultiChoiceDialog(ModalScreen[list[int] | None]):
+class MultiChoiceDialog(KeyModal[list[int] | None]):
     """Tick several entries (space); enter or ctrl+s accepts the ticked ones; escape cancels."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -206,7 +206,7 @@ class MultiChoiceDialog(ModalScreen[list[int] | None]):
         self.dismiss(None)
 
 
-class ReportDialog(ModalScreen[None]):
+class ReportDialog(KeyModal[None]):
     """A read-only report (an import summary, a message found by search). Escape or enter closes."""
 
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,enter,q", "close", "Close", id="report-close")]
