@@ -3,6 +3,12 @@
 It lives on the TokenCounter the session layer already keeps per chat, so callers get it for free. Entries
 are keyed by object identity and hold a reference to the source object (so an id cannot be reused while the
 entry exists) plus the fields the derived value depends on, so a changed source is simply recomputed.
+
+Lorebooks are the exception to "the fields it depends on": checking every entry of a 300,000-entry book on
+every keystroke is the cost this memo exists to avoid, so a book is told apart by its identity, its entries
+container's identity and length. Edit a book by making a new one (`model_copy`, a new dict, a new entries
+list), as the card editor and the world-file reader do; an entry changed in place keeps the old conversion
+until the book object changes (or `clear()`).
 """
 
 from __future__ import annotations
@@ -14,6 +20,22 @@ T = TypeVar("T")
 
 # One memo table: id(source) -> (source, fingerprint, value).
 Table = dict[int, tuple[Any, Any, Any]]
+
+
+class Same:
+    """A fingerprint part equal only to the very same object (never a deep comparison), holding it so its id
+    cannot be reused while the memo entry lives."""
+
+    __slots__ = ("obj",)
+
+    def __init__(self, obj: object) -> None:
+        self.obj = obj
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Same) and other.obj is self.obj
+
+    def __hash__(self) -> int:
+        return id(self.obj)
 
 
 class PromptCache:

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from operator import attrgetter
 from typing import Any
 
 from tavo_tui.model import Card, Lorebook
-from tavo_tui.prompt.cache import PromptCache
+from tavo_tui.prompt.cache import PromptCache, Same
 from tavo_tui.prompt.injection import BEFORE_PROMPT, IN_CHAT, IN_PROMPT, ExtensionPrompt, role_index
 from tavo_tui.prompt.inputs import PromptInputs
 from tavo_tui.prompt.macros import substitute
@@ -20,15 +19,15 @@ from tavo_tui.prompt.worldinfo import ScanMessage, WIEntry, WorldInfoResult, ent
 LorebookLike = Lorebook | Mapping[str, Any]
 
 
-# What an edit to an entry changes, read at C speed (a new Lorebook object is always re-read anyway).
-_ENTRY_FIELDS = attrgetter("content", "enabled", "insertion_order", "keys")
-
-
 def _book_fingerprint(book: LorebookLike) -> tuple[object, ...]:
+    """What tells one version of a book from the next without reading its entries: a prompt is rebuilt on every
+    keystroke, and reading 300,000 entries each time is what made typing slow. Books are values: an edit makes a
+    new Lorebook (or world-file dict) or a new entries list, as the card editor and the session's file reader do;
+    an entry changed in place is not seen (see cache.py)."""
     if isinstance(book, Lorebook):
-        return (book.name, tuple(map(_ENTRY_FIELDS, book.entries)))
+        return (book.name, Same(book.entries), len(book.entries))
     raw = book.get("entries")
-    return (book.get("name"), id(raw), len(raw) if isinstance(raw, Mapping | list) else 0)
+    return (book.get("name"), Same(raw), len(raw) if isinstance(raw, Mapping | list) else 0)
 
 
 def _entries_cached(book: LorebookLike, world: str | None, cache: PromptCache | None) -> list[WIEntry]:

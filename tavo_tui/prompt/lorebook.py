@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,7 +16,8 @@ BEFORE, AFTER, AN_TOP, AN_BOTTOM, AT_DEPTH, EM_TOP, EM_BOTTOM, OUTLET = range(8)
 AND_ANY, NOT_ALL, NOT_ANY, AND_ALL = range(4)
 
 
-@dataclass
+# Slots: a 300,000-entry book is 300,000 of these, and a per-instance __dict__ of ~45 fields tripled its memory.
+@dataclass(slots=True)
 class WIEntry:
     """One lorebook entry in SillyTavern's world-file field layout (normalised)."""
 
@@ -51,36 +52,61 @@ class WIEntry:
     delay: int = 0
     sticky: int = 0
     cooldown: int = 0
-    triggers: list[str] = field(default_factory=list)
+    triggers: Sequence[str] = ()
     decorators: tuple[str, ...] = ()
     # Extra texts this entry also scans (SillyTavern's matchPersonaDescription, matchCharacterDescription, ...).
     match_sources: tuple[str, ...] = ()
-    plain_keys: list[str] = field(default_factory=list, repr=False)
-    plain_secondary: list[str] = field(default_factory=list, repr=False)
-    keys_dynamic: bool = field(default=False, repr=False)
-    word_keys_lower: frozenset[str] = field(default=frozenset(), repr=False)
-    phrase_keys_lower: tuple[str, ...] = field(default=(), repr=False)
-    other_keys: list[str] = field(default_factory=list, repr=False)
+    # Derived from the keys in __post_init__ (read-only; empty ones share one empty tuple to save memory).
+    plain_keys: list[str] = field(init=False, repr=False)
+    plain_secondary: list[str] = field(init=False, repr=False)
+    keys_dynamic: bool = field(init=False, repr=False)
+    word_keys_lower: tuple[str, ...] = field(init=False, repr=False)
+    phrase_keys_lower: tuple[str, ...] = field(init=False, repr=False)
+    other_keys: tuple[str, ...] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         self.decorators, self.content = split_decorators(self.content)
-        self.plain_keys = [k.strip() for k in self.key if k.strip()]
-        self.plain_secondary = [k.strip() for k in self.keysecondary if k.strip()]
+        self.plain_keys = _stripped(self.key)
+        self.plain_secondary = _stripped(self.keysecondary) if self.keysecondary else []
         # Keys with macros are substituted at scan time; all others are used as they are.
-        self.keys_dynamic = any("{{" in k or "<" in k for k in (*self.key, *self.keysecondary))
-        # Primary keys split for whole-word matching: plain words (a set lookup) and everything else.
-        self.word_keys_lower = frozenset(k.lower() for k in self.plain_keys if _WORD_ONLY.match(k))
-        # Multi-word keys match as plain substrings under whole-word matching.
-        self.phrase_keys_lower = tuple(
-            k.lower() for k in self.plain_keys if len(k.split()) > 1 and not _REGEX_FORM.match(k)
-        )
-        self.other_keys = [
-            k for k in self.plain_keys if not _WORD_ONLY.match(k) and k.lower() not in self.phrase_keys_lower
-        ]
+        self.keys_dynamic = _dynamic(self.key) or (bool(self.keysecondary) and _dynamic(self.keysecondary))
+        # Primary keys split for whole-word matching: plain words (a set lookup), multi-word keys (plain
+        # substrings under whole-word matching) and everything else (the general matcher).
+        words: list[str] = []
+        phrases: list[str] = []
+        others: list[str] = []
+        for k in self.plain_keys:
+            if _WORD_ONLY.match(k):
+                words.append(_lower(k))
+            elif len(k.split()) > 1 and not _REGEX_FORM.match(k):
+                phrases.append(_lower(k))
+            else:
+                others.append(k)
+        self.word_keys_lower = tuple(words) if words else ()
+        self.phrase_keys_lower = tuple(phrases) if phrases else ()
+        self.other_keys = tuple(k for k in others if _lower(k) not in phrases) if others else ()
 
     @property
     def label(self) -> str:
         return f"{self.world}[{self.uid}]" + (f" {self.comment}" if self.comment else "")
+
+
+def _stripped(keys: list[str]) -> list[str]:
+    # Most keys need no stripping: keep the list itself rather than a copy per entry.
+    for k in keys:
+        if not k or k[0].isspace() or k[-1].isspace():
+            return [s for s in (k.strip() for k in keys) if s]
+    return keys
+
+
+def _dynamic(keys: list[str]) -> bool:
+    return any("{{" in k or "<" in k for k in keys)
+
+
+def _lower(text: str) -> str:
+    # Keep the original string when it is already lower case (one string less per key).
+    low = text.lower()
+    return text if low == text else low
 
 
 _KNOWN_DECORATORS = ("@@activate", "@@dont_activate")
@@ -115,6 +141,8 @@ def _sources(data: Mapping[str, Any], index: int) -> tuple[str, ...]:
 
 
 def _int(value: Any, default: int) -> int:
+    if value is None:
+        return default  # the common case, without the cost of int(None) raising
     if isinstance(value, bool):
         return int(value)
     if isinstance(value, int):
@@ -137,47 +165,70 @@ def _strings(value: Any) -> list[str]:
     return []
 
 
+def _int_or(default: int) -> Callable[[Any], int]:
+    return lambda value: _int(value, default)
+
+
+# The card-book extension keys SillyTavern reads: key -> (WIEntry field, conversion). A book entry usually sets
+# only a few of them, so conversion walks the entry's own keys instead of asking for each of these.
+_CARD_EXTENSIONS: dict[str, tuple[str, Callable[[Any], Any]]] = {
+    "selectiveLogic": ("selective_logic", _int_or(AND_ANY)),
+    "ignore_budget": ("ignore_budget", bool),
+    "exclude_recursion": ("exclude_recursion", bool),
+    "prevent_recursion": ("prevent_recursion", bool),
+    "delay_until_recursion": ("delay_until_recursion", _int_or(0)),
+    "probability": ("probability", _int_or(100)),
+    "useProbability": ("use_probability", bool),
+    "depth": ("depth", _int_or(4)),
+    "role": ("role", _int_or(0)),
+    "outlet_name": ("outlet_name", lambda value: str(value or "")),
+    "group": ("group", lambda value: str(value or "")),
+    "group_override": ("group_override", bool),
+    "group_weight": ("group_weight", _int_or(100)),
+    "scan_depth": ("scan_depth", lambda value: None if value is None else _int(value, 0)),
+    "case_sensitive": ("case_sensitive", _opt_bool),
+    "match_whole_words": ("match_whole_words", _opt_bool),
+    "use_group_scoring": ("use_group_scoring", _opt_bool),
+    "delay": ("delay", _int_or(0)),
+    "sticky": ("sticky", _int_or(0)),
+    "cooldown": ("cooldown", _int_or(0)),
+    "triggers": ("triggers", _strings),
+}
+_CARD_SOURCE_KEYS = frozenset(keys[1] for _name, *keys in SCAN_SOURCES)
+
+
 def from_card_entry(entry: LorebookEntry, world: str, index: int) -> WIEntry:
     """Convert an embedded `character_book` entry (V2/V3 shape) the way SillyTavern imports it."""
     ext = entry.extensions if isinstance(entry.extensions, dict) else {}
-    if "position" in ext and ext["position"] is not None:
-        position = _int(ext["position"], BEFORE)
-    else:
-        position = BEFORE if entry.position == "before_char" else AFTER
+    options: dict[str, Any] = {}
+    has_sources = False
+    for name, value in ext.items():
+        spec = _CARD_EXTENSIONS.get(name)
+        if spec is not None:
+            options[spec[0]] = spec[1](value)
+        elif name in _CARD_SOURCE_KEYS:
+            has_sources = True
+    if "case_sensitive" not in options and entry.case_sensitive is not None:
+        options["case_sensitive"] = bool(entry.case_sensitive)
+    if has_sources:
+        options["match_sources"] = _sources(ext, 1)
+    position = ext.get("position")
     return WIEntry(
         uid=entry.id if entry.id is not None else index,
         world=world,
-        key=list(entry.keys),
-        keysecondary=list(entry.secondary_keys),
+        # The model's own lists, not copies: entries are read-only here (see cache.py on edits).
+        key=entry.keys,
+        keysecondary=entry.secondary_keys,
         content=entry.content or "",
         comment=entry.comment or entry.name or "",
         constant=bool(entry.constant),
         selective=bool(entry.selective) if entry.selective is not None else False,
-        selective_logic=_int(ext.get("selectiveLogic"), AND_ANY),
         order=entry.insertion_order,
-        position=position,
+        position=(
+            _int(position, BEFORE) if position is not None else BEFORE if entry.position == "before_char" else AFTER
+        ),
         disable=not entry.enabled,
-        ignore_budget=bool(ext.get("ignore_budget", False)),
-        exclude_recursion=bool(ext.get("exclude_recursion", False)),
-        prevent_recursion=bool(ext.get("prevent_recursion", False)),
-        delay_until_recursion=_int(ext.get("delay_until_recursion"), 0),
-        probability=_int(ext.get("probability"), 100),
-        use_probability=bool(ext.get("useProbability", True)),
-        depth=_int(ext.get("depth"), 4),
-        role=_int(ext.get("role"), 0),
-        outlet_name=str(ext.get("outlet_name") or ""),
-        group=str(ext.get("group") or ""),
-        group_override=bool(ext.get("group_override", False)),
-        group_weight=_int(ext.get("group_weight"), 100),
-        scan_depth=None if ext.get("scan_depth") is None else _int(ext.get("scan_depth"), 0),
-        case_sensitive=_opt_bool(ext.get("case_sensitive", entry.case_sensitive)),
-        match_whole_words=_opt_bool(ext.get("match_whole_words")),
-        use_group_scoring=_opt_bool(ext.get("use_group_scoring")),
-        delay=_int(ext.get("delay"), 0),
-        sticky=_int(ext.get("sticky"), 0),
-        cooldown=_int(ext.get("cooldown"), 0),
-        triggers=_strings(ext.get("triggers")),
-        match_sources=_sources(ext, 1),
+        **options,
     )
 
 

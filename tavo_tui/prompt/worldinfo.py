@@ -9,7 +9,7 @@ from __future__ import annotations
 import random
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 
 import regex
@@ -150,7 +150,7 @@ class _Buffer:
             self._lowered = self.text.lower()
         return self._lowered
 
-    def match_any(self, keys: list[str], case_sensitive: bool, whole_words: bool) -> bool:
+    def match_any(self, keys: Sequence[str], case_sensitive: bool, whole_words: bool) -> bool:
         for key in keys:
             if self.match(key, case_sensitive, whole_words):
                 return True
@@ -379,7 +379,7 @@ def scan_world_info(
                 result.dropped_by_budget.append(entry)
                 continue
             accepted.append(entry)
-            activated[id(entry)] = WIEntry(**{**entry.__dict__, "content": content})
+            activated[id(entry)] = replace(entry, content=content)
         for entry in accepted:
             all_text = activated[id(entry)].content + "\n" + all_text
         rec_new = [activated[id(e)].content for e in accepted if not e.prevent_recursion]

@@ -57,19 +57,49 @@ def test_user_rename_and_hiding_are_seen() -> None:
     assert "one" not in [m["content"] for m in second.messages]
 
 
+def _lore(card: Card, counter: TokenCounter, text: str = "ping") -> list[str]:
+    messages = [bot("Hi.", "Bot"), user(text)]
+    result = assemble(card, messages, user_name="U", profile=chat_profile(), counter=counter)
+    return [m["content"] for m in result.messages if "LORE" in m["content"]]
+
+
 def test_lorebook_edits_are_seen() -> None:
+    # Books are values (cache.py): each way the app changes one is a new object or a new entries list.
     entry = LorebookEntry(keys=["ping"], content="OLD LORE", extensions={"position": 0})
     card = Card(name="Bot", description="DESC", character_book=Lorebook(name="B", entries=[entry]))
     counter = estimate_counter()
-    messages = [bot("Hi.", "Bot"), user("ping")]
-    assert "OLD LORE" in [
-        m["content"] for m in assemble(card, messages, user_name="U", profile=chat_profile(), counter=counter).messages
-    ]
-    entry.content = "NEW LORE"
-    contents = [
-        m["content"] for m in assemble(card, messages, user_name="U", profile=chat_profile(), counter=counter).messages
-    ]
-    assert "NEW LORE" in contents and "OLD LORE" not in contents
+    assert _lore(card, counter) == ["OLD LORE"]
+    # The card editor's way: a deep copy of the card with the entry edited.
+    edited = card.model_copy(deep=True)
+    assert edited.character_book is not None
+    edited.character_book.entries[0].content = "NEW LORE"
+    assert _lore(edited, counter) == ["NEW LORE"]
+    assert _lore(card, counter) == ["OLD LORE"]  # the original card still has its own book
+    # The same card given a new book, a new entries list, or one more entry.
+    card.character_book = Lorebook(name="B", entries=[entry.model_copy(update={"content": "SECOND LORE"})])
+    assert _lore(card, counter) == ["SECOND LORE"]
+    card.character_book.entries = [entry.model_copy(update={"keys": ["pong"]})]
+    assert _lore(card, counter) == [] and _lore(card, counter, "pong") == ["OLD LORE"]
+    card.character_book.entries.append(LorebookEntry(keys=["pong"], content="MORE LORE", extensions={"position": 0}))
+    assert _lore(card, counter, "pong") == ["MORE LORE\nOLD LORE"]  # equal orders: the later entry first
+
+
+def test_world_file_edits_are_seen() -> None:
+    # A world file as the session reads it: a dict per version of the file, entries under "entries".
+    card = Card(name="Bot", description="DESC")
+    counter = estimate_counter()
+    world = {"name": "W", "entries": {"0": {"uid": 0, "key": ["ping"], "content": "OLD LORE"}}}
+
+    def lore(book: dict[str, object], text: str = "ping") -> list[str]:
+        messages = [bot("Hi.", "Bot"), user(text)]
+        result = assemble(card, messages, user_name="U", profile=chat_profile(), counter=counter, lorebooks=[book])
+        return [m["content"] for m in result.messages if "LORE" in m["content"]]
+
+    assert lore(world) == ["OLD LORE"]
+    reread = {"name": "W", "entries": {"0": {"uid": 0, "key": ["ping"], "content": "NEW LORE"}}}
+    assert lore(reread) == ["NEW LORE"]
+    world["entries"] = {"0": {"uid": 0, "key": ["pong"], "content": "OTHER LORE"}}
+    assert lore(world) == [] and lore(world, "pong") == ["OTHER LORE"]
 
 
 def test_results_identical_with_fresh_and_reused_counter() -> None:

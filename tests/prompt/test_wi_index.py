@@ -146,6 +146,11 @@ def test_an_index_of_another_list_is_ignored() -> None:
     assert _scan(entries, ["ember"], WorldInfoSettings(), other)[0] == ["w[1]"]
 
 
+def _edited(book: Lorebook, **changes: Any) -> Lorebook:
+    """A copy of `book` with its first entry changed, as the card editor makes one."""
+    return book.model_copy(update={"entries": [book.entries[0].model_copy(update=changes), *book.entries[1:]]})
+
+
 def test_same_books_give_the_same_list_and_index() -> None:
     book = Lorebook(name="B", entries=[LorebookEntry(keys=["ember"], content="lore")])
     card = Card(name="Bot", character_book=book)
@@ -153,7 +158,7 @@ def test_same_books_give_the_same_list_and_index() -> None:
     first = lorebook_entries(card, [], PromptSettings(), cache)
     assert lorebook_entries(card, [], PromptSettings(), cache) is first
     assert entry_index(first, cache) is entry_index(first, cache)
-    book.entries[0].content = "edited"
+    card.character_book = _edited(book, content="edited")  # books are values: an edit is a new book
     second = lorebook_entries(card, [], PromptSettings(), cache)
     assert second is not first and second[0].content == "edited"
     extra = Lorebook(name="Other", entries=[LorebookEntry(keys=["ash"], content="more")])
@@ -195,8 +200,8 @@ def test_lore_changes_after_warm_assembly_match_a_fresh_assembly() -> None:
         assert "COVE LORE" in str(seen[1]) and "COVE LORE" not in str(seen[0])
         assert "ASH LORE" in str(seen[0]) and "ASH LORE" not in str(seen[2])  # "Ash" vs "ash", case-sensitive
         assert "LORE" not in str(seen[4])
-        book.entries[0].keys = ["harbor"]
+        card.character_book = _edited(book, keys=["harbor"])
         edited = _assembled(card, messages, reused, profile=profile)
         assert edited == _assembled(card, messages, estimate_counter(), profile=profile)
         assert "EMBER LORE" not in str(edited)
-        book.entries[0].keys = ["ember"]
+        card.character_book = book
