@@ -103,7 +103,8 @@ ENTRIES: tuple[KeyAction, ...] = (
               section="general", show=True, priority=True, title="Keys", help="List the keys of the focused pane"),
     KeyAction("help-question", "app.show_help", "Keys (outside text fields)", SCREEN, "everywhere",
               keys=("question_mark",)),
-    KeyAction("jump", "jump", "Jump", SCREEN, "everywhere", keys=("ctrl+o",), show=True, priority=True,
+    # Not in the footer: at 80 columns it has room for the leader (which lists more) but not for both.
+    KeyAction("jump", "jump", "Jump", SCREEN, "everywhere", keys=("ctrl+o",), priority=True,
               title="Jump", help="Show a letter on every pane; press one to move the focus there"),
     KeyAction("toggle-cards", "toggle_cards", "Cards", SCREEN, "everywhere", keys=("f2",), show=True,
               title="Toggle character list", help="Show or hide the characters pane"),
