@@ -44,6 +44,9 @@ if TYPE_CHECKING:
     from tavo_tui.session.server_tokens import ServerTokenCache
     from tavo_tui.session.ui_settings import UiSettings
 
+# A chat open in another tavo-tui is read-only here; how often (seconds) the screen tries to take it over.
+LOCK_RETRY = 2.0
+READ_ONLY_TITLE = "read-only: open in another tavo-tui"
 # Below these widths a pane starts hidden (the user can still toggle it); the chat is always shown.
 CARDS_MIN_WIDTH = 110
 SIDE_MIN_WIDTH = 150
@@ -85,6 +88,7 @@ class MainScreen(ChatActions, LayoutActions, ConnectionActions):
         self.connection_name = (resume.connection if resume else connection) or self._default_connection()
         self._initial_card = resume.card if resume else card_path
         self._inspect_timer: Timer | None = None
+        self._lock_timer: Timer | None = None  # runs while the open chat is read-only
         self._layout_class = ""
         self._generation: Worker[None] | None = None
         self._shown_inspection: Inspection | None = None
@@ -339,8 +343,11 @@ class MainScreen(ChatActions, LayoutActions, ConnectionActions):
             return
         self._remember_where()
         self.query_one("#chat-title", Static).update(
-            Content.assemble(("Chat with ", "dim"), plain_line(session.card.name or "(unnamed)", "bold"))
+            Content.assemble(("Chat with ", "dim"), plain_line(session.card.name or "(unnamed)", "bold"),
+                             *((" · ", (READ_ONLY_TITLE, "bold $text-warning")) if session.read_only else ()))
         )
+        if session.read_only and self._lock_timer is None:
+            self._lock_timer = self.set_interval(LOCK_RETRY, self._retry_lock)
         await self.chat_log.set_messages(session.messages)
         self._show_status()
         self._refresh_connections()
@@ -410,6 +417,8 @@ class MainScreen(ChatActions, LayoutActions, ConnectionActions):
         if self.session is None:
             self.notify("Open a character first (F2 shows the list).", markup=False, severity="warning")
             return
+        if not await self._writable(self.session):
+            return  # the text stays in the composer, to send once the chat is writable here
         self.composer.load_text("")
         self.generating = True
         self._generation = self._generate(self.session, text)  # it also draws the user's message
@@ -424,11 +433,36 @@ class MainScreen(ChatActions, LayoutActions, ConnectionActions):
         session = self.session
         if self.generating or session is None:
             return
+        if not await self._writable(session):
+            return
         if not session.messages or not session.messages[-1].is_user:
             self.notify("Retry works when the last message is yours.", markup=False)
             return
         self.generating = True
         self._generation = self._generate(session, None)
+
+    async def _writable(self, session: ChatSession) -> bool:
+        """Before asking the model: a read-only chat tries to take the lock (the other tavo-tui may have quit);
+        if it still cannot, the user is told why and nothing is sent."""
+        if not session.read_only:
+            return True
+        if session.try_take_lock():
+            await self._show_chat()  # read again from the file: the other instance may have changed it
+            return True
+        self.notify(session.read_only_reason or READ_ONLY_TITLE, markup=False, severity="warning", timeout=6)
+        return False
+
+    async def _retry_lock(self) -> None:
+        """The timer while the chat is read-only: writable as soon as the other instance lets go."""
+        session = self.session
+        if session is None or not session.read_only:
+            if self._lock_timer is not None:
+                self._lock_timer.stop()
+                self._lock_timer = None
+            return
+        if not self.generating and session.try_take_lock():
+            await self._show_chat()
+            self.notify("The other tavo-tui let go of this chat: it is writable here now.", markup=False)
 
     @work(exclusive=True, group="generate", exit_on_error=False)
     async def _generate(self, session: ChatSession, text: str | None) -> None:
