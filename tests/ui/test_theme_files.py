@@ -10,8 +10,8 @@ import pytest
 from textual.color import Color
 
 from tavo_tui.session import AppContext
-from tavo_tui.ui.shared import theming
 from tavo_tui.ui.app import TavoApp
+from tavo_tui.ui.shared import theming
 from tavo_tui.ui.shared.theming import BUILTIN_THEME_DIR, builtin_theme_dir, load_themes
 from tests.ui.helpers import screen_text
 
