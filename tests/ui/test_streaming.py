@@ -6,12 +6,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from textual import events
 from textual.widgets import Markdown
 
 from tavo_tui.model import ConnectionProfile, Message
 from tavo_tui.session import AppContext
 from tavo_tui.ui.app import TavoApp
 from tavo_tui.ui.chat.log import MAX_MOUNTED
+from tavo_tui.ui.connections.picker import ConnectionPicker
 from tests.fakes.openai_server import FakeOpenAIServer, endless_stream
 from tests.ui.helpers import kept_for_reply, main, screen_text, type_and_send, wait_for, wait_idle
 
@@ -229,3 +231,39 @@ async def test_a_chat_growing_past_the_window_gets_an_earlier_messages_line(ctx:
         total = MAX_MOUNTED - 1 + 4  # the greeting, the chat's messages, two sent and two replies
         assert f"{total - kept} earlier messages not shown" in log.query_one(".older").render().plain  # type: ignore[attr-defined]
         assert log.children[0] is log.query_one(".older")
+
+
+def burst(app: TavoApp, *keys: str) -> None:
+    """Post keys all at once, as the driver does for one read of terminal input (pilot.press waits after each)."""
+    for key in keys:
+        if key == " ":
+            app.post_message(events.Key("space", " "))
+        else:
+            app.post_message(events.Key(key, key if len(key) == 1 else None))
+
+
+@pytest.mark.parametrize("open_first", [True, False], ids=["picker-open", "f5-in-the-burst"])
+async def test_keys_typed_right_after_picking_a_connection_reach_the_composer(
+    ctx: AppContext, alice: Path, openai_server: FakeOpenAIServer, fake_profile: ConnectionProfile, open_first: bool
+) -> None:
+    """Typing ahead over the picker: down, enter and the next message in one read. The picker used to close
+    only after the keys that followed enter had gone to it, so the composer stayed empty."""
+    openai_server.reply = "The fog horn answers."
+    app = TavoApp(ctx, card_path=alice)  # on the demo; the picker lists demo, then fake
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        screen = main(app)
+        screen.composer.focus()
+        if open_first:
+            await pilot.press("f5")
+            await wait_for(pilot, lambda: isinstance(app.screen, ConnectionPicker))
+        burst(app, *([] if open_first else ["f5"]), "down", "enter", *"next one", "ctrl+j")
+        await wait_for(pilot, lambda: len(screen.session.messages) == 3 and not screen.generating)
+        await wait_idle(pilot)
+        assert app.screen is screen
+        assert screen.session.profile.name == "fake"
+        assert [m.mes for m in screen.session.messages[1:]] == ["next one", "The fog horn answers."]
+        sent = [r.json() for r in openai_server.requests if r.path.endswith("/chat/completions")]
+        assert len(sent) == 1 and sent[0]["messages"][-1]["content"] == "next one"
+        assert screen.composer.text == ""
+        assert screen.focused is screen.composer

@@ -20,7 +20,17 @@ from tavo_tui.ui.shared.safe_text import one_line, plain_line
 class ConnectionPicker(KeyModal[str | None]):
     """Dismisses with the chosen profile's name, or None on escape."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "Cancel", id="picker.cancel")]
+    # Priority bindings: the app runs them as it reads each key, in order, so a key typed after enter goes to
+    # the screen below. Left to the list, enter waited in the list's queue and the keys read after it were
+    # sent to the list too, before the picker closed: typed ahead, they never reached the composer.
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", id="picker.cancel", priority=True),
+        Binding("enter", "choose", "Use", id="picker.choose", priority=True),
+        Binding("up", "move(-1)", "Up", id="picker.up", show=False, priority=True),
+        Binding("down", "move(1)", "Down", id="picker.down", show=False, priority=True),
+        Binding("home", "move(-1000)", "First", id="picker.first", show=False, priority=True),
+        Binding("end", "move(1000)", "Last", id="picker.last", show=False, priority=True),
+    ]
 
     DEFAULT_CSS = """
     ConnectionPicker { align: center middle; }
@@ -35,6 +45,9 @@ class ConnectionPicker(KeyModal[str | None]):
         super().__init__()
         self.profiles = list(profiles)
         self.active = active
+        names = [p.name for p in self.profiles]
+        # The highlighted row lives here, not only in the list: keys can arrive before the list is mounted.
+        self.index = names.index(active) if active in names else 0
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -58,14 +71,24 @@ class ConnectionPicker(KeyModal[str | None]):
 
     def on_mount(self) -> None:
         options = self.query_one(OptionList)
-        names = [p.name for p in self.profiles]
-        if self.active in names:
-            options.highlighted = names.index(self.active)
+        if self.profiles:
+            options.highlighted = self.index
         options.focus()
 
+    def action_move(self, step: int) -> None:
+        if self.dismissed or not self.profiles:
+            return
+        self.index = max(0, min(len(self.profiles) - 1, self.index + step))
+        if self.is_mounted:
+            self.query_one(OptionList).highlighted = self.index
+
+    def action_choose(self) -> None:
+        if self.profiles:
+            self.dismiss(self.profiles[self.index].name)
+
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        event.stop()
+        event.stop()  # a click: enter is the binding above
         self.dismiss(self.profiles[event.option_index].name)
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        self.dismiss(None)  # KeyModal: once only, so a second enter or esc in a burst cannot pop the screen below
