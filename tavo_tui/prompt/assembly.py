@@ -102,7 +102,9 @@ def assemble(
         # Chat completion counts lore as one system message; text completion counts the bare text.
         return counter.count(text) + (MESSAGE_OVERHEAD if chat_mode else 0)
 
-    timed = TimedEffects.load(meta.get("timedWorldInfo"), entries, len(inputs.chat)) if entries else None
+    index = entry_index(entries, counter.cache)
+    lookup = index.effect_entry if index is not None else None
+    timed = TimedEffects.load(meta.get("timedWorldInfo"), entries, len(inputs.chat), lookup) if entries else None
     ext = build_extensions(
         inputs,
         entries,
@@ -112,7 +114,7 @@ def assemble(
         count_tokens=count_wi,
         generation_type=generation_type,
         timed=timed,
-        index=entry_index(entries, counter.cache),
+        index=index,
     )
     notes = [f"world info: {e.label}" for e in ext.world.activated]
     notes += [f"world info over budget ({ext.world.budget} tokens): {e.label}" for e in ext.world.dropped_by_budget]

@@ -13,13 +13,29 @@ until the book object changes (or `clear()`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
+import gc
+from collections.abc import Callable, Hashable, Iterator
+from contextlib import contextmanager
 from typing import Any, TypeVar
 
 T = TypeVar("T")
 
 # One memo table: id(source) -> (source, fingerprint, value).
 Table = dict[int, tuple[Any, Any, Any]]
+
+
+@contextmanager
+def bulk() -> Iterator[None]:
+    """Pause the cyclic garbage collector while building a large structure that is kept whole (a huge
+    lorebook's entries and index): each collection it triggers walks the whole heap again and finds nothing,
+    which was half the time of converting 300,000 entries. Collection resumes (if it was on) afterwards."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 class Same:

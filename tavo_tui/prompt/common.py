@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tavo_tui.model import Card, Lorebook
-from tavo_tui.prompt.cache import PromptCache, Same
+from tavo_tui.prompt.cache import PromptCache, Same, bulk
 from tavo_tui.prompt.injection import BEFORE_PROMPT, IN_CHAT, IN_PROMPT, ExtensionPrompt, role_index
 from tavo_tui.prompt.inputs import PromptInputs
 from tavo_tui.prompt.macros import substitute
@@ -33,7 +33,13 @@ def _book_fingerprint(book: LorebookLike) -> tuple[object, ...]:
 def _entries_cached(book: LorebookLike, world: str | None, cache: PromptCache | None) -> list[WIEntry]:
     if cache is None:
         return entries_of(book, world)
-    return cache.get("lorebook", book, (world, _book_fingerprint(book)), lambda: entries_of(book, world))
+    fingerprint = (world, _book_fingerprint(book))
+    found = cache.lookup("lorebook", book, fingerprint)
+    if found is None:
+        with bulk():
+            found = cache.put("lorebook", book, fingerprint, entries_of(book, world))
+    entries: list[WIEntry] = found
+    return entries
 
 
 def lorebook_entries(

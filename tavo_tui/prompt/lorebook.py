@@ -65,17 +65,23 @@ class WIEntry:
     other_keys: tuple[str, ...] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        self.decorators, self.content = split_decorators(self.content)
-        self.plain_keys = _stripped(self.key)
-        self.plain_secondary = _stripped(self.keysecondary) if self.keysecondary else []
+        # Written for speed: a huge book runs this once per entry, and most entries take the short paths.
+        if self.content.startswith("@@"):
+            self.decorators, self.content = split_decorators(self.content)
+        else:
+            self.decorators = ()
+        keys = self.plain_keys = _stripped(self.key)
+        secondary = self.keysecondary
+        self.plain_secondary = _stripped(secondary) if secondary else []
         # Keys with macros are substituted at scan time; all others are used as they are.
-        self.keys_dynamic = _dynamic(self.key) or (bool(self.keysecondary) and _dynamic(self.keysecondary))
+        joined = "\x00".join(self.key + secondary if secondary else self.key)
+        self.keys_dynamic = "{{" in joined or "<" in joined
         # Primary keys split for whole-word matching: plain words (a set lookup), multi-word keys (plain
         # substrings under whole-word matching) and everything else (the general matcher).
         words: list[str] = []
         phrases: list[str] = []
         others: list[str] = []
-        for k in self.plain_keys:
+        for k in keys:
             if _WORD_ONLY.match(k):
                 words.append(_lower(k))
             elif len(k.split()) > 1 and not _REGEX_FORM.match(k):
@@ -93,14 +99,9 @@ class WIEntry:
 
 def _stripped(keys: list[str]) -> list[str]:
     # Most keys need no stripping: keep the list itself rather than a copy per entry.
-    for k in keys:
-        if not k or k[0].isspace() or k[-1].isspace():
-            return [s for s in (k.strip() for k in keys) if s]
-    return keys
-
-
-def _dynamic(keys: list[str]) -> bool:
-    return any("{{" in k or "<" in k for k in keys)
+    if all(keys) and list(map(str.strip, keys)) == keys:
+        return keys
+    return [s for s in (k.strip() for k in keys) if s]
 
 
 def _lower(text: str) -> str:

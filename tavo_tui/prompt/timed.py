@@ -8,7 +8,7 @@ only when the prompt is actually sent (token counting must not advance effects).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,13 +40,17 @@ class TimedEffects:
     changed: bool = False
 
     @classmethod
-    def load(cls, raw: Any, entries: Sequence[WIEntry], length: int) -> TimedEffects:
-        """Read stored effects and drop the ones that ended, no longer apply, or belong to a chat that went back."""
+    def load(
+        cls, raw: Any, entries: Sequence[WIEntry], length: int, lookup: Callable[[str], WIEntry | None] | None = None
+    ) -> TimedEffects:
+        """Read stored effects and drop the ones that ended, no longer apply, or belong to a chat that went back.
+        `lookup` finds the entry of an effect key (EntryIndex.effect_entry) without a pass over `entries`."""
         effects = cls(length)
         source = raw if isinstance(raw, Mapping) else {}
         if not any(source.get(kind) for kind in EFFECTS):
             return effects
-        by_key = {entry_key(e): e for e in entries}
+        if lookup is None:
+            lookup = {entry_key(e): e for e in entries}.get
         for kind in EFFECTS:
             kept: dict[str, dict[str, Any]] = {}
             stored = source.get(kind)
@@ -57,7 +61,7 @@ class TimedEffects:
                     effects.changed = True
                     continue
                 protected = bool(effect.get("protected", False))
-                entry = by_key.get(key)
+                entry = lookup(key)
                 if entry is not None and not getattr(entry, kind):
                     effects.changed = True  # the entry no longer has this effect
                     continue

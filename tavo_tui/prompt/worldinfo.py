@@ -33,7 +33,7 @@ from tavo_tui.prompt.lorebook import (
 )
 from tavo_tui.prompt.settings import WorldInfoSettings
 from tavo_tui.prompt.timed import TimedEffects
-from tavo_tui.prompt.wi_index import EntryIndex, KeyTable
+from tavo_tui.prompt.wi_index import EntryIndex
 
 _REGEX_KEY = re.compile(r"^/((?:\\/|[^/])+)/([gimsuy]*)$")
 # A regex key comes from a card or lorebook: a catastrophic pattern such as /(a|aa)+$/ would otherwise hold the
@@ -246,8 +246,13 @@ def scan_world_info(
     scores: dict[int, int] = {}
     sticky: set[int] = set()  # entries kept active by a sticky effect
     timed_live = timed is not None and timed.any_active()
-    # Sticky entries fire without a key match, so with live effects every entry is visited.
-    table = index.table(settings.case_sensitive, settings.match_whole_words) if index and not timed_live else None
+    table = index.table(settings.case_sensitive, settings.match_whole_words) if index is not None else None
+    # Sticky entries fire without a key match: the index finds them by their effect key.
+    stuck_positions = (
+        index.positions(timed.state.get("sticky", {}).keys())
+        if index is not None and table is not None and timed is not None and timed_live
+        else []
+    )
     buffers: dict[tuple[int, tuple[str, ...]], _Buffer] = {}
     source_texts = sources or {}
     timed_out: set[str] = set()
@@ -284,7 +289,8 @@ def scan_world_info(
         rec_text = "" if skew else "\n\x01".join(recursion)
         visit = ordered
         if table is not None:
-            visit = _to_visit(ordered, table, buffer_for(settings.depth + skew, (), rec_text))
+            scanned = buffer_for(settings.depth + skew, (), rec_text)
+            visit = table.visit(scanned.text, scanned.lowered, scanned.lower_words, stuck_positions)
         for entry in visit:
             key = id(entry)
             if key in activated or key in failed or entry.disable:
@@ -433,28 +439,6 @@ def scan_world_info(
             result.outlets.setdefault(entry.outlet_name, []).insert(0, text)
     result.timed_out_keys = sorted(timed_out)
     return result
-
-
-def _to_visit(ordered: list[WIEntry], keys: KeyTable, buffer: _Buffer) -> list[WIEntry]:
-    """The entries of one pass worth visiting: those always visited and the plain ones with a key in `buffer`
-    (the same whole-word, any-case tests the pass itself makes)."""
-    if not buffer.text:
-        return [ordered[i] for i in keys.always]
-    hit: set[int] = set()
-    words = keys.words
-    for word in words.keys() & buffer.lower_words:
-        hit.update(words[word])
-    lowered = buffer.lowered
-    for phrase, positions in keys.phrases.items():
-        if phrase in lowered:
-            hit.update(positions)
-    for position, entry in keys.others:
-        if position not in hit and buffer.match_any(entry.other_keys, False, True):
-            hit.add(position)
-    if not hit:
-        return [ordered[i] for i in keys.always]
-    hit.update(keys.always)
-    return [ordered[i] for i in sorted(hit)]
 
 
 def _scoring(entry: WIEntry, settings: WorldInfoSettings) -> bool:

@@ -4,14 +4,16 @@ lorebook and setting changes."""
 from __future__ import annotations
 
 import random
+import re
 from typing import Any
+from unittest.mock import patch
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tavo_tui.model import Card, Lorebook, LorebookEntry
-from tavo_tui.prompt import PromptSettings, WorldInfoSettings, assemble
+from tavo_tui.prompt import PromptSettings, WorldInfoSettings, assemble, wi_index
 from tavo_tui.prompt.cache import PromptCache
 from tavo_tui.prompt.common import lorebook_entries
 from tavo_tui.prompt.timed import TimedEffects
@@ -22,7 +24,11 @@ from tavo_tui.prompt.worldinfo import ScanMessage, WIEntry, WorldInfoResult, sca
 from .conftest import bot, chat_profile, text_profile, user
 
 WORDS = ["ash", "Bell", "cove", "dusk", "ember", "fjord", "gale", "harbor", "isle", "jade"]
-KEYS = [*WORDS, "ash bell", "Cove", "dusk-fall", "/em.er/i", "/^gale/", "{{char}}", "is", "x"]
+# Phrases (also one whose last word only starts a buffer word), one-word keys with other characters, regex.
+KEYS = [*WORDS, "ash bell", "ash be", "sh bell", "Cove", "dusk-fall", "/em.er/i", "/^gale/", "{{char}}", "is", "x",
+        "café", "x.y", "Isle  of", "él"]
+TEXT_WORDS = [*WORDS, "ASH", "ember.", "Bot", "isle,", "café,", "Élan", "x.y", "isle  of", "dusk-fall!", "(x.y)",
+              "cash bell", "ash bells"]
 
 
 def _entry(uid: int, draw: Any) -> WIEntry:
@@ -77,12 +83,20 @@ def _scan(entries: list[WIEntry], texts: list[str], wi: WorldInfoSettings, index
     )
 
 
+def _timed(data: st.DataObject, uids: int) -> dict[str, Any]:
+    """Stored sticky / cooldown effects on some of the entries (a dict: each scan gets its own TimedEffects)."""
+    ids = st.lists(st.integers(0, max(0, uids - 1)), max_size=3) if uids else st.just([])
+    return {
+        kind: {f"w.{uid}": {"start": 1, "end": 9} for uid in data.draw(ids)} for kind in ("sticky", "cooldown")
+    }
+
+
 @settings(max_examples=300, deadline=None)
 @given(st.data())
 def test_indexed_scan_equals_full_scan(data: st.DataObject) -> None:
     entries = [_entry(uid, data.draw) for uid in range(data.draw(st.integers(0, 14)))]
     texts = [
-        " ".join(data.draw(st.lists(st.sampled_from([*WORDS, "ASH", "ember.", "Bot", "isle,"]), max_size=6)))
+        " ".join(data.draw(st.lists(st.sampled_from(TEXT_WORDS), max_size=6)))
         for _ in range(data.draw(st.integers(0, 4)))
     ]
     wi = WorldInfoSettings(
@@ -93,8 +107,16 @@ def test_indexed_scan_equals_full_scan(data: st.DataObject) -> None:
         min_activations=data.draw(st.sampled_from([0, 0, 2])),
         budget=data.draw(st.sampled_from([25, 3])),
     )
-    index = EntryIndex(entries)
-    assert _scan(entries, texts, wi, index) == _scan(entries, texts, wi, None)
+    state = _timed(data, len(entries)) if data.draw(st.booleans()) else None
+
+    def timed() -> TimedEffects | None:
+        return None if state is None else TimedEffects(5, state={k: dict(v) for k, v in state.items()})
+
+    full = _scan(entries, texts, wi, None, timed())
+    assert _scan(entries, texts, wi, EntryIndex(entries), timed()) == full
+    # Small books test each phrase and odd key directly; large ones look them up: both must agree.
+    with patch.object(wi_index, "DIRECT", 0):
+        assert _scan(entries, texts, wi, EntryIndex(entries), timed()) == full
 
 
 def _w(uid: int, keys: list[str], **kw: Any) -> WIEntry:
@@ -130,6 +152,28 @@ def test_entries_with_other_ways_to_fire_are_visited(name: str) -> None:
     fired = indexed[0]
     assert isinstance(fired, list)
     assert "w[1]" in fired and "w[8]" in fired and "w[9]" not in fired
+
+
+# Keys found through the lookups a large book uses (uid 1 must fire, as in a full scan).
+LOOKUPS: dict[str, tuple[list[str], str]] = {
+    "phrase whose first word ends a buffer word": (["sh bell"], "a cash bell"),
+    "phrase whose last word starts a buffer word": (["cash be"], "a cash bell"),
+    "phrase with a long last word": (["the harbormasters"], "see the harbormasters' hall"),
+    "odd key inside a buffer word": (["x.y"], "call (x.y) now"),
+    "short odd key": (["é"], "la é la"),
+    "odd key with capitals": (["Café"], "at the CAFÉ"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(LOOKUPS))
+@pytest.mark.parametrize("direct", [0, wi_index.DIRECT])
+def test_keys_found_through_the_lookups(name: str, direct: int) -> None:
+    keys, text = LOOKUPS[name]
+    entries = [_w(1, keys), _w(8, ["isle"]), _w(9, ["fjord", "fj ord", "fj-ord"])]
+    with patch.object(wi_index, "DIRECT", direct):
+        indexed = _scan(entries, [text + " isle"], WorldInfoSettings(), EntryIndex(entries))
+    assert indexed == _scan(entries, [text + " isle"], WorldInfoSettings(), None)
+    assert indexed[0] == ["w[1]", "w[8]"]
 
 
 def test_sticky_entries_fire_without_a_key_also_with_the_index() -> None:
@@ -205,3 +249,15 @@ def test_lore_changes_after_warm_assembly_match_a_fresh_assembly() -> None:
         assert edited == _assembled(card, messages, estimate_counter(), profile=profile)
         assert "EMBER LORE" not in str(edited)
         card.character_book = book
+
+
+def test_a_pass_visits_only_the_entries_whose_keys_may_be_in_the_buffer() -> None:
+    # The scaling promise: a huge book costs a pass what its matching entries do, not what its size does.
+    entries = [_w(i, [f"word{i}", f"alias {i}", f"x-{i}"]) for i in range(5_000)]
+    table = EntryIndex(entries).table(False, True)
+    assert table is not None
+    text = "word7 met alias 12 at x-345."
+    visited = {e.uid for e in table.visit(text, text.lower(), set(re.split(r"[^a-z0-9_]+", text.lower())))}
+    # "alias 1" is a plain substring of "alias 12", "x-3" and "x-34" of "x-345": the scan then tests them.
+    assert {7, 12, 345} <= visited <= {7, 1, 12, 3, 34, 345}
+    assert table.visit("", "", set()) == []
