@@ -1,10 +1,14 @@
 """Prompt assembly speed and memory on a large chat.
 
-Run by hand: `.venv/bin/python benchmarks/prompt.py [--messages 10000] [--entries 1000] [--context 128000]`.
-Builds a synthetic chat and lorebook, then measures a cold assembly (fresh token counter), a cold assembly of the
-same chat as just read from its file (lines not yet parsed), re-assembly after one new message (the session
-layer's common case, same counter) and peak memory. Goals: cold < 500 ms, incremental < 10 ms. Uses the shared
-tiktoken cache when present (else the estimate), like the product.
+Run by hand: `.venv/bin/python benchmarks/prompt.py [--messages 10000] [--entries 1000] [--context 128000]
+[--books N] [--huge]`.
+Builds a synthetic chat and lorebook, then measures a cold assembly (fresh token counter: books converted and
+indexed again), a cold assembly of the same chat as just read from its file (lines not yet parsed), re-assembly
+after one new message and after one more character typed into the pending message (the session layer's common
+cases, same counter) and peak memory. `--books N` spreads the entries over N books: the card's and N-1 world
+files, all active. `--huge` is the 9.9 MB card of issue 13: 300,000 entries, 200 messages. Goals: cold
+< 500 ms, incremental < 10 ms (1,000 entries); incremental < 50 ms at 300,000. Uses the shared tiktoken cache
+when present (else the estimate), like the product.
 """
 
 from __future__ import annotations
@@ -16,12 +20,13 @@ import statistics
 import time
 import tracemalloc
 from pathlib import Path
+from typing import Any
 
 SHARED_CACHE = Path(__file__).resolve().parent.parent.parent / "shared" / "tiktoken-cache"
 if SHARED_CACHE.is_dir():
     os.environ.setdefault("TIKTOKEN_CACHE_DIR", str(SHARED_CACHE))
 
-from tavo_tui.model import Card, ConnectionProfile, Lorebook, LorebookEntry, Message  # noqa: E402
+from tavo_tui.model import AssembledPrompt, Card, ConnectionProfile, Lorebook, LorebookEntry, Message  # noqa: E402
 from tavo_tui.prompt import assemble, counter_for_model  # noqa: E402
 from tavo_tui.prompt.tokens import TokenCounter, tiktoken_cache_dir  # noqa: E402
 from tavo_tui.prompt.tokens import _load_encode as load_encode  # noqa: E402
@@ -45,8 +50,14 @@ def sentence(rng: random.Random, n: int) -> str:
     return " ".join(rng.choice(WORDS) for _ in range(n)).capitalize() + "."
 
 
-def build(messages: int, entries: int, seed: int = 7) -> tuple[Card, list[Message], Lorebook]:
+def build(
+    messages: int, entries: int, seed: int = 7, books: int = 1
+) -> tuple[Card, list[Message], list[dict[str, Any]]]:
+    """The card (with the first share of the entries as its book), the chat and the other books as world
+    files (SillyTavern's dict layout, as the session reads them)."""
     rng = random.Random(seed)
+    per_book = -(-entries // max(1, books))
+    card_entries = min(entries, per_book)
     book = Lorebook(
         name="Bench",
         entries=[
@@ -59,9 +70,25 @@ def build(messages: int, entries: int, seed: int = 7) -> tuple[Card, list[Messag
                 insertion_order=rng.randint(1, 200),
                 extensions={"position": i % 2, "depth": 4},
             )
-            for i in range(entries)
+            for i in range(card_entries)
         ],
     )
+    worlds: list[dict[str, Any]] = []
+    for first in range(card_entries, entries, per_book):
+        ids = range(first, min(entries, first + per_book))
+        worlds.append({"name": f"World {len(worlds) + 1}", "entries": {
+            str(i): {
+                "uid": i,
+                "key": [f"keyword{i}", f"alias {i}"],
+                "keysecondary": [rng.choice(WORDS)] if i % 5 == 0 else [],
+                "selective": i % 5 == 0,
+                "content": sentence(rng, 30),
+                "order": rng.randint(1, 200),
+                "position": i % 2,
+                "depth": 4,
+            }
+            for i in ids
+        }})
     card = Card(
         name="Aria",
         description=" ".join(sentence(rng, 20) for _ in range(10)),
@@ -78,7 +105,7 @@ def build(messages: int, entries: int, seed: int = 7) -> tuple[Card, list[Messag
         if i % 97 == 0:
             text += f" keyword{rng.randrange(entries)}"
         chat.append(Message(name="Sam" if is_user else "Aria", is_user=is_user, mes=text))
-    return card, chat, book
+    return card, chat, worlds
 
 
 def timed(fn: object, repeat: int) -> tuple[list[float], list[float]]:
@@ -97,22 +124,28 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=10_000)
     parser.add_argument("--entries", type=int, default=1_000)
     parser.add_argument("--context", type=int, default=128_000)
+    parser.add_argument("--books", type=int, default=1, help="spread the entries over this many books")
+    parser.add_argument("--huge", action="store_true", help="300,000 entries and 200 messages (issue 13)")
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
+    if args.huge:
+        args.messages, args.entries = 200, 300_000
 
-    card, chat, _book = build(args.messages, args.entries)
+    card, chat, worlds = build(args.messages, args.entries, books=args.books)
     lines = [encode_message(m) for m in chat]
     for mode in ("chat", "text"):
         profile = ConnectionProfile(name="bench", model="gpt-4o", mode=mode, max_context=args.context, max_tokens=1024)
 
-        def cold(profile: ConnectionProfile = profile) -> None:
-            assemble(card, chat, user_name="Sam", profile=profile, counter=fresh_counter())
+        def run(history: list[Message], counter: TokenCounter, pending: str | None = None,
+                profile: ConnectionProfile = profile) -> AssembledPrompt:
+            return assemble(card, history, user_name="Sam", profile=profile, counter=counter, lorebooks=worlds,
+                            pending_user=pending)
 
-        cold()  # import and tokenizer-load warm-up, not part of the figure
-        cold_ms, cold_cpu = timed(cold, args.runs)
+        run(chat[:3], fresh_counter())  # import and tokenizer-load warm-up, not part of the figure
+        cold_ms, cold_cpu = timed(lambda: run(chat, fresh_counter()), args.runs)
 
         counter = fresh_counter()
-        result = assemble(card, chat, user_name="Sam", profile=profile, counter=counter)
+        result = run(chat, counter)
         history = list(chat)
         rng = random.Random(1)
         incremental: list[float] = []
@@ -120,12 +153,19 @@ def main() -> None:
         for i in range(args.runs * 4):
             history.append(Message(name="Sam" if i % 2 == 0 else "Aria", is_user=i % 2 == 0, mes=sentence(rng, 30)))
             start, start_cpu = time.perf_counter(), time.process_time()
-            result = assemble(card, history, user_name="Sam", profile=profile, counter=counter)
+            result = run(history, counter)
             incremental.append((time.perf_counter() - start) * 1000)
             incremental_cpu.append((time.process_time() - start_cpu) * 1000)
+        # The inspector's case: the prompt rebuilt as the user types the next message, one character more each.
+        typed = sentence(rng, 30)
+        typing: list[float] = []
+        for n in range(1, args.runs * 4 + 1):
+            start = time.perf_counter()
+            run(history, counter, typed[:n])
+            typing.append((time.perf_counter() - start) * 1000)
 
         tracemalloc.start()
-        assemble(card, chat, user_name="Sam", profile=profile, counter=fresh_counter())
+        run(chat, fresh_counter())
         _current, peak = tracemalloc.get_traced_memory()
         tracemalloc.stop()
 
@@ -134,19 +174,20 @@ def main() -> None:
         for _ in range(args.runs):
             opened = MessageList.from_lines(lines)
             start, start_cpu = time.perf_counter(), time.process_time()
-            assemble(card, opened, user_name="Sam", profile=profile, counter=fresh_counter())  # type: ignore[arg-type]
+            run(opened, fresh_counter())  # type: ignore[arg-type]
             stored_ms.append((time.perf_counter() - start) * 1000)
             stored_cpu.append((time.process_time() - start_cpu) * 1000)
             parsed = opened.parsed_count()
 
         kept = sum(1 for s in result.sections if s.source.startswith(("history", "greeting")))
         print(
-            f"{mode:4}: {args.messages} messages, {args.entries} lore entries, {args.context} context, "
-            f"{result.token_method}: {kept} messages kept, {result.token_total} tokens\n"
+            f"{mode:4}: {args.messages} messages, {args.entries} lore entries in {1 + len(worlds)} books, "
+            f"{args.context} context, {result.token_method}: {kept} messages kept, {result.token_total} tokens\n"
             f"      cold median {statistics.median(cold_ms):.1f} ms (min {min(cold_ms):.1f}, "
             f"CPU {statistics.median(cold_cpu):.1f}), "
             f"incremental median {statistics.median(incremental):.2f} ms (max {max(incremental):.2f}, "
-            f"CPU {statistics.median(incremental_cpu):.2f}), peak memory {peak / 1e6:.1f} MB\n"
+            f"CPU {statistics.median(incremental_cpu):.2f}), one more character typed median "
+            f"{statistics.median(typing):.2f} ms (max {max(typing):.2f}), peak memory {peak / 1e6:.1f} MB\n"
             f"      cold from a just-opened file median {statistics.median(stored_ms):.1f} ms "
             f"(min {min(stored_ms):.1f}, CPU {statistics.median(stored_cpu):.1f}), "
             f"{parsed} of {len(lines)} messages parsed"
