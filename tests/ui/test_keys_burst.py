@@ -134,7 +134,8 @@ SKIP = {"edit-message-external", "new-chat"}
 CLOSE = ("escape", "escape", "escape")
 
 
-@pytest.mark.parametrize("together", [True, False], ids=["one-burst", "one-at-a-time"])
+@pytest.mark.parametrize("together", [True, pytest.param(False, marks=pytest.mark.slow)],
+                         ids=["one-burst", "one-at-a-time"])  # one at a time takes ~5 min: .ci/run runs it
 async def test_every_documented_sequence_leaves_the_app_alive(ctx: AppContext, alice: Path, together: bool,
                                                              monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("EDITOR", "true")
