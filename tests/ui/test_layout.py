@@ -114,7 +114,7 @@ async def test_footer_documents_the_main_keys(ctx: AppContext, alice: Path) -> N
     async with app.run_test(size=(200, 60)) as pilot:
         await pilot.pause()
         footer = screen_text(app).splitlines()[-1]
-        for key, label in [("^j", "Send"), ("f5", "Switch"), ("f4", "Inspect"), ("^o", "Jump"), ("f1", "Keys")]:
+        for key, label in [("^j", "Send"), ("f5", "Switch"), ("f4", "Inspect"), ("^g", "More"), ("f1", "Keys")]:
             assert f"{key} {label}" in footer
         # The rest is in the key help (f1) and the palette; esc Stop shows only while a reply streams.
         assert "esc Stop" not in footer
