@@ -66,6 +66,7 @@ class ChatLog(VerticalScroll):
         self._hidden = 0  # messages of this chat that are not mounted (older than the tail)
         self._source: Sequence[Message] = ()  # the chat's messages; the mounted views are its last ones
         self._loading = False
+        self._reply: MessageView | None = None  # the last reply block add_reply made
 
     async def show_placeholder(self, text: Content) -> None:
         await self.remove_children()
@@ -99,9 +100,18 @@ class ChatLog(VerticalScroll):
     async def add_reply(self, speaker: str) -> MessageView:
         """Mount an empty reply that `MessageView.add_delta` will stream into."""
         view = MessageView(speaker, "", is_user=False)
+        self._reply = view  # known before it is mounted: a stop landing during the mount can still remove it
         await self._append(view, keep=self._filling(REPLY_SCREENS) + 1)
         view.begin_stream()
         return view
+
+    async def drop_empty_reply(self) -> bool:
+        """Remove the last reply block if no text reached it (the chat holds no such message); True if it did."""
+        view, self._reply = self._reply, None
+        if view is None or view.text.strip() or view not in self.children:
+            return False
+        await view.remove()
+        return True
 
     async def add_notice(self, content: Content, *, error: bool = True) -> Notice:
         notice = Notice(content, error=error)

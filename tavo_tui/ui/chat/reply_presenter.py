@@ -7,20 +7,42 @@ from textual.content import Content
 from tavo_tui.session import Delta, Done, Failed, Finishing, GenerationEvent, Notice, Reasoning, Started
 from tavo_tui.ui.chat.log import ChatLog
 from tavo_tui.ui.chat.message_view import MessageView
-from tavo_tui.ui.shared.errors import error_notice, exception_notice
+from tavo_tui.ui.shared.errors import error_hint, error_notice, exception_notice
 from tavo_tui.ui.shared.safe_text import plain
 
 INCOMPLETE_NOTE = "(incomplete: the stream ended without a finish reason)"
 PARTIAL_NOTE = "(partial reply kept)"
 STOPPED_NOTE = "(stopped — partial reply kept)"
+# Failures a second try cannot mend: the connection or the chat must change first (their hint says how).
+NOT_RETRIED = frozenset({"auth", "quota", "context_length", "not_found_model", "bad_request"})
+
+
+def retry_hint(kind: str, retry_keys: str, *, partial: bool) -> str:
+    """What the retry key does after this failure, naming the key in force; "" when retrying cannot help."""
+    if not retry_keys or kind in NOT_RETRIED:
+        return ""
+    if partial:
+        return f"{retry_keys} writes this reply again as a new version; the partial one stays one swipe back."
+    return f"{retry_keys} asks again."
+
+
+def failure_notice(event: Failed, retry_keys: str) -> Content:
+    """The error, then what to do: the retry key where a retry helps, and the kind's own advice. That advice is
+    left out when it is itself a retry hint (it names the default key, which the keymap may have moved)."""
+    retry = retry_hint(event.kind, retry_keys, partial=event.partial is not None)
+    advice = error_hint(event.kind)
+    if retry and "ctrl+r" in advice:
+        advice = ""
+    return error_notice(event.error, event.kind, " ".join(part for part in (retry, advice) if part))
 
 
 class ReplyPresenter:
     """One per generation. Feed it every event, then `stopped()` or `crashed()` if the stream ends early."""
 
-    def __init__(self, log: ChatLog, speaker: str) -> None:
+    def __init__(self, log: ChatLog, speaker: str, *, retry_keys: str = "") -> None:
         self.log = log
         self.speaker = speaker
+        self.retry_keys = retry_keys  # the retry binding's keys in force, for the failure notice
         self.reply: MessageView | None = None
 
     async def _reply(self) -> MessageView:
@@ -52,17 +74,19 @@ class ReplyPresenter:
                 await reply.finish(event.partial.mes, PARTIAL_NOTE)
             else:
                 await reply.remove()
-        await self.log.add_notice(error_notice(event.error, event.kind))
+        await self.log.add_notice(failure_notice(event, self.retry_keys))
 
     async def stopped(self) -> None:
         """The user stopped the reply: keep what arrived (the session saves it too)."""
         reply = self.reply
-        if reply is None or not reply.streaming:
-            return
-        if reply.text.strip():
+        if reply is not None and not reply.streaming:
+            return  # already finished
+        if reply is not None and reply.text.strip():
             await reply.finish(None, STOPPED_NOTE)
-        else:
-            await reply.remove()
+            return
+        # Nothing arrived, so nothing was saved: the empty block goes too. Asked of the log, which also knows a
+        # block whose mounting the stop interrupted (never handed to us: it stayed on screen, empty).
+        if await self.log.drop_empty_reply():
             await self.log.add_notice(Content("Stopped before any reply arrived."), error=False)
 
     async def crashed(self, exc: Exception) -> None:
