@@ -20,11 +20,10 @@ from textual.worker import Worker
 
 from tavo_tui.session import Delta, Done, Failed, Notice, Started
 from tavo_tui.session.events import ActionError, GenerationEvent
-from tavo_tui.ui.chat.reply_presenter import ReplyPresenter
-from tavo_tui.ui.keys.registry import CHAT_ACTIONS, bindings_for
+from tavo_tui.ui.chat.reply_presenter import ReplyPresenter, failure_notice
+from tavo_tui.ui.keys.registry import CHAT_ACTIONS, bindings_for, keys_label
 from tavo_tui.ui.shared.dialogs import ChoiceDialog, ConfirmDialog, MultiChoiceDialog, TextEditDialog, TextPrompt
 from tavo_tui.ui.shared.editor import edit_in_editor
-from tavo_tui.ui.shared.errors import error_notice
 from tavo_tui.ui.shared.safe_text import one_line, plain, plain_line
 
 if TYPE_CHECKING:
@@ -140,6 +139,12 @@ class ChatActions(Screen[None]):
     def _run(self, work: Any) -> None:
         self.run_worker(work, group="chat-actions", exit_on_error=False)
 
+    def keys_for(self, action: str) -> str:
+        """The keys bound to this screen's `action` now (the user's keymap applied), as people read them: for
+        hints that name a key, so they stay true after a remap."""
+        return keys_label(key for key, active in self.active_bindings.items()
+                          if active.node is self and active.binding.action == action)
+
     # ---- streaming actions ---------------------------------------------------------------------------------
     def action_regenerate(self) -> None:
         self._start_stream("regenerate")
@@ -178,7 +183,7 @@ class ChatActions(Screen[None]):
 
     async def _stream(self, session: ChatSession, action: str,
                       factory: Callable[[], AsyncGenerator[GenerationEvent, None]]) -> None:
-        presenter = ReplyPresenter(self.chat_log, session.card.name)
+        presenter = ReplyPresenter(self.chat_log, session.card.name, retry_keys=self.keys_for("retry"))
         notes: list[tuple[Content, bool]] = []
         typed: list[str] = []
         self._show_status(GENERATING_NOTE)
@@ -217,10 +222,9 @@ class ChatActions(Screen[None]):
                 for content, error in notes:
                     await self.chat_log.add_notice(content, error=error)
 
-    @staticmethod
-    def _note_for(event: Failed | Notice) -> tuple[Content, bool]:
+    def _note_for(self, event: Failed | Notice) -> tuple[Content, bool]:
         if isinstance(event, Failed):
-            return error_notice(event.error, event.kind), True
+            return failure_notice(event, self.keys_for("retry")), True
         return plain(event.text), False
 
     def _impersonated(self, event: GenerationEvent, typed: list[str]) -> None:

@@ -429,14 +429,22 @@ class MainScreen(ChatActions, LayoutActions, ConnectionActions):
         return Message(name=name, is_user=True, mes=text)
 
     async def action_retry(self) -> None:
-        """Generate again after a failure (only when the chat ends with the user's message)."""
+        """Ask again after a failure: with the user's message last (no reply came), a reply to it; with a reply
+        cut short last (failed, stopped, or ended without a finish reason), a new version of it, the partial
+        one kept one swipe back, as SillyTavern's swipe keeps it."""
         session = self.session
         if self.generating or session is None:
             return
         if not await self._writable(session):
             return
-        if not session.messages or not session.messages[-1].is_user:
-            self.notify("Retry works when the last message is yours.", markup=False)
+        last = session.messages[-1] if session.messages else None
+        if last is not None and not last.is_user and (last.extra or {}).get("incomplete") and session.can_swipe():
+            self._start_stream("swipe")
+            return
+        if last is None or not last.is_user:
+            # No key named: regenerate's keys depend on the focus and the keymap; the menus list them.
+            self.notify("Nothing to retry: the last reply is complete. Regenerate (leader menu or command "
+                        "palette) writes another version of it.", markup=False)
             return
         self.generating = True
         self._generation = self._generate(session, None)
@@ -466,7 +474,7 @@ class MainScreen(ChatActions, LayoutActions, ConnectionActions):
 
     @work(exclusive=True, group="generate", exit_on_error=False)
     async def _generate(self, session: ChatSession, text: str | None) -> None:
-        presenter = ReplyPresenter(self.chat_log, session.card.name)
+        presenter = ReplyPresenter(self.chat_log, session.card.name, retry_keys=self.keys_for("retry"))
         status = self.query_one(StatusBar)
         self._show_status(GENERATING)
         status.stream_started()
