@@ -73,7 +73,7 @@ def test_import_a_card_and_start_a_chat(term, home: Path, tmp_path: Path) -> Non
     session.wait_for("DEMO")
     session.send_keys("F2")  # show and focus the character list (alt+1 does too, where the terminal sends it)
     session.wait_for("Characters")
-    session.send_keys("a")
+    session.send_keys("C-g", "a")  # the leader, then a: import (a typed letter alone filters the list)
     session.wait_for("Import cards")
     session.send_keys(str(downloads / "grimble.json"), literal=True)
     session.send_keys("Enter")

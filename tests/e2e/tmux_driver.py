@@ -23,9 +23,12 @@ class TmuxSession:
         self.socket = f"tavo-test-{uuid.uuid4().hex[:8]}"
         self.name = "t"
         env_args = [arg for key, value in env.items() for arg in ("-e", f"{key}={value}")]
+        # COLUMNS/LINES inherited from the test run would override the pane's real size (shutil reads them
+        # first), so the program would draw 80x24 in a wider window: start it without them.
+        launch = ["env", "-u", "COLUMNS", "-u", "LINES", *command]
         self._tmux(
             "new-session", "-d", "-s", self.name, "-x", str(width), "-y", str(height), *env_args,
-            " ".join(_quote(c) for c in command),
+            " ".join(_quote(c) for c in launch),
         )
 
     def _tmux(self, *args: str) -> str:
