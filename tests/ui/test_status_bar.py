@@ -129,3 +129,22 @@ def test_a_name_too_long_for_the_line_is_shortened_and_the_figures_stay() -> Non
     line = status_content(profile, GENERATING, (2345, 8192), stats, now=112.3, width=60)
     assert line.cell_length <= 60
     assert line.plain.endswith("…  12.3s 41 tok/s")
+
+
+async def test_regenerate_shows_the_same_live_figures_as_a_send(
+    ctx: AppContext, alice: Path, openai_server: FakeOpenAIServer, fake_profile: ConnectionProfile
+) -> None:
+    """Regenerate, swipe, continue and impersonate stream through the chat actions, which fed no figures."""
+    app = TavoApp(ctx, card_path=alice, connection="fake")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        screen = main(app)
+        await type_and_send(pilot, "Hello")
+        await wait_idle(pilot)
+        openai_server.script.append(endless_stream(10))
+        await pilot.press("ctrl+g", "r")  # the leader, then regenerate
+        bar = screen.query_one(StatusBar)
+        await wait_for(pilot, lambda: bar.stats is not None and bar.stats.chars > 0)
+        await pilot.press("escape")
+        await wait_idle(pilot)
+        assert bar.stats is None

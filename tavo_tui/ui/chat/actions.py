@@ -77,6 +77,8 @@ class ChatActions(Screen[None]):
 
         def _show_status(self, activity: str = "") -> None: ...
 
+        def _stream_figures(self, phase: str, event: object = None) -> None: ...
+
         def _schedule_inspect(self, delay: float) -> None: ...
 
     # Generated from the key registry: priority, as in a real terminal alt+x arrives with the character "x",
@@ -187,12 +189,14 @@ class ChatActions(Screen[None]):
         notes: list[tuple[Content, bool]] = []
         typed: list[str] = []
         self._show_status(GENERATING_NOTE)
+        self._stream_figures("start")  # the status bar's live figures, as for a send
         events = factory()
         try:
             async with aclosing(events):
                 async for event in events:
                     if isinstance(event, Started):
                         self.post_message(ReplyStarted(session, event))
+                    self._stream_figures("event", event)
                     if action == "impersonate":
                         self._impersonated(event, typed)
                         if isinstance(event, (Failed, Notice)):
@@ -217,6 +221,7 @@ class ChatActions(Screen[None]):
             notes.append((plain(f"{type(exc).__name__}: {exc}"), True))
         finally:
             self.generating = False
+            self._stream_figures("end")
             if session is self.session:
                 await self.redraw(measure=False)
                 for content, error in notes:

@@ -511,6 +511,16 @@ class MainScreen(ChatActions, LayoutActions, ConnectionActions):
             # No _update_context() here: the status bar has the figure of the prompt just sent (Started).
             self._schedule_inspect(0)
 
+    def _stream_figures(self, phase: str, event: object = None) -> None:
+        """The status bar's live figures (tokens/s, queue) for the actions ChatActions streams."""
+        status = self.query_one(StatusBar)
+        if phase == "start":
+            status.stream_started()
+        elif phase == "end":
+            status.stream_ended()
+        else:
+            track(status, event)
+
     def action_stop(self) -> None:
         if self._generation is not None and not self._generation.is_finished:
             self._generation.cancel()
