@@ -15,6 +15,7 @@ from textual.binding import Binding, BindingType
 from textual.command import Provider
 from textual.containers import VerticalScroll
 from textual.dom import DOMNode
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Button, Input, OptionList, TextArea
@@ -41,6 +42,7 @@ from tavo_tui.ui.keys.registry import (
 from tavo_tui.ui.main.key_gate import KeyGate
 from tavo_tui.ui.main.screen import MainScreen
 from tavo_tui.ui.shared.clipboard import passthrough_copy
+from tavo_tui.ui.shared.safe_text import sanitize
 from tavo_tui.ui.shared.theming import BUILTIN_THEME_DIR, DEFAULT_THEME, FALLBACK_THEME, VARIABLE_DEFAULTS, load_themes
 
 if TYPE_CHECKING:
@@ -108,6 +110,13 @@ class TavoApp(App[int]):
         wrapped = passthrough_copy(text, os.environ)
         if wrapped is not None and self._driver is not None:
             self._driver.write(wrapped)
+
+    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
+               timeout: float | None = None, markup: bool = True) -> None:
+        """Every notice goes through here (widgets' notify calls the app's): names, paths and server errors in
+        it are untrusted, so their control characters are shown as stand-ins, never written to the terminal."""
+        super().notify(sanitize(message), title=sanitize(title), severity=severity, timeout=timeout,
+                       markup=markup)
 
     def get_theme_variable_defaults(self) -> dict[str, str]:
         return dict(VARIABLE_DEFAULTS)

@@ -115,3 +115,16 @@ async def test_profile_names_with_markup_are_literal(ctx: AppContext, alice: Pat
         await pilot.press("f5")
         await pilot.pause()
         assert "[/INST] [b]srv" in screen_text(app)
+
+
+async def test_notices_show_controls_in_names_as_stand_ins(ctx: AppContext, alice: Path) -> None:
+    """Notices carry names, paths and server errors ("Saved {name}", "Deleted {file}"): one rule for all of
+    them, in the app's notify, so no caller can forget it."""
+    app = TavoApp(ctx, card_path=alice)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        main(app).notify(f"Saved Eve{OSC52}\x1b[2J", title="\x9b1m", markup=False)
+        await pilot.pause()
+        shown = [(n.message, n.title) for n in app._notifications]
+        assert ("Saved Eve␛]52;c;aGVsbG8=␇␛[2J", "\\x9b1m") in shown
+        assert_no_terminal_controls(app)
