@@ -42,6 +42,14 @@ def visible(text: str) -> str:
     return _SHOWN.sub(lambda m: stand_in(m.group()), text)
 
 
+def one_cell(text: str) -> str:
+    """`text` with every control character (as `visible` finds them) replaced by a one-cell stand-in: its
+    control picture (␛, ␀) or U+FFFD. For text being edited, where a stand-in longer than one character would
+    move every column after it away from where the editor thinks it is; line breaks and tabs are kept."""
+    return _SHOWN.sub(lambda m: stand_in(m.group()) if ord(m.group()) < 0x20 or m.group() == "\x7f" else "\ufffd",
+                      text)
+
+
 def json_escape(encoded: str) -> str:
     """A JSON document (from json.dumps) with C1, DEL, bidi controls and U+2028/U+2029 written as `\\uXXXX`
     escapes: the same JSON value, but no raw control reaches the reader's terminal."""

@@ -6,9 +6,9 @@ from typing import ClassVar
 
 from textual import events
 from textual.binding import BindingType
-from textual.widgets import TextArea
 
 from tavo_tui.ui.keys.registry import COMPOSER, bindings_for, key_label
+from tavo_tui.ui.shared.safe_text_area import SafeTextArea
 
 
 def placeholder(send_keys: tuple[str, ...], send_on_enter: bool) -> str:
@@ -18,7 +18,7 @@ def placeholder(send_keys: tuple[str, ...], send_on_enter: bool) -> str:
     return f"Write a message — {sends} sends, enter adds a line"
 
 
-class Composer(TextArea):
+class Composer(SafeTextArea):
     """A soft-wrapping TextArea; tab moves focus rather than indenting.
 
     Page up/down scroll the chat above instead of the (small) editor, so history can be read while typing.

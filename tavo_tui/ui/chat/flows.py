@@ -20,6 +20,7 @@ from tavo_tui.ui.keys.modal import KeyModal
 from tavo_tui.ui.shared.dialogs import DIALOG_CSS, ChoiceDialog, ReportDialog, TextEditDialog, TextPrompt
 from tavo_tui.ui.shared.editor import edit_in_editor
 from tavo_tui.ui.shared.safe_text import plain, plain_line
+from tavo_tui.ui.shared.safe_text_area import SafeTextArea
 
 if TYPE_CHECKING:
     from tavo_tui.ui.chat.actions import ChatActions
@@ -53,7 +54,7 @@ class AuthorsNoteDialog(KeyModal[dict[str, object] | None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(Content("Author's note for this chat (empty removes it)"), classes="dialog-title")
-            yield TextArea(self.note.prompt, soft_wrap=True, tab_behavior="focus", id="note-text")
+            yield SafeTextArea(self.note.prompt, soft_wrap=True, tab_behavior="focus", id="note-text")
             yield Static(Content("Position"), classes="label")
             yield Select([(label, value) for value, label in NOTE_POSITIONS.items()], value=self.note.position,
                          allow_blank=False, id="note-position")

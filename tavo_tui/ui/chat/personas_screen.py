@@ -17,6 +17,7 @@ from tavo_tui.session.personas import POSITIONS, Persona
 from tavo_tui.ui.keys.modal import KeyModal
 from tavo_tui.ui.shared.dialogs import DIALOG_CSS, ConfirmDialog
 from tavo_tui.ui.shared.safe_text import one_line, plain_line
+from tavo_tui.ui.shared.safe_text_area import SafeTextArea
 
 if TYPE_CHECKING:
     from tavo_tui.session import AppContext, ChatSession
@@ -49,7 +50,8 @@ class PersonaEditor(KeyModal[dict[str, object] | None]):
             yield Static(Content("Name ({{user}} in prompts)"), classes="label")
             yield Input(p.name if p else "", id="persona-name")
             yield Static(Content("Description"), classes="label")
-            yield TextArea(p.description if p else "", soft_wrap=True, tab_behavior="focus", id="persona-description")
+            yield SafeTextArea(p.description if p else "", soft_wrap=True, tab_behavior="focus",
+                               id="persona-description")
             yield Static(Content("Description position"), classes="label")
             yield Select([(label, value) for value, label in POSITIONS.items()], value=p.position if p else 0,
                          allow_blank=False, id="persona-position")

@@ -15,6 +15,7 @@ from textual.widgets.option_list import Option
 from tavo_tui.model import ConnectionProfile
 from tavo_tui.ui.keys.modal import KeyModal
 from tavo_tui.ui.shared.safe_text import one_line, plain_line
+from tavo_tui.ui.shared.safe_text_area import SafeTextArea
 
 DIALOG_CSS = """
 {name} {{ align: center middle; }}
@@ -115,7 +116,7 @@ class SectionViewer(KeyModal[None]):
         with Vertical():
             yield Static(self.title_content)
             # TextArea never parses markup; the caller has already stripped terminal control sequences.
-            yield TextArea(self.text, read_only=True, soft_wrap=True, show_line_numbers=False, id="section-text")
+            yield SafeTextArea(self.text, read_only=True, soft_wrap=True, show_line_numbers=False, id="section-text")
             yield Static(Content("esc closes"), classes="dialog-hint")
 
     def on_mount(self) -> None:

@@ -34,6 +34,7 @@ from tavo_tui.ui.inspector.render import (
 )
 from tavo_tui.ui.keys.registry import INSPECTOR, bindings_for
 from tavo_tui.ui.shared.safe_text import plain_line, sanitize
+from tavo_tui.ui.shared.safe_text_area import SafeTextArea
 
 if TYPE_CHECKING:
     from tavo_tui.session import ChatSession, Inspection
@@ -129,7 +130,7 @@ class PromptInspector(Vertical):
         flash = Static("", classes="insp-flash")
         flash.display = False
         yield flash
-        yield TextArea("", read_only=True, soft_wrap=True, show_line_numbers=False, id="insp-body")
+        yield SafeTextArea("", read_only=True, soft_wrap=True, show_line_numbers=False, id="insp-body")
         for view in VIEWS[1:]:
             options = OptionList(id=f"insp-{view}")
             options.display = False

@@ -14,6 +14,7 @@ from tavo_tui.model import Card
 from tavo_tui.ui.keys.modal import KeyModal
 from tavo_tui.ui.shared.editor import edit_in_editor
 from tavo_tui.ui.shared.safe_text import plain_line
+from tavo_tui.ui.shared.safe_text_area import SafeTextArea
 
 # A line holding only this separates alternate greetings in their text box.
 GREETING_SEPARATOR = "---8<---"
@@ -87,7 +88,7 @@ class CardEditorScreen(KeyModal[Card | None]):
                     else:
                         value = str(getattr(card, name) or "")
                     yield Static(Content(label), classes="label")
-                    yield TextArea(value, soft_wrap=True, tab_behavior="focus", id=f"field-{name}")
+                    yield SafeTextArea(value, soft_wrap=True, tab_behavior="focus", id=f"field-{name}")
             yield Footer(compact=True)
 
     def on_mount(self) -> None:

@@ -17,6 +17,7 @@ from textual.widgets.selection_list import Selection
 
 from tavo_tui.ui.keys.modal import KeyModal
 from tavo_tui.ui.shared.editor import edit_in_editor
+from tavo_tui.ui.shared.safe_text_area import SafeTextArea
 
 # A dialog is at most 90% of the screen. Its key hints are docked at the bottom, so they stay in sight when the
 # content is taller than that and scrolls; a list or text box inside is capped at 60% of the screen (`vh`), so
@@ -107,7 +108,7 @@ class TextEditDialog(KeyModal[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(self.title_text, classes="dialog-title")
-            yield TextArea(self.text, soft_wrap=True, tab_behavior="focus", id="edit-text")
+            yield SafeTextArea(self.text, soft_wrap=True, tab_behavior="focus", id="edit-text")
             yield _help("ctrl+s: save    ctrl+e: open in $EDITOR    esc: cancel")
 
     @property
