@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from tavo_tui.model import Chat, ChatHeader, Message
 from tavo_tui.model.chat import now_send_date
 from tavo_tui.session.core import SessionCore, make_message
-from tavo_tui.session.events import Notice
+from tavo_tui.session.events import ActionError, Notice
 from tavo_tui.store import StoreError
 from tavo_tui.store.chats import search_messages
 from tavo_tui.store.jsonl import header_to_json
@@ -43,6 +43,8 @@ class EditingMixin(SessionCore):
         """
         if not self.messages or not self._swipeable_last():
             return False
+        if self.read_only:  # the change could not be saved, and reopening the chat would undo it unseen
+            raise ActionError(f"{self.read_only_reason or 'read-only'}: the shown version stays as it is")
         index = len(self.messages) - 1
         message = self.messages[index]
         swipes = message.swipes or [message.mes]

@@ -248,6 +248,22 @@ async def test_second_session_is_read_only(home: Path, openai_server: FakeOpenAI
     await third.aclose()
 
 
+async def test_a_read_only_chat_refuses_to_change_the_shown_swipe(home: Path,
+                                                                 openai_server: FakeOpenAIServer) -> None:
+    session = await chat_of_three(home, openai_server)
+    openai_server.reply = "Second version."
+    async for _ in session.new_swipe():
+        pass
+    other = ctx_with(home, openai_server).open_chat(CARD, "local")
+    assert other.read_only and other.messages[-1].swipe_id == 1
+    with pytest.raises(ActionError, match="read-only"):
+        other.swipe(-1)
+    assert other.messages[-1].swipe_id == 1 and other.messages[-1].mes == "Second version."
+    assert session.swipe(-1) and session.messages[-1].mes == "First reply."  # the writer still can
+    await session.aclose()
+    await other.aclose()
+
+
 async def test_search_and_window(home: Path, openai_server: FakeOpenAIServer) -> None:
     session = await chat_of_three(home, openai_server)
     assert session.search("hello") == [1]

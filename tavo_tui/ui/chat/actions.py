@@ -164,7 +164,12 @@ class ChatActions(Screen[None]):
         session = self._idle_session()
         if session is None or not session.messages:
             return
-        if session.swipe(direction):
+        try:
+            swiped = session.swipe(direction)
+        except ActionError as exc:
+            self.notify(str(exc), markup=False, severity="warning")
+            return
+        if swiped:
             await self.redraw(len(session.messages) - 1)
         elif direction > 0 and session.can_swipe():
             self._start_stream("swipe")  # past the last version: write a new one
