@@ -133,3 +133,18 @@ async def test_the_palette_lists_the_apps_actions_before_textuals_and_themes_onl
         assert prompts[0] == "Send message"
         assert not any(p.startswith("Theme: ") for p in prompts)
         assert prompts.index("Regenerate") < prompts.index("Quit")  # ours first, then Textual's own
+
+
+async def test_error_advice_names_the_remapped_keys(ctx: AppContext, alice: Path, openai_server, fake_profile) -> None:  # type: ignore[no-untyped-def]
+    """A 401's advice said "F3 opens connections" whatever the keymap; it names the keys in force now."""
+    from tests.fakes.openai_server import LLAMA_401, error
+
+    write_keymap(ctx, {"toggle-connections": "f11"})
+    openai_server.script.append(error(401, LLAMA_401))
+    app = TavoApp(ctx, card_path=alice, connection="fake")
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await type_and_send(pilot, "Hello")
+        await wait_idle(pilot)
+        text = " ".join(screen_text(app).split())
+        assert "Fix the key: F11 opens connections" in text

@@ -24,6 +24,7 @@ from tavo_tui.ui.chat.reply_presenter import ReplyPresenter, failure_notice
 from tavo_tui.ui.keys.registry import CHAT_ACTIONS, bindings_for, keys_label
 from tavo_tui.ui.shared.dialogs import ChoiceDialog, ConfirmDialog, MultiChoiceDialog, TextEditDialog, TextPrompt
 from tavo_tui.ui.shared.editor import edit_in_editor
+from tavo_tui.ui.shared.errors import HINT_ACTIONS
 from tavo_tui.ui.shared.safe_text import one_line, plain, plain_line
 
 if TYPE_CHECKING:
@@ -147,6 +148,10 @@ class ChatActions(Screen[None]):
         return keys_label(key for key, active in self.active_bindings.items()
                           if active.node is self and active.binding.action == action)
 
+    def hint_keys(self) -> dict[str, str]:
+        """The keys in force for the actions that error notices advise (see ui.shared.errors)."""
+        return {action: self.keys_for(action) for action in HINT_ACTIONS}
+
     # ---- streaming actions ---------------------------------------------------------------------------------
     def action_regenerate(self) -> None:
         self._start_stream("regenerate")
@@ -190,7 +195,7 @@ class ChatActions(Screen[None]):
 
     async def _stream(self, session: ChatSession, action: str,
                       factory: Callable[[], AsyncGenerator[GenerationEvent, None]]) -> None:
-        presenter = ReplyPresenter(self.chat_log, session.card.name, retry_keys=self.keys_for("retry"))
+        presenter = ReplyPresenter(self.chat_log, session.card.name, keys=self.hint_keys())
         notes: list[tuple[Content, bool]] = []
         typed: list[str] = []
         self._show_status(GENERATING_NOTE)
@@ -234,7 +239,7 @@ class ChatActions(Screen[None]):
 
     def _note_for(self, event: Failed | Notice) -> tuple[Content, bool]:
         if isinstance(event, Failed):
-            return failure_notice(event, self.keys_for("retry")), True
+            return failure_notice(event, self.hint_keys()), True
         return plain(event.text), False
 
     def _impersonated(self, event: GenerationEvent, typed: list[str]) -> None:

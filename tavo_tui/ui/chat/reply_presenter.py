@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from textual.content import Content
 
 from tavo_tui.session import Delta, Done, Failed, Finishing, GenerationEvent, Notice, Reasoning, Started
@@ -15,6 +17,8 @@ PARTIAL_NOTE = "(partial reply kept)"
 STOPPED_NOTE = "(stopped — partial reply kept)"
 # Failures a second try cannot mend: the connection or the chat must change first (their hint says how).
 NOT_RETRIED = frozenset({"auth", "quota", "context_length", "not_found_model", "bad_request"})
+# Kinds whose own advice is only "retry" (said better by retry_hint), and the unknown kinds' default advice.
+RETRY_ADVICE = frozenset({"rate_limit", "overloaded", "server"})
 
 
 def retry_hint(kind: str, retry_keys: str, *, partial: bool) -> str:
@@ -26,12 +30,13 @@ def retry_hint(kind: str, retry_keys: str, *, partial: bool) -> str:
     return f"{retry_keys} asks again."
 
 
-def failure_notice(event: Failed, retry_keys: str) -> Content:
-    """The error, then what to do: the retry key where a retry helps, and the kind's own advice. That advice is
-    left out when it is itself a retry hint (it names the default key, which the keymap may have moved)."""
+def failure_notice(event: Failed, keys: Mapping[str, str]) -> Content:
+    """The error, then what to do: the retry key where a retry helps, and the kind's own advice (left out when
+    it is itself only a retry hint). `keys`: action → the keys in force for it."""
+    retry_keys = keys.get("retry", "")
     retry = retry_hint(event.kind, retry_keys, partial=event.partial is not None)
-    advice = error_hint(event.kind)
-    if retry and "ctrl+r" in advice:
+    advice = error_hint(event.kind, keys)
+    if retry and event.kind in RETRY_ADVICE:
         advice = ""
     return error_notice(event.error, event.kind, " ".join(part for part in (retry, advice) if part))
 
@@ -39,10 +44,10 @@ def failure_notice(event: Failed, retry_keys: str) -> Content:
 class ReplyPresenter:
     """One per generation. Feed it every event, then `stopped()` or `crashed()` if the stream ends early."""
 
-    def __init__(self, log: ChatLog, speaker: str, *, retry_keys: str = "") -> None:
+    def __init__(self, log: ChatLog, speaker: str, *, keys: Mapping[str, str] | None = None) -> None:
         self.log = log
         self.speaker = speaker
-        self.retry_keys = retry_keys  # the retry binding's keys in force, for the failure notice
+        self.keys = dict(keys or {})  # action → its keys in force, for the failure notices' advice
         self.reply: MessageView | None = None
 
     async def _reply(self) -> MessageView:
@@ -74,7 +79,7 @@ class ReplyPresenter:
                 await reply.finish(event.partial.mes, PARTIAL_NOTE)
             else:
                 await reply.remove()
-        await self.log.add_notice(failure_notice(event, self.retry_keys))
+        await self.log.add_notice(failure_notice(event, self.keys))
 
     async def stopped(self) -> None:
         """The user stopped the reply: keep what arrived (the session saves it too)."""
@@ -93,4 +98,4 @@ class ReplyPresenter:
         """Something the session did not turn into an event: say so and keep the app alive."""
         if self.reply is not None and self.reply.streaming:
             await self.reply.finish(None, PARTIAL_NOTE)
-        await self.log.add_notice(exception_notice(exc))
+        await self.log.add_notice(exception_notice(exc, self.keys))

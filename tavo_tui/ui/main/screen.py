@@ -474,7 +474,7 @@ class MainScreen(ChatActions, LayoutActions, ConnectionActions):
 
     @work(exclusive=True, group="generate", exit_on_error=False)
     async def _generate(self, session: ChatSession, text: str | None) -> None:
-        presenter = ReplyPresenter(self.chat_log, session.card.name, retry_keys=self.keys_for("retry"))
+        presenter = ReplyPresenter(self.chat_log, session.card.name, keys=self.hint_keys())
         status = self.query_one(StatusBar)
         self._show_status(GENERATING)
         status.stream_started()

@@ -2,27 +2,45 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
+
 from textual.content import Content
 
 from tavo_tui.ui.shared.safe_text import plain
 
-# The session's message already says what happened; these say where to fix it in the TUI.
+# The session's message already says what happened; these say where to fix it in the TUI. The keys are the
+# ones in force (the user's keymap applied), filled in by action name: a remapped key is never misnamed.
 ERROR_HINTS = {
-    "auth": "Fix the key: F3 opens connections, then Edit.",
-    "not_found_model": "Set a model the server knows: F3, then Edit.",
-    "rate_limit": "Wait a moment, then ctrl+r to retry.",
-    "quota": "Check your account with the provider, or switch connection with F5.",
-    "context_length": "Lower max context in the connection (F3, Edit) or start a new chat (ctrl+n).",
-    "overloaded": "Try again shortly with ctrl+r.",
-    "bad_request": "Check the connection settings (F3); F4 shows the exact request body.",
-    "server": "Check the server's log; ctrl+r retries.",
-    "network": "Is the server running and the URL right? Test it with ctrl+t, or switch with F5.",
+    "auth": "Fix the key: {toggle_connections} opens connections, then Edit.",
+    "not_found_model": "Set a model the server knows: {toggle_connections}, then Edit.",
+    "rate_limit": "Wait a moment, then {retry} to retry.",
+    "quota": "Check your account with the provider, or switch connection with {pick_connection}.",
+    "context_length": "Lower max context in the connection ({toggle_connections}, Edit) or start a new chat "
+                      "({new_chat}).",
+    "overloaded": "Try again shortly with {retry}.",
+    "bad_request": "Check the connection settings ({toggle_connections}); {toggle_inspector} shows the exact "
+                   "request body.",
+    "server": "Check the server's log; {retry} retries.",
+    "network": "Is the server running and the URL right? Test it with {test_connection}, or switch with "
+               "{pick_connection}.",
 }
-DEFAULT_HINT = "Test the connection with ctrl+t, switch with F5, or retry with ctrl+r."
+DEFAULT_HINT = "Test the connection with {test_connection}, switch with {pick_connection}, or retry with {retry}."
+HINT_ACTIONS = ("toggle_connections", "pick_connection", "toggle_inspector", "test_connection", "new_chat", "retry")
+UNBOUND = "the command palette"  # an action the keymap left without a key is still in the palette
+DEFAULT_KEYS = {"toggle_connections": "F3", "pick_connection": "F5", "toggle_inspector": "F4",
+                "test_connection": "ctrl+t", "new_chat": "ctrl+n", "retry": "ctrl+r"}
 
 
-def error_hint(kind: str) -> str:
-    return ERROR_HINTS.get(kind, DEFAULT_HINT)
+def _prose(label: str) -> str:
+    """Function keys as prose writes them ("F3"), the rest as the footer shows them."""
+    return re.sub(r"\bf(\d{1,2})\b", r"F\1", label)
+
+
+def error_hint(kind: str, keys: Mapping[str, str] | None = None) -> str:
+    """The advice for an error kind, naming the keys in `keys` (action → keys as read; the defaults if None)."""
+    shown = DEFAULT_KEYS if keys is None else {action: _prose(keys.get(action) or UNBOUND) for action in HINT_ACTIONS}
+    return ERROR_HINTS.get(kind, DEFAULT_HINT).format_map(shown)
 
 
 def error_notice(error: str, kind: str, hint: str | None = None) -> Content:
@@ -32,11 +50,12 @@ def error_notice(error: str, kind: str, hint: str | None = None) -> Content:
     )
 
 
-def exception_notice(exc: Exception) -> Content:
+def exception_notice(exc: Exception, keys: Mapping[str, str] | None = None) -> Content:
     """A notice for an exception that escaped the session. Backend errors carry a kind and a readable message."""
     kind, message = getattr(exc, "kind", None), getattr(exc, "message", None)
     if isinstance(kind, str) and isinstance(message, str):
-        return error_notice(message, kind)
+        return error_notice(message, kind, error_hint(kind, keys))
     return Content.assemble(
-        ("Unexpected error: ", "bold"), plain(f"{type(exc).__name__}: {exc}"), "\n", (DEFAULT_HINT, "italic")
+        ("Unexpected error: ", "bold"), plain(f"{type(exc).__name__}: {exc}"), "\n",
+        (error_hint("", keys), "italic"),
     )
