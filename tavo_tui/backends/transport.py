@@ -62,6 +62,7 @@ class RetryObserver:
 
     notify: Callable[[RetryWait], None]
     skip: asyncio.Event = field(default_factory=asyncio.Event)
+    waiting: bool = False  # a retry wait is under way (what `skip` would cut short)
 
 
 RETRY_OBSERVER: contextvars.ContextVar[RetryObserver | None] = contextvars.ContextVar("retry_observer", default=None)
@@ -137,12 +138,14 @@ class Transport:
             await self.sleep(delay)
             return True
         observer.skip.clear()
+        observer.waiting = True
         observer.notify(RetryWait(delay, err.status, err.message))
         sleeper = asyncio.ensure_future(self.sleep(delay))
         skipper = asyncio.ensure_future(observer.skip.wait())
         try:
             await asyncio.wait({sleeper, skipper}, return_when=asyncio.FIRST_COMPLETED)
         finally:
+            observer.waiting = False
             for task in (sleeper, skipper):
                 task.cancel()
         return True

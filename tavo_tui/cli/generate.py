@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from tavo_tui.cli.common import add_common, command_parser, fail
-from tavo_tui.session import AppContext, ChatSession, Delta, Done, Failed, Inspection, Notice
+from tavo_tui.session import AppContext, ChatSession, Delta, Done, Failed, Inspection, Notice, Retrying
 from tavo_tui.session.errors import StoreError
 from tavo_tui.session.scripted import RunInputs, add_history, apply_inputs, open_chat_file
 from tavo_tui.session.server_tokens import ServerTokenCache, count_on_server
@@ -162,6 +162,10 @@ def cmd_send(args: argparse.Namespace) -> int:
                     code = fail(event.error)
                 elif isinstance(event, Notice):
                     print(f"tavo-tui: {event.text}", file=sys.stderr)
+                elif isinstance(event, Retrying):
+                    status = f" ({event.status})" if event.status else ""
+                    print(f"tavo-tui: server busy{status}: {event.reason}; trying again in {event.seconds:.0f} s "
+                          "(ctrl+c stops)", file=sys.stderr)
         finally:
             await session.aclose()
         return code

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
         GenerationEvent,
         Notice,
         Reasoning,
+        Retrying,
         Started,
         Waiting,
     )
@@ -38,6 +39,7 @@ _HOMES = {
     "Inspection": "inspection",
     "Notice": "events",
     "Reasoning": "events",
+    "Retrying": "events",
     "Started": "events",
     "Waiting": "events",
 }
@@ -54,6 +56,7 @@ __all__ = [
     "Inspection",
     "Notice",
     "Reasoning",
+    "Retrying",
     "Started",
     "Waiting",
 ]

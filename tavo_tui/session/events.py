@@ -97,4 +97,14 @@ class Waiting:
     detail: str = ""
 
 
-GenerationEvent = Started | Waiting | Delta | Reasoning | Finishing | Done | Failed | Notice
+@dataclass(frozen=True)
+class Retrying:
+    """The server refused for now (429, 503, ...): the request is sent again after `seconds` (its Retry-After,
+    capped, or a backoff), unless `ChatSession.retry_now()` cuts the wait short. Before any text arrives."""
+
+    seconds: float
+    status: int | None
+    reason: str
+
+
+GenerationEvent = Started | Waiting | Retrying | Delta | Reasoning | Finishing | Done | Failed | Notice

@@ -20,6 +20,7 @@ from collections.abc import AsyncGenerator, AsyncIterator, Sequence
 from typing import Any
 
 from tavo_tui.backends.base import BackendError, Finish, Progress, ReasoningDelta, StreamEvent, TextDelta
+from tavo_tui.backends.transport import RETRY_OBSERVER, RetryObserver, RetryWait
 from tavo_tui.model import AssembledPrompt, Message
 from tavo_tui.model.chat import now_send_date
 from tavo_tui.prompt.assembly import assemble
@@ -34,6 +35,7 @@ from tavo_tui.session.events import (
     GenerationEvent,
     Notice,
     Reasoning,
+    Retrying,
     Started,
     Waiting,
 )
@@ -46,6 +48,23 @@ EMPTY_STREAM = (
 
 
 class GenerationMixin(SessionCore):
+    _retry_observer: RetryObserver | None = None  # while a generation runs: hears of, and can cut, retry waits
+
+    @property
+    def retry_pending(self) -> bool:
+        """The running generation is waiting before a retry (what `retry_now` would cut short)."""
+        observer = self._retry_observer
+        return observer is not None and observer.waiting and not observer.skip.is_set()
+
+    def retry_now(self) -> bool:
+        """Cut short the wait before a retry (after a 429/503) of the running generation. True if one was
+        waiting."""
+        if not self.retry_pending:
+            return False
+        assert self._retry_observer is not None
+        self._retry_observer.skip.set()
+        return True
+
     # ---- prompt ------------------------------------------------------------------------------------------
     def _assemble(self, history: Sequence[Message], *, pending: str | None = None,
                   generation_type: str = "normal") -> AssembledPrompt:
@@ -280,7 +299,15 @@ class GenerationMixin(SessionCore):
                 wait = max(0.0, last_draft + self.draft_interval - time.monotonic())
                 draft_timer = loop.call_later(wait, save_draft)
 
-        events = EarlyStream(backend.stream(request))
+        # The transport reports retry waits through a context variable: set here, it is copied into the task
+        # that sends the request (EarlyStream's first fetch, where every retry happens) and nowhere else.
+        waits: asyncio.Queue[RetryWait] = asyncio.Queue()
+        observer = self._retry_observer = RetryObserver(notify=waits.put_nowait)
+        token = RETRY_OBSERVER.set(observer)
+        try:
+            events = EarlyStream(backend.stream(request), waits)
+        finally:
+            RETRY_OBSERVER.reset(token)
         try:
             yield Started(inspection, action=action, index=index)
             try:
@@ -296,6 +323,8 @@ class GenerationMixin(SessionCore):
                         yield Reasoning(event.text)
                     elif isinstance(event, Progress):
                         yield Waiting(event.queue_position, event.eta_seconds, event.detail)
+                    elif isinstance(event, RetryWait):
+                        yield Retrying(event.seconds, event.status, event.reason)
                     elif isinstance(event, Finish):
                         finish = event
                         if event.reason is not None:
@@ -328,6 +357,7 @@ class GenerationMixin(SessionCore):
                 draft_timer.cancel()
             await events.aclose()
             self._generating = False
+            self._retry_observer = None
             if not committed and "".join(parts) and action != "impersonate":
                 # Stopped by the user (task cancelled or generator closed): keep what arrived.
                 commit(incomplete=True)
@@ -402,10 +432,12 @@ class EarlyStream:
 
     For an HTTP backend, fetching the first event sends the request. Started right away, the request is on
     its way while the front end handles `Started` (drawing the reply block takes a frame or more), instead of
-    waiting for the front end to ask for the next event."""
+    waiting for the front end to ask for the next event. While that first fetch runs, the retry waits the
+    transport reports (`waits`) come out of the stream first, as they happen."""
 
-    def __init__(self, stream: AsyncIterator[StreamEvent]) -> None:
+    def __init__(self, stream: AsyncIterator[StreamEvent], waits: asyncio.Queue[RetryWait] | None = None) -> None:
         self._stream = stream
+        self._waits = waits
         self._first: asyncio.Task[StreamEvent | None] | None = asyncio.ensure_future(self._fetch_first())
 
     async def _fetch_first(self) -> StreamEvent | None:
@@ -417,10 +449,22 @@ class EarlyStream:
     def __aiter__(self) -> EarlyStream:
         return self
 
-    async def __anext__(self) -> StreamEvent:
+    async def __anext__(self) -> StreamEvent | RetryWait:
         if self._first is None:
             return await anext(self._stream)
-        first, self._first = self._first, None
+        first = self._first
+        if self._waits is not None:
+            if not self._waits.empty():
+                return self._waits.get_nowait()
+            wait = asyncio.ensure_future(self._waits.get())
+            try:
+                await asyncio.wait({first, wait}, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                if not wait.done():
+                    wait.cancel()
+            if wait.done() and not wait.cancelled():
+                return wait.result()
+        self._first = None
         event = await first
         if event is None:
             raise StopAsyncIteration

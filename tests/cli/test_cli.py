@@ -141,3 +141,15 @@ def test_the_tui_asks_textual_for_fast_frames_unless_the_user_chose_a_rate() -> 
     env = {k: v for k, v in os.environ.items() if k != "TEXTUAL_FPS"}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env).stdout
     assert out.strip() == FRAME_RATE
+
+
+def test_send_says_when_the_server_is_busy_and_retries(home: Path, capsys: pytest.CaptureFixture[str],
+                                                       openai_server: FakeOpenAIServer) -> None:
+    from tests.fakes.openai_server import OPENAI_429
+
+    run(capsys, "connection", "add", "local", "--url", openai_server.base_url, "--model", "fake-model")
+    openai_server.script.append(error(429, OPENAI_429, {"Retry-After": "1"}))
+    openai_server.reply = "Second time lucky."
+    code, out, err = run(capsys, "send", "--card", str(CARD), "--connection", "local", "hi")
+    assert code == 0 and "Second time lucky." in out
+    assert "server busy (429)" in err and "trying again in 1 s" in err

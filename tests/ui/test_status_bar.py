@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +39,10 @@ def test_status_names_connection_model_mode_and_context_literally() -> None:
 
 def test_stream_figures_and_queue_position() -> None:
     stats = StreamStats(started=100.0)
-    assert stream_content(stats, 101.0).plain == "1.0s"
+    assert stream_content(stats, 101.0).plain == "waiting 1.0s"  # for the first token
+    stats.retry_at = 130.0  # a 429 asked for 30 s at 100.0
+    assert stream_content(stats, 102.0).plain == "retry in 28s · 2s"
+    stats.retry_at = None
     stats.queue_position, stats.eta_seconds = 3, 42
     assert stream_content(stats, 105.0).plain == "queued #3, ~42s · 5s"
     stats.first_at, stats.chars = 106.0, 4000
@@ -148,3 +152,27 @@ async def test_regenerate_shows_the_same_live_figures_as_a_send(
         await pilot.press("escape")
         await wait_idle(pilot)
         assert bar.stats is None
+
+
+async def test_a_429_shows_the_countdown_and_ctrl_r_retries_at_once(
+    ctx: AppContext, alice: Path, openai_server: FakeOpenAIServer, fake_profile: ConnectionProfile
+) -> None:
+    from tests.fakes.openai_server import OPENAI_429, error
+
+    openai_server.script.append(error(429, OPENAI_429, {"Retry-After": "60"}))
+    openai_server.reply = "Worth the wait."
+    app = TavoApp(ctx, card_path=alice, connection="fake")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        screen = main(app)
+        await type_and_send(pilot, "Hello")
+        bar = screen.query_one(StatusBar)
+        await wait_for(pilot, lambda: bar.stats is not None and bar.stats.retry_at is not None)
+        assert "retry in" in bar.render().plain  # type: ignore[attr-defined]
+        notices = " ".join(screen_text(app).split())
+        assert "Server busy (429)" in notices and "ctrl+r tries now" in notices
+        pressed = time.monotonic()
+        await pilot.press("ctrl+r")
+        await wait_idle(pilot)
+        assert time.monotonic() - pressed < 30  # not the 60 s the server asked for
+        assert screen.session is not None and screen.session.messages[-1].mes == "Worth the wait."

@@ -6,7 +6,17 @@ from collections.abc import Mapping
 
 from textual.content import Content
 
-from tavo_tui.session import Delta, Done, Failed, Finishing, GenerationEvent, Notice, Reasoning, Started
+from tavo_tui.session import (
+    Delta,
+    Done,
+    Failed,
+    Finishing,
+    GenerationEvent,
+    Notice,
+    Reasoning,
+    Retrying,
+    Started,
+)
 from tavo_tui.ui.chat.log import ChatLog
 from tavo_tui.ui.chat.message_view import MessageView
 from tavo_tui.ui.shared.errors import error_hint, error_notice, exception_notice
@@ -41,6 +51,14 @@ def failure_notice(event: Failed, keys: Mapping[str, str]) -> Content:
     return error_notice(event.error, event.kind, " ".join(part for part in (retry, advice) if part))
 
 
+def retry_wait_notice(event: Retrying, retry_keys: str) -> Content:
+    """The server said "not now" (429, 503): what it said, when the request goes again, and the way out."""
+    status = f" ({event.status})" if event.status else ""
+    now = f"{retry_keys} tries now, esc stops." if retry_keys else "esc stops."
+    return Content.assemble(("Server busy", "bold"), status, ": ", plain(event.reason), "\n",
+                            (f"Trying again in {event.seconds:.0f} s; {now}", "italic"))
+
+
 class ReplyPresenter:
     """One per generation. Feed it every event, then `stopped()` or `crashed()` if the stream ends early."""
 
@@ -71,6 +89,8 @@ class ReplyPresenter:
             await self._failed(event)
         elif isinstance(event, Notice):
             await self.log.add_notice(plain(event.text), error=False)
+        elif isinstance(event, Retrying):
+            await self.log.add_notice(retry_wait_notice(event, self.keys.get("retry", "")), error=False)
 
     async def _failed(self, event: Failed) -> None:
         reply, self.reply = self.reply, None

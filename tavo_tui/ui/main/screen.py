@@ -402,6 +402,8 @@ class MainScreen(ChatActions, LayoutActions, ConnectionActions):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "stop":  # hidden from the footer while idle: the 80-column footer has no room to spare
             return True if self.generating else False
+        if action == "retry" and self.generating:  # only to cut short the wait before a retry (429/503)
+            return True if self.session is not None and self.session.retry_pending else None
         if action in ("send", "retry"):
             return None if self.generating else True
         if action == "vim":
@@ -433,6 +435,9 @@ class MainScreen(ChatActions, LayoutActions, ConnectionActions):
         cut short last (failed, stopped, or ended without a finish reason), a new version of it, the partial
         one kept one swipe back, as SillyTavern's swipe keeps it."""
         session = self.session
+        if session is not None and self.generating and session.retry_now():
+            self.notify("Trying again now.", markup=False, timeout=2)  # the wait after a 429/503, cut short
+            return
         if self.generating or session is None:
             return
         if not await self._writable(session):

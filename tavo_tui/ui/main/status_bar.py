@@ -27,6 +27,7 @@ class StreamStats:
     first_at: float | None = None
     queue_position: int | None = None
     eta_seconds: float | None = None
+    retry_at: float | None = None  # when the request goes again after a 429/503 (monotonic)
 
     def tokens_per_second(self, now: float) -> float:
         if self.first_at is None or now - self.first_at < 0.2:
@@ -64,6 +65,10 @@ def stream_content(stats: StreamStats, now: float) -> Content:
     if stats.first_at is None and stats.queue_position is not None:
         eta = f", ~{stats.eta_seconds:.0f}s" if stats.eta_seconds is not None else ""
         return Content(f"queued #{stats.queue_position}{eta} · {elapsed:.0f}s")
+    if stats.first_at is None and stats.retry_at is not None and stats.retry_at > now:
+        return Content(f"retry in {stats.retry_at - now:.0f}s · {elapsed:.0f}s")
+    if stats.first_at is None:
+        return Content(f"waiting {elapsed:.1f}s")  # for the first token: a slow prompt, not a stall
     rate = stats.tokens_per_second(now)
     rate_text = f" {rate:.0f} tok/s" if rate else ""
     return Content(f"{elapsed:.1f}s{rate_text}")
@@ -170,6 +175,11 @@ class StatusBar(Static):
             self.stats.eta_seconds = eta_seconds
             self._draw()
 
+    def retry_wait(self, seconds: float) -> None:
+        if self.stats is not None:
+            self.stats.retry_at = time.monotonic() + seconds
+            self._draw()
+
     def stream_ended(self) -> None:
         self.stats = None
         if self._ticker is not None:
@@ -194,5 +204,7 @@ def track(status: StatusBar, event: object) -> None:
     text = getattr(event, "text", None)
     if type(event).__name__ == "Delta" and isinstance(text, str):
         status.stream_delta(len(text))
+    elif type(event).__name__ == "Retrying":
+        status.retry_wait(float(getattr(event, "seconds", 0.0)))
     elif hasattr(event, "queue_position"):
         status.queue(getattr(event, "queue_position", None), getattr(event, "eta_seconds", None))
