@@ -14,10 +14,14 @@ from textual.widgets import TextArea
 
 from tavo_tui.session import AppContext
 from tavo_tui.ui.app import TavoApp
+from tests.ui.helpers import wait_for
 
 
 async def steady(pilot: Pilot[Any]) -> None:
-    """No blinking cursors, so every run draws the same frame."""
+    """Start-up finished (workers done, the focus placed: on a loaded machine it lands a few frames late, and
+    the composer was drawn without its cursor) and no blinking cursors, so every run draws the same frame."""
+    await pilot.app.workers.wait_for_complete()
+    await wait_for(pilot, lambda: pilot.app.focused is not None)
     for area in pilot.app.screen.query(TextArea):
         area.cursor_blink = False
     await pilot.pause()
