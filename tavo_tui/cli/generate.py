@@ -53,6 +53,8 @@ def _add_inputs(p: argparse.ArgumentParser) -> None:
     g.add_argument("--instruct", metavar="NAME|FILE", help="instruct template (text mode): a shipped name or a "
                    "SillyTavern instruct preset .json")
     g.add_argument("--context", metavar="NAME|FILE", help="context template (text mode): name or preset .json")
+    g.add_argument("--sysprompt", metavar="NAME|FILE", help="system prompt preset (text mode's story string "
+                   "{{system}}, and {{systemPrompt}}): a name (`tavo-tui preset list`) or a SillyTavern .json")
     g.add_argument("--preset", type=Path, metavar="FILE", help="a SillyTavern chat-completion preset .json: "
                    "the prompt manager's prompts, order and enabled flags (chat mode)")
     g.add_argument("--converter", choices=["none", "merge", "semi", "strict", "single"],
@@ -73,6 +75,7 @@ def run_inputs(args: argparse.Namespace) -> RunInputs:
     """The prompt-input options of `prompt`/`send`, as the session takes them."""
     return RunInputs(persona=args.persona, author_note=args.author_note, author_note_depth=args.author_note_depth,
                      lorebooks=tuple(args.lorebook), instruct=args.instruct, context=args.context,
+                     sysprompt=args.sysprompt,
                      preset=args.preset, converter=args.converter, max_context=args.max_context,
                      max_tokens=args.max_tokens, mode=args.mode)
 

@@ -40,6 +40,7 @@ from tavo_tui.session.events import (
     Waiting,
 )
 from tavo_tui.session.inspection import Inspection
+from tavo_tui.session.presets import prompt_presets
 
 EMPTY_STREAM = (
     "the server closed the stream without sending any text "
@@ -75,6 +76,8 @@ class GenerationMixin(SessionCore):
             "lorebooks": self.lorebooks(),
             "chat_metadata": self.metadata,
         }
+        # The user's own presets chosen by name (sysprompt, instruct, context); this run's overrides still win.
+        inputs.update(prompt_presets(self.ctx, inputs["settings"], self.profile))
         overrides = dict(self.prompt_overrides)
         inputs["lorebooks"] = [*inputs["lorebooks"], *overrides.pop("extra_lorebooks", [])]
         inputs.update(overrides)
