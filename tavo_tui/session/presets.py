@@ -13,7 +13,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 from weakref import WeakKeyDictionary
 
+from tavo_tui.backends.base import BackendError
 from tavo_tui.model import ConnectionProfile
+from tavo_tui.prompt.derive import Derived, derive_templates
 from tavo_tui.prompt.settings import PromptSettings
 from tavo_tui.prompt.templates import (
     PRESET_KINDS,
@@ -23,6 +25,7 @@ from tavo_tui.prompt.templates import (
     PresetError,
     PresetKind,
     SystemPromptPreset,
+    context_for_instruct,
     load_shipped,
     parse_preset,
     preset_kind,
@@ -33,6 +36,7 @@ from tavo_tui.store.presets import PresetStore
 
 if TYPE_CHECKING:
     from tavo_tui.session.context import AppContext
+    from tavo_tui.session.core import SessionCore
 
 __all__ = [
     "PRESET_KINDS",
@@ -256,23 +260,103 @@ def import_presets(ctx: AppContext, path: Path) -> ImportReport:
 
 
 # ---- assembly ---------------------------------------------------------------------------------------------
-def prompt_presets(ctx: AppContext, settings: PromptSettings, profile: ConnectionProfile) -> dict[str, Any]:
-    """assemble() arguments for the user's own presets chosen by name (shipped ones the engine finds itself)."""
-    chosen: dict[str, Any] = {}
+AUTO = "auto"  # a profile's instruct "auto": derive the templates from the server's chat template
+FALLBACK = "ChatML"
+
+
+@dataclass(frozen=True)
+class PresetChoice:
+    """assemble() arguments for presets the engine cannot find by name itself, and notes saying what was chosen."""
+
+    inputs: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Derivation:
+    """What reading a server's chat template gave: preset names, or why there are none."""
+
+    derived: Derived | None
+    problem: str = ""
+
+
+# One derivation per server and model for the whole process (SillyTavern derives again on each connect).
+_DERIVED: dict[tuple[str, str, str], Derivation] = {}
+
+
+def wants_derived(profile: ConnectionProfile) -> bool:
+    return profile.mode == "text" and profile.instruct.strip().lower() == AUTO
+
+
+def _key(profile: ConnectionProfile) -> tuple[str, str, str]:
+    return profile.kind, profile.base_url.rstrip("/"), profile.model
+
+
+def derivation_for(profile: ConnectionProfile) -> Derivation | None:
+    """The derivation already made for this profile's server and model, if any."""
+    return _DERIVED.get(_key(profile))
+
+
+async def derive_templates_for(session: SessionCore) -> Derivation | None:
+    """Read the server's chat template and derive the templates, once per server and model (profiles whose
+    instruct template is "auto", in text mode); None when the profile does not ask for it."""
+    profile = session.profile
+    if not wants_derived(profile) or session.is_demo:
+        return None
+    known = derivation_for(profile)
+    if known is not None:
+        return known
+    fetch = getattr(session.backend, "chat_template", None)
+    if fetch is None:
+        outcome = Derivation(None, f"a {profile.kind} connection does not report its chat template")
+    else:
+        try:
+            text = await fetch()
+        except BackendError as exc:
+            return Derivation(None, f"the server's chat template could not be read: {exc.message}")  # retried
+        derived = derive_templates(text)
+        problem = "" if derived else ("the server reports no chat template" if not text
+                                      else "the server's chat template matches no known format")
+        outcome = Derivation(derived, problem)
+    _DERIVED[_key(profile)] = outcome
+    return outcome
+
+
+def prompt_presets(ctx: AppContext, settings: PromptSettings, profile: ConnectionProfile) -> PresetChoice:
+    """The user's own presets chosen by name (shipped ones the engine finds itself) and derived templates."""
+    choice = PresetChoice()
     store = preset_store(ctx)
     if settings.sysprompt_enabled and store.names("sysprompt"):
         found = _quiet(ctx, "sysprompt", settings.sysprompt_name)
         if found is not None:
-            chosen["sysprompt"] = found
-    if profile.mode == "text":
-        instruct = _quiet(ctx, "instruct", profile.instruct) if store.names("instruct") else None
-        if instruct is not None:
-            chosen["instruct"] = instruct
-        context_name = settings.context_name or profile.instruct
-        context = _quiet(ctx, "context", context_name) if store.names("context") else None
-        if context is not None:
-            chosen["context"] = context
-    return chosen
+            choice.inputs["sysprompt"] = found
+    if profile.mode != "text":
+        return choice
+    instruct_name = profile.instruct
+    context_name = settings.context_name
+    if wants_derived(profile):
+        known = derivation_for(profile)
+        if known is not None and known.derived is not None:
+            instruct_name = known.derived.instruct
+            context_name = context_name or known.derived.context
+            choice.notes.append(known.derived.note)
+        else:
+            instruct_name = FALLBACK
+            why = known.problem if known is not None else "the server's chat template has not been read yet"
+            choice.notes.append(f"instruct: auto, but {why}: using {FALLBACK}")
+        found = _quiet(ctx, "instruct", instruct_name)
+        choice.inputs["instruct"] = found if found is not None else load_shipped("instruct", instruct_name)
+    elif store.names("instruct"):
+        found = _quiet(ctx, "instruct", instruct_name)
+        if found is not None:
+            choice.inputs["instruct"] = found
+    context_name = context_name or instruct_name
+    context = _quiet(ctx, "context", context_name) if store.names("context") else None
+    if context is None and wants_derived(profile):
+        context = context_for_instruct(context_name)
+    if context is not None:
+        choice.inputs["context"] = context
+    return choice
 
 
 def _quiet(ctx: AppContext, kind: str, name: str) -> AnyTemplate | None:
