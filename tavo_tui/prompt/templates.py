@@ -272,15 +272,3 @@ def load_shipped(kind: str, name: str) -> AnyTemplate:
         return load_sysprompt(name)
     raise PresetError(f"unknown preset kind {kind!r} (one of {', '.join(PRESET_KINDS)})")
 
-
-def sysprompt_from(name_or_path: str) -> SystemPromptPreset:
-    """A shipped system prompt by name, or a SillyTavern system-prompt preset file imported as is."""
-    path = Path(name_or_path)
-    if path.suffix.lower() == ".json" and path.is_file():
-        data = _read_preset_file(path, "system prompt")
-        data.setdefault("name", path.stem)  # SillyTavern names a preset after its file
-        try:
-            return SystemPromptPreset.model_validate(data)
-        except ValidationError as exc:
-            raise PresetError(f"system prompt preset {path} is invalid: {exc}") from None
-    return load_sysprompt(name_or_path)

@@ -327,7 +327,7 @@ def prompt_presets(ctx: AppContext, settings: PromptSettings, profile: Connectio
     choice = PresetChoice()
     store = preset_store(ctx)
     if settings.sysprompt_enabled and store.names("sysprompt"):
-        found = _quiet(ctx, "sysprompt", settings.sysprompt_name)
+        found = _quiet(ctx, "sysprompt", settings.sysprompt_name, choice.notes)
         if found is not None:
             choice.inputs["sysprompt"] = found
     if profile.mode != "text":
@@ -344,14 +344,14 @@ def prompt_presets(ctx: AppContext, settings: PromptSettings, profile: Connectio
             instruct_name = FALLBACK
             why = known.problem if known is not None else "the server's chat template has not been read yet"
             choice.notes.append(f"instruct: auto, but {why}: using {FALLBACK}")
-        found = _quiet(ctx, "instruct", instruct_name)
+        found = _quiet(ctx, "instruct", instruct_name, choice.notes)
         choice.inputs["instruct"] = found if found is not None else load_shipped("instruct", instruct_name)
     elif store.names("instruct"):
-        found = _quiet(ctx, "instruct", instruct_name)
+        found = _quiet(ctx, "instruct", instruct_name, choice.notes)
         if found is not None:
             choice.inputs["instruct"] = found
     context_name = context_name or instruct_name
-    context = _quiet(ctx, "context", context_name) if store.names("context") else None
+    context = _quiet(ctx, "context", context_name, choice.notes) if store.names("context") else None
     if context is None and wants_derived(profile):
         context = context_for_instruct(context_name)
     if context is not None:
@@ -359,9 +359,10 @@ def prompt_presets(ctx: AppContext, settings: PromptSettings, profile: Connectio
     return choice
 
 
-def _quiet(ctx: AppContext, kind: str, name: str) -> AnyTemplate | None:
-    """The user's preset, or None (a damaged file falls back to the shipped preset of that name)."""
+def _quiet(ctx: AppContext, kind: str, name: str, notes: list[str]) -> AnyTemplate | None:
+    """The user's preset, or None; a damaged file is a note, and the shipped preset of that name (if any) is used."""
     try:
         return user_preset(ctx, kind, name)
-    except StoreError:
+    except StoreError as exc:
+        notes.append(f"{exc}: not used")
         return None

@@ -61,9 +61,10 @@ class PresetStore:
             return None
         if path is None:
             return None
-        return dict(self.read_file(path))
+        return {**self.read_file(path), "name": path.stem}  # the file name is the name, as in SillyTavern
 
     def read_file(self, path: Path) -> dict[str, Any]:
+        """Any preset file, parsed (its own "name", else the file name); callers must not change the result."""
         try:
             stat = path.stat()
             key = (stat.st_mtime_ns, stat.st_size)
@@ -77,7 +78,8 @@ class PresetStore:
             raise StoreError(f"preset {path} is not valid JSON") from None
         if not isinstance(data, dict):
             raise StoreError(f"preset {path} is not a JSON object")
-        data["name"] = path.stem
+        if not isinstance(data.get("name"), str) or not data["name"]:
+            data["name"] = path.stem
         self._cache[path] = (key, data)
         return data
 

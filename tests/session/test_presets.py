@@ -123,3 +123,15 @@ def test_a_user_sysprompt_and_instruct_chosen_by_name_shape_the_prompt(home: Pat
     delete_preset(ctx, "sysprompt", "Grim")  # now unknown: the engine falls back to its default and says so
     fallback = session.build_prompt("normal", "hello")
     assert "Write " in fallback.text and any("unknown system prompt" in n for n in fallback.notes)
+    write(home / "data" / "presets" / "sysprompt" / "Grim.json", {"content": ["not", "text"]})
+    damaged = session.build_prompt("normal", "hello")
+    assert any("Grim" in n and "not used" in n for n in damaged.notes) and "Write " in damaged.text
+
+
+def test_a_preset_file_keeps_its_own_name_so_its_context_pairs(home: Path, tmp_path: Path, reference: Path) -> None:
+    ctx = AppContext.open(home)
+    source = reference / "st-presets" / "instruct" / "Libra-32B.json"
+    copy = write(tmp_path / "instruct_libra.json", json.loads(source.read_text("utf-8")))
+    assert get_instruct(ctx, str(copy)).name == "Libra-32B"
+    nameless = write(tmp_path / "Plain.json", {"content": "x"})
+    assert get_sysprompt(ctx, str(nameless)).name == "Plain"
