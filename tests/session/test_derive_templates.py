@@ -79,9 +79,9 @@ def test_cli_prompt_reports_the_derivation_and_an_explicit_choice_wins(
     home: Path, llamacpp_server: FakeLlamaCppServer, capsys: pytest.CaptureFixture[str]
 ) -> None:
     llamacpp_server.chat_template = CHATML
-    ctx = AppContext.open(home)
-    ctx.profiles.save(ConnectionProfile(name="auto", kind="llamacpp", base_url=llamacpp_server.base_url,
-                                        mode="text", instruct="auto"))
+    assert main(["connection", "add", "auto", "--kind", "llamacpp", "--url", llamacpp_server.base_url,
+                 "--mode", "text", "--instruct", "auto"]) == 0
+    capsys.readouterr()
     assert main(["prompt", "--card", str(CARD), "--connection", "auto", "-m", "hi", "--json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["body"]["prompt"].endswith("<|im_start|>assistant\n")
