@@ -8,6 +8,7 @@ keeps the user's copy in front of the shipped one, as editing a preset does in S
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -282,6 +283,8 @@ class Derivation:
 
 # One derivation per server and model for the whole process (SillyTavern derives again on each connect).
 _DERIVED: dict[tuple[str, str, str], Derivation] = {}
+_FAILED: dict[tuple[str, str, str], tuple[float, Derivation]] = {}  # a failed read is tried again later
+RETRY_AFTER = 30.0  # seconds
 
 
 def wants_derived(profile: ConnectionProfile) -> bool:
@@ -293,8 +296,20 @@ def _key(profile: ConnectionProfile) -> tuple[str, str, str]:
 
 
 def derivation_for(profile: ConnectionProfile) -> Derivation | None:
-    """The derivation already made for this profile's server and model, if any."""
-    return _DERIVED.get(_key(profile))
+    """The derivation already made for this profile's server and model, else the last failure to read it."""
+    known = _DERIVED.get(_key(profile))
+    if known is not None:
+        return known
+    failed = _FAILED.get(_key(profile))
+    return failed[1] if failed is not None else None
+
+
+def needs_derivation(profile: ConnectionProfile) -> bool:
+    """True when an "auto" profile's templates are still to be derived (never read, or a failure is old)."""
+    if not wants_derived(profile) or _key(profile) in _DERIVED:
+        return False
+    failed = _FAILED.get(_key(profile))
+    return failed is None or time.monotonic() - failed[0] >= RETRY_AFTER
 
 
 async def derive_templates_for(session: SessionCore) -> Derivation | None:
@@ -303,9 +318,8 @@ async def derive_templates_for(session: SessionCore) -> Derivation | None:
     profile = session.profile
     if not wants_derived(profile) or session.is_demo:
         return None
-    known = derivation_for(profile)
-    if known is not None:
-        return known
+    if not needs_derivation(profile):
+        return derivation_for(profile)  # a server that is down is not asked again on every keystroke
     fetch = getattr(session.backend, "chat_template", None)
     if fetch is None:
         outcome = Derivation(None, f"a {profile.kind} connection does not report its chat template")
@@ -313,12 +327,15 @@ async def derive_templates_for(session: SessionCore) -> Derivation | None:
         try:
             text = await fetch()
         except BackendError as exc:
-            return Derivation(None, f"the server's chat template could not be read: {exc.message}")  # retried
+            outcome = Derivation(None, f"the server's chat template could not be read: {exc.message}")
+            _FAILED[_key(profile)] = (time.monotonic(), outcome)
+            return outcome
         derived = derive_templates(text)
         problem = "" if derived else ("the server reports no chat template" if not text
                                       else "the server's chat template matches no known format")
         outcome = Derivation(derived, problem)
     _DERIVED[_key(profile)] = outcome
+    _FAILED.pop(_key(profile), None)
     return outcome
 
 

@@ -12,7 +12,7 @@ from tavo_tui.backends.registry import make_backend
 from tavo_tui.cli import main
 from tavo_tui.model import ConnectionProfile
 from tavo_tui.session import AppContext
-from tavo_tui.session.presets import derive_templates_for
+from tavo_tui.session.presets import derive_templates_for, needs_derivation
 from tests.fakes.local_servers import FakeKoboldServer, FakeLlamaCppServer, FakeOllamaServer
 
 CARD = Path(__file__).resolve().parents[2] / "sample_cards" / "grimble.json"
@@ -91,3 +91,18 @@ def test_cli_prompt_reports_the_derivation_and_an_explicit_choice_wins(
     data = json.loads(capsys.readouterr().out)
     assert "### Instruction:" in data["body"]["prompt"]
     assert not any("derived" in n for n in data["notes"])
+
+
+async def test_an_unreachable_server_is_not_asked_again_at_once(home: Path) -> None:
+    ctx = AppContext.open(home)
+    ctx.profiles.save(ConnectionProfile(name="down", kind="llamacpp", base_url="http://127.0.0.1:9",
+                                        mode="text", instruct="auto"))
+    session = ctx.open_chat(CARD, "down", new=True, persist=False)
+    first = await derive_templates_for(session)
+    assert first is not None and first.derived is None and "could not be read" in first.problem
+    assert await derive_templates_for(session) is first
+    assert not needs_derivation(session.profile)  # tried again only after RETRY_AFTER seconds
+    prompt = session.build_prompt("normal", "hi")
+    assert prompt.text.startswith("<|im_start|>")
+    assert any(n.startswith("instruct: auto, but the server's chat template could not be read") for n in prompt.notes)
+    await session.aclose()
