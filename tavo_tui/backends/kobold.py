@@ -178,6 +178,17 @@ class KoboldCppBackend(KoboldAIBackend):
             return response.is_success
         return False
 
+    async def chat_template(self) -> str | None:
+        """The model's chat template from KoboldCpp's llama.cpp-style /props (newer builds); None without one."""
+        try:
+            data = await self.get_json(join(self.root, "props"))
+        except BackendError as err:
+            if err.status in (404, 405):
+                return None
+            raise
+        value = data.get("chat_template") if isinstance(data, dict) else None
+        return value if isinstance(value, str) and value else None
+
     async def version(self) -> str | None:
         """KoboldCpp's version from /api/extra/version, or None when the server is not KoboldCpp."""
         try:

@@ -131,6 +131,11 @@ class LlamaCppBackend(NativeBackend):
             raise
         return data if isinstance(data, dict) else {}
 
+    async def chat_template(self) -> str | None:
+        """The model's chat template (Jinja) from /props, as SillyTavern reads it to derive templates."""
+        value = (await self.props()).get("chat_template")
+        return value if isinstance(value, str) and value else None
+
     async def context_size(self) -> int | None:
         settings = (await self.props()).get("default_generation_settings")
         n_ctx = settings.get("n_ctx") if isinstance(settings, dict) else None

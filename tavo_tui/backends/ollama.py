@@ -139,6 +139,14 @@ class OllamaBackend(NativeBackend):
         text, thinking = _pieces(obj)
         return Reply(text, thinking, normalise_finish(obj.get("done_reason")) or "stop", _usage(obj))
 
+    async def chat_template(self) -> str | None:
+        """The model's prompt template (Go template text) from POST /api/show; None when it has none."""
+        if not self.profile.model:
+            return None
+        data = await self.post_json(join(self.root, "api/show"), {"model": self.profile.model})
+        value = data.get("template") if isinstance(data, dict) else None
+        return value if isinstance(value, str) and value else None
+
     async def list_models(self) -> list[str]:
         return model_ids(await self.get_json(join(self.root, "api/tags")))
 

@@ -41,6 +41,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     add.add_argument("--converter", choices=["none", "merge", "semi", "strict", "single"], default="none")
     add.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
                      help="a kind-specific setting (see `connection kinds`); VALUE is JSON or plain text")
+    add.add_argument("--instruct", default=None, metavar="NAME",
+                     help="instruct template for text mode (`tavo-tui preset list instruct`), or auto: derived "
+                     "from the server's chat template (default chatml)")
     add.add_argument("--default", action="store_true", help="make it the default profile")
     add.set_defaults(handler=cmd_add)
 
@@ -134,6 +137,8 @@ def cmd_add(args: argparse.Namespace) -> int:
         fields["max_context"] = args.max_context
     if args.max_tokens:
         fields["max_tokens"] = args.max_tokens
+    if args.instruct:
+        fields["instruct"] = args.instruct
     store = _ctx(args).profiles
     store.save(ConnectionProfile.model_validate(fields), api_key=key, default=args.default)
     note = f"; API key read from ${key_env}" if key_env and key_env != args.api_key_env else ""

@@ -10,6 +10,7 @@ from pathlib import Path
 from tavo_tui.cli.common import add_common, command_parser, fail
 from tavo_tui.session import AppContext, ChatSession, Delta, Done, Failed, Inspection, Notice, Retrying
 from tavo_tui.session.errors import StoreError
+from tavo_tui.session.presets import derive_templates_for, wants_derived
 from tavo_tui.session.scripted import RunInputs, add_history, apply_inputs, open_chat_file
 from tavo_tui.session.server_tokens import ServerTokenCache, count_on_server
 from tavo_tui.session.visible import dumps, mask_url
@@ -18,7 +19,7 @@ from tavo_tui.session.visible import dumps, mask_url
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     prompt = command_parser(sub, "prompt")
     _add_inputs(prompt)
-    prompt.add_argument("--json", action="store_true", help='print {"url", "body", "tokens"} as JSON')
+    prompt.add_argument("--json", action="store_true", help='print {"url", "body", "tokens", "notes"} as JSON')
     prompt.add_argument("--offline-tokens", action="store_true",
                         help="count with tiktoken/estimate only, never ask the server's tokenizer")
     prompt.set_defaults(handler=cmd_prompt)
@@ -53,6 +54,8 @@ def _add_inputs(p: argparse.ArgumentParser) -> None:
     g.add_argument("--instruct", metavar="NAME|FILE", help="instruct template (text mode): a shipped name or a "
                    "SillyTavern instruct preset .json")
     g.add_argument("--context", metavar="NAME|FILE", help="context template (text mode): name or preset .json")
+    g.add_argument("--sysprompt", metavar="NAME|FILE", help="system prompt preset (text mode's story string "
+                   "{{system}}, and {{systemPrompt}}): a name (`tavo-tui preset list`) or a SillyTavern .json")
     g.add_argument("--preset", type=Path, metavar="FILE", help="a SillyTavern chat-completion preset .json: "
                    "the prompt manager's prompts, order and enabled flags (chat mode)")
     g.add_argument("--converter", choices=["none", "merge", "semi", "strict", "single"],
@@ -73,6 +76,7 @@ def run_inputs(args: argparse.Namespace) -> RunInputs:
     """The prompt-input options of `prompt`/`send`, as the session takes them."""
     return RunInputs(persona=args.persona, author_note=args.author_note, author_note_depth=args.author_note_depth,
                      lorebooks=tuple(args.lorebook), instruct=args.instruct, context=args.context,
+                     sysprompt=args.sysprompt,
                      preset=args.preset, converter=args.converter, max_context=args.max_context,
                      max_tokens=args.max_tokens, mode=args.mode)
 
@@ -114,9 +118,10 @@ def compact(obj: object) -> str:
 
 def cmd_prompt(args: argparse.Namespace) -> int:
     session = open_scripted(args)
-    inspection = session.inspect()
-    if not args.offline_tokens and not session.is_demo:
-        inspection = asyncio.run(_server_counts(session, inspection))
+    if not session.is_demo and (not args.offline_tokens or wants_derived(session.profile)):
+        inspection = asyncio.run(_online_inspection(session, count=not args.offline_tokens))
+    else:
+        inspection = session.inspect()
     if args.json:
         print(compact(inspection.as_json()))
         return 0
@@ -130,13 +135,24 @@ def cmd_prompt(args: argparse.Namespace) -> int:
     for name, count in inspection.section_tokens().items():
         print(f"  {name:<32} {count:>7}")
     print(f"  {'total':<32} {prompt.token_total:>7} / {prompt.max_context} context")
+    if prompt.notes:
+        print()
+        print("notes:")
+        for note in prompt.notes:
+            print(f"  {note}")
     return 0
 
 
-async def _server_counts(session: ChatSession, inspection: Inspection) -> Inspection:
-    """The connection's own tokenizer when it has one; the offline figures otherwise."""
+async def _online_inspection(session: ChatSession, *, count: bool) -> Inspection:
+    """The request, with "auto" templates derived from the server's chat template, and the connection's own
+    token counts when it has a tokenizer (`count`); the offline figures otherwise."""
     try:
-        refined = await count_on_server(session.backend, inspection, ServerTokenCache(), label=session.profile.kind)
+        await derive_templates_for(session)
+        inspection = session.inspect()
+        refined = None
+        if count:
+            refined = await count_on_server(session.backend, inspection, ServerTokenCache(),
+                                            label=session.profile.kind)
     finally:
         await session.aclose()
     return refined or inspection

@@ -230,3 +230,45 @@ def load_sysprompt(name: str) -> SystemPromptPreset:
         return SystemPromptPreset.model_validate(_load_json("sysprompt", name))
     except ValidationError as exc:
         raise PresetError(f"system prompt preset {name!r} is invalid: {exc}") from exc
+
+
+PresetKind = Literal["instruct", "context", "sysprompt"]
+PRESET_KINDS: tuple[PresetKind, ...] = ("instruct", "context", "sysprompt")
+AnyTemplate = InstructTemplate | ContextTemplate | SystemPromptPreset
+
+
+def preset_kind(data: dict[str, Any]) -> PresetKind | None:
+    """Which kind of SillyTavern preset a parsed JSON object is, by the fields only that kind has."""
+    if "input_sequence" in data or "output_sequence" in data:
+        return "instruct"
+    if "story_string" in data:
+        return "context"
+    if isinstance(data.get("content"), str) and "prompts" not in data:
+        return "sysprompt"
+    return None
+
+
+def parse_preset(kind: str, data: dict[str, Any]) -> AnyTemplate:
+    """A SillyTavern preset object of `kind` as our model (old instruct shapes migrated)."""
+    try:
+        if kind == "instruct":
+            return InstructTemplate.from_sillytavern(data)
+        if kind == "context":
+            return ContextTemplate.model_validate(data)
+        if kind == "sysprompt":
+            return SystemPromptPreset.model_validate(data)
+    except ValidationError as exc:
+        raise PresetError(f"{kind} preset {data.get('name')!r} is invalid: {str(exc).splitlines()[0]}") from None
+    raise PresetError(f"unknown preset kind {kind!r} (one of {', '.join(PRESET_KINDS)})")
+
+
+def load_shipped(kind: str, name: str) -> AnyTemplate:
+    """A shipped preset of any kind by name."""
+    if kind == "instruct":
+        return load_instruct(name)
+    if kind == "context":
+        return load_context(name)
+    if kind == "sysprompt":
+        return load_sysprompt(name)
+    raise PresetError(f"unknown preset kind {kind!r} (one of {', '.join(PRESET_KINDS)})")
+

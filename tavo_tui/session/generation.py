@@ -40,6 +40,7 @@ from tavo_tui.session.events import (
     Waiting,
 )
 from tavo_tui.session.inspection import Inspection
+from tavo_tui.session.presets import derive_templates_for, prompt_presets
 
 EMPTY_STREAM = (
     "the server closed the stream without sending any text "
@@ -75,10 +76,14 @@ class GenerationMixin(SessionCore):
             "lorebooks": self.lorebooks(),
             "chat_metadata": self.metadata,
         }
+        # The user's own presets chosen by name (sysprompt, instruct, context) and templates derived from the
+        # server's chat template; this run's overrides still win.
+        presets = prompt_presets(self.ctx, inputs["settings"], self.profile)
+        inputs.update(presets.inputs)
         overrides = dict(self.prompt_overrides)
         inputs["lorebooks"] = [*inputs["lorebooks"], *overrides.pop("extra_lorebooks", [])]
         inputs.update(overrides)
-        return assemble(
+        prompt = assemble(
             self.card,
             history,  # type: ignore[arg-type]  # any sequence of messages; a MessageList decodes lazily
             user_name=self.user_name,
@@ -88,6 +93,9 @@ class GenerationMixin(SessionCore):
             generation_type=generation_type,
             **inputs,
         )
+        if presets.notes and "instruct" not in overrides:
+            prompt.notes[:0] = presets.notes
+        return prompt
 
     def build_prompt(self, action: str = "normal", pending: str | None = None) -> AssembledPrompt:
         """The prompt for `action`: normal, swipe (regenerate), continue or impersonate (sillytavern.md §7)."""
@@ -160,6 +168,7 @@ class GenerationMixin(SessionCore):
     async def generate(self) -> AsyncGenerator[GenerationEvent, None]:
         """Stream a new character message for the chat as it stands."""
         self.ensure_writable()
+        await derive_templates_for(self)  # "auto" templates: read the chat template first (once)
         async with contextlib.aclosing(self._run("reply", self.build_prompt("normal"), None)) as events:
             async for event in events:
                 yield event
@@ -175,6 +184,7 @@ class GenerationMixin(SessionCore):
         """Generate another version of the last reply (the prompt leaves that reply out) and select it."""
         self.ensure_writable()
         index = self._swipe_target()
+        await derive_templates_for(self)  # "auto" templates: read the chat template first (once)
         async with contextlib.aclosing(self._run("swipe", self.build_prompt("swipe"), index)) as events:
             async for event in events:
                 yield event
@@ -183,12 +193,14 @@ class GenerationMixin(SessionCore):
         """Extend the last message in place; the prompt ends with its text (sillytavern.md §7)."""
         self.ensure_writable()
         index = self._continue_target()
+        await derive_templates_for(self)  # "auto" templates: read the chat template first (once)
         async with contextlib.aclosing(self._run("continue", self.build_prompt("continue"), index)) as events:
             async for event in events:
                 yield event
 
     async def impersonate(self) -> AsyncGenerator[GenerationEvent, None]:
         """Write the user's next message. `Done.message` is not added to the chat: it belongs in the composer."""
+        await derive_templates_for(self)  # "auto" templates: read the chat template first (once)
         async with contextlib.aclosing(self._run("impersonate", self.build_prompt("impersonate"), None)) as events:
             async for event in events:
                 yield event

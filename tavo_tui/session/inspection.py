@@ -66,4 +66,6 @@ class Inspection:
                 "exact": self.prompt.token_exact,
                 "max_context": self.prompt.max_context,
             },
+            # What the engine chose and why: templates derived from the server, lore that fired, fallbacks.
+            "notes": list(self.prompt.notes),
         }

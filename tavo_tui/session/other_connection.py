@@ -12,6 +12,7 @@ from tavo_tui.backends.registry import make_backend
 from tavo_tui.prompt.assembly import assemble
 from tavo_tui.prompt.tokens import counter_for_model
 from tavo_tui.session.inspection import Inspection
+from tavo_tui.session.presets import prompt_presets
 from tavo_tui.session.request_export import key_placeholder
 
 if TYPE_CHECKING:
@@ -23,6 +24,8 @@ def inspect_on(session: ChatSession, profile_name: str, pending: str | None = No
     untouched. Raises KeyError/StoreError for an unknown profile and BackendError for an unusable one."""
     profile = session.ctx.profiles.get(profile_name)
     persona = session.persona
+    settings = session.prompt_settings()
+    presets = prompt_presets(session.ctx, settings, profile)  # the user's presets by name, derived templates
     prompt = assemble(
         session.card,
         session.messages,  # type: ignore[arg-type]  # any sequence of messages
@@ -31,11 +34,13 @@ def inspect_on(session: ChatSession, profile_name: str, pending: str | None = No
         counter=counter_for_model(profile.model),
         pending_user=pending or None,
         persona=persona.description if persona else "",
-        settings=session.prompt_settings(),
+        settings=settings,
         lorebooks=session.lorebooks(),
         chat_metadata=session.metadata,
         generation_type="normal",
+        **presets.inputs,
     )
+    prompt.notes[:0] = presets.notes
     # A placeholder key: preparing a request never needs the real one, so it never enters the inspection.
     has_key = session.ctx.profiles.api_key(profile) is not None
     backend = make_backend(profile, key_placeholder(profile) if has_key else None)

@@ -30,6 +30,7 @@ class RunInputs:
     lorebooks: Sequence[Path] = field(default_factory=tuple)
     instruct: str | None = None  # a shipped name or a SillyTavern instruct preset .json
     context: str | None = None  # a shipped name or a SillyTavern context preset .json
+    sysprompt: str | None = None  # a system-prompt preset name (yours or shipped) or a SillyTavern .json
     preset: Path | None = None  # a SillyTavern chat-completion preset .json
     converter: str | None = None
     max_context: int | None = None
@@ -82,7 +83,8 @@ def apply_inputs(session: ChatSession, inputs: RunInputs) -> None:
     """Apply this run's inputs to `session`: prompt overrides, and a changed copy of its profile."""
     from tavo_tui.prompt.preset_import import load_chat_preset
     from tavo_tui.prompt.settings import AuthorsNote
-    from tavo_tui.prompt.templates import PresetError, context_from, instruct_from
+    from tavo_tui.prompt.templates import PresetError
+    from tavo_tui.session.presets import get_context, get_instruct, get_sysprompt
 
     overrides: dict[str, Any] = {}
     if inputs.persona is not None:
@@ -96,10 +98,12 @@ def apply_inputs(session: ChatSession, inputs: RunInputs) -> None:
         if inputs.preset is not None:
             preset = load_chat_preset(inputs.preset)
             overrides["settings"] = session.prompt_settings().model_copy(update={"chat_completion": preset})
-        if inputs.instruct:
-            overrides["instruct"] = instruct_from(inputs.instruct)
+        if inputs.instruct and inputs.instruct.strip().lower() != "auto":
+            overrides["instruct"] = get_instruct(session.ctx, inputs.instruct)
         if inputs.context:
-            overrides["context"] = context_from(inputs.context)
+            overrides["context"] = get_context(session.ctx, inputs.context)
+        if inputs.sysprompt:
+            overrides["sysprompt"] = get_sysprompt(session.ctx, inputs.sysprompt)
     except PresetError as exc:
         raise StoreError(str(exc)) from None
     session.prompt_overrides.update(overrides)

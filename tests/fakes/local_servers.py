@@ -48,20 +48,22 @@ class FakeLlamaCppServer(FakeOpenAIServer):
         self.tokenizer = "llama.cpp"
         self.loading = False
         self.stop_type = "limit"
+        self.chat_template: str | None = None  # reported in /props when set (real servers always send one)
 
     def default_answer(self, method: str, path: str, headers: dict[str, str], body: bytes) -> Canned:
         if path == "/health":
             return error(503, LLAMA_LOADING) if self.loading else ok_json({"status": "ok"})
         if path == "/props" and method == "GET":
             settings = {"n_ctx": 4096, "params": {"n_predict": -1}}
-            return ok_json(
-                {
-                    "default_generation_settings": settings,
-                    "total_slots": 4,
-                    "model_path": "/models/tiny.gguf",
-                    "build_info": "b6000-abc",
-                }
-            )
+            props: dict[str, Any] = {
+                "default_generation_settings": settings,
+                "total_slots": 4,
+                "model_path": "/models/tiny.gguf",
+                "build_info": "b6000-abc",
+            }
+            if self.chat_template is not None:
+                props["chat_template"] = self.chat_template
+            return ok_json(props)
         if path == "/completion" and method == "POST":
             if self.api_key is not None and headers.get("authorization") != f"Bearer {self.api_key}":
                 return error(401, LLAMA_401)
@@ -91,6 +93,7 @@ class FakeKoboldServer(FakeOpenAIServer):
         self.kcpp = kcpp
         self.password: str | None = None
         self.finish = "length"
+        self.chat_template: str | None = None  # newer KoboldCpp builds serve llama.cpp-style /props
 
     def default_answer(self, method: str, path: str, headers: dict[str, str], body: bytes) -> Canned:
         protected = path.startswith(("/api/v1/generate", "/api/extra/generate", "/api/extra/tokencount"))
@@ -101,6 +104,8 @@ class FakeKoboldServer(FakeOpenAIServer):
             if not self.kcpp:
                 return error(404, {"detail": "Not Found"})
             return ok_json({"result": "KoboldCpp", "version": "1.76", "protected": bool(self.password)})
+        if path == "/props" and method == "GET" and self.kcpp and self.chat_template is not None:
+            return ok_json({"chat_template": self.chat_template, "total_slots": 1})
         if path == "/api/v1/info/version":
             return ok_json({"result": "1.2.5"})
         if path == "/api/v1/model":
@@ -155,6 +160,7 @@ class FakeOllamaServer(FakeOpenAIServer):
         super().__init__()
         self.models = ["llama3.2:latest", "qwen3:8b"]
         self.thinking = ""
+        self.template = "{{ .Prompt }}"  # /api/show's Go template of every model
 
     def default_answer(self, method: str, path: str, headers: dict[str, str], body: bytes) -> Canned:
         if path == "/" and method == "GET":
@@ -165,6 +171,11 @@ class FakeOllamaServer(FakeOpenAIServer):
             return ok_json(
                 {"models": [{"name": m, "model": m, "size": 1, "details": {"family": "llama"}} for m in self.models]}
             )
+        if path == "/api/show" and method == "POST":
+            name = json.loads(body).get("model")
+            if name not in self.models:
+                return error(404, {"error": f"model '{name}' not found"})
+            return ok_json({"template": self.template, "parameters": "", "details": {"family": "llama"}})
         if path in ("/api/chat", "/api/generate") and method == "POST":
             payload = json.loads(body)
             if payload.get("model") not in self.models:

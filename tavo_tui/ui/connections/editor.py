@@ -146,7 +146,7 @@ class ConnectionEditor(KeyModal[EditResult | None]):
         kind_options: list[tuple[Content, str]] = [(_kind_prompt(i), i.name) for i in infos]
         if kind not in [i.name for i in infos]:
             kind_options.insert(0, (plain_line(f"{kind} (unknown kind)"), kind))
-        instructs = preset_names("instruct")
+        instructs = ["auto", *preset_names("instruct")]  # auto: derived from the server's chat template
         instruct = instruct_choice(p.instruct if p else "chatml", instructs)
         with Vertical():
             yield Static(Content("Add a connection" if p is None else "Edit connection").stylize("bold"))

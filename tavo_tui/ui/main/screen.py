@@ -595,6 +595,20 @@ class MainScreen(ChatActions, LayoutActions, ConnectionActions):
 
         if has_local_tokenizer(self.session.profile.kind) and not self.generating:
             self._count_on_server(self.session, inspection)
+        from tavo_tui.session.presets import needs_derivation
+
+        if needs_derivation(self.session.profile):
+            self._derive_templates(self.session)
+
+    @work(exclusive=True, group="derive-templates", exit_on_error=False)
+    async def _derive_templates(self, session: ChatSession) -> None:
+        """A profile whose instruct template is "auto": read the server's chat template, then redraw the preview
+        with the derived templates (sending does this too, so a failure here only leaves the preview on ChatML)."""
+        from tavo_tui.session.presets import derive_templates_for
+
+        outcome = await derive_templates_for(session)
+        if outcome is not None and outcome.derived is not None and self.session is session and not self.generating:
+            self.refresh_inspector()
 
     @work(exclusive=True, group="server-tokens", exit_on_error=False)
     async def _count_on_server(self, session: ChatSession, inspection: Inspection) -> None:
