@@ -280,8 +280,12 @@ class OobaBackend(OpenAICompatBackend):
     tokenizers = (TokenEndpoint("ooba", "v1/internal/token-count", "text"),)
 
     def extra_body(self, prompt: AssembledPrompt, stream: bool) -> dict[str, Any]:
-        # {{banned "word"}} macros: SillyTavern sends these words in the text-completion body's banned_strings.
-        return {"banned_strings": list(prompt.banned)} if prompt.banned else {}
+        # {{banned "word"}} macros: SillyTavern sends these words in the text-completion body's banned_strings,
+        # after the preset's own banned strings.
+        if not prompt.banned:
+            return {}
+        own = self.sampler_body(self.profile.sampler).get("banned_strings", [])
+        return {"banned_strings": list(dict.fromkeys([*own, *prompt.banned]))}
 
 
 class TabbyBackend(OpenAICompatBackend):

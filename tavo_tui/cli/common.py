@@ -17,6 +17,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "card": ("cards", "inspect, validate, convert and import character cards"),
     "chat": ("chats", "stored chats"),
     "persona": ("chats", "your personas (who {{user}} is)"),
+    "sampler": ("samplers", "sampler presets (SillyTavern TextGen / OpenAI Settings files): list, import, export"),
     "serve": ("serve", "serve the TUI to a web browser, behind a token printed at start (keep it on localhost)"),
 }
 

@@ -42,6 +42,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     add.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
                      help="a kind-specific setting (see `connection kinds`); VALUE is JSON or plain text")
     add.add_argument("--default", action="store_true", help="make it the default profile")
+    add.add_argument("--sampler-preset", metavar="NAME", help="a stored sampler preset this connection uses "
+                     "(`tavo-tui sampler list`)")
+    add.add_argument("--keep-lengths", action="store_true", help="keep this connection's --max-context and "
+                     "--max-tokens even when its sampler preset has its own")
     add.set_defaults(handler=cmd_add)
 
     lst = csub.add_parser("list", help="list profiles")
@@ -134,6 +138,10 @@ def cmd_add(args: argparse.Namespace) -> int:
         fields["max_context"] = args.max_context
     if args.max_tokens:
         fields["max_tokens"] = args.max_tokens
+    if args.sampler_preset:
+        fields["sampler_preset"] = args.sampler_preset
+    if args.keep_lengths:
+        fields["preset_lengths"] = False
     store = _ctx(args).profiles
     store.save(ConnectionProfile.model_validate(fields), api_key=key, default=args.default)
     note = f"; API key read from ${key_env}" if key_env and key_env != args.api_key_env else ""

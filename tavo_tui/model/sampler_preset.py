@@ -127,7 +127,7 @@ def _breakers(value: Any) -> list[str] | None:
 def _banned(value: Any) -> list[str] | None:
     if not isinstance(value, str):
         return None
-    return [line.strip() for line in value.splitlines() if line.strip()]
+    return [line.strip() for line in value.splitlines() if line.strip()] or None
 
 
 def _logit_bias(value: Any) -> dict[str, float] | None:
@@ -148,7 +148,7 @@ def _logit_bias(value: Any) -> dict[str, float] | None:
             for token in ids if isinstance(ids, list) else []:
                 if isinstance(token, int) and not isinstance(token, bool):
                     out[str(token)] = float(entry["value"])
-    return out
+    return out or None
 
 
 def from_st_value(fmt: PresetFormat, name: str, value: Any) -> Any:

@@ -35,6 +35,7 @@ class RunInputs:
     max_context: int | None = None
     max_tokens: int | None = None
     mode: str | None = None
+    sampler_preset: str | None = None  # a stored sampler preset's name, or a SillyTavern preset .json
 
 
 def add_history(session: ChatSession, texts: Sequence[str]) -> None:
@@ -103,6 +104,12 @@ def apply_inputs(session: ChatSession, inputs: RunInputs) -> None:
     except PresetError as exc:
         raise StoreError(str(exc)) from None
     session.prompt_overrides.update(overrides)
+    if inputs.sampler_preset:
+        # Before the flags below, so --max-context / --max-tokens win over the preset's lengths.
+        from tavo_tui.session.sampler_presets import apply_preset, resolve_preset
+
+        samplers = resolve_preset(session.ctx, inputs.sampler_preset, session.profile)
+        session.use_profile(apply_preset(session.profile, samplers))
     changes: dict[str, Any] = {
         name: value
         for name, value in (("converter", inputs.converter), ("max_context", inputs.max_context),
