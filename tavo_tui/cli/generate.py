@@ -54,7 +54,8 @@ def _add_inputs(p: argparse.ArgumentParser) -> None:
                    "SillyTavern instruct preset .json")
     g.add_argument("--context", metavar="NAME|FILE", help="context template (text mode): name or preset .json")
     g.add_argument("--preset", type=Path, metavar="FILE", help="a SillyTavern chat-completion preset .json: "
-                   "the prompt manager's prompts, order and enabled flags (chat mode)")
+                   "the prompt manager's prompts, order and enabled flags (chat mode); or the name of one "
+                   "stored with `tavo-tui chat-preset import`")
     g.add_argument("--sampler-preset", metavar="NAME|FILE",
                    help="a stored sampler preset (`tavo-tui sampler list`) or a SillyTavern TextGen/OpenAI "
                    "Settings .json: its samplers, context size and reply length for this run")

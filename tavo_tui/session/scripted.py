@@ -94,7 +94,13 @@ def apply_inputs(session: ChatSession, inputs: RunInputs) -> None:
     if books:
         overrides["extra_lorebooks"] = books
     try:
-        if inputs.preset is not None:
+        if inputs.preset is not None and not inputs.preset.is_file() and inputs.preset.suffix != ".json":
+            from tavo_tui.session.chat_presets import open_chat_preset
+
+            # Not a file: a chat-completion preset stored with `tavo-tui chat-preset import`.
+            preset = open_chat_preset(session.ctx, str(inputs.preset)).to_preset()
+            overrides["settings"] = session.prompt_settings().model_copy(update={"chat_completion": preset})
+        elif inputs.preset is not None:
             preset = load_chat_preset(inputs.preset)
             overrides["settings"] = session.prompt_settings().model_copy(update={"chat_completion": preset})
         if inputs.instruct:
