@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tavo_tui.backends.registry import KINDS
-from tavo_tui.backends.sampler_table import SamplerSupport, accepted
+from tavo_tui.backends.sampler_table import SamplerSupport, accepted, accepted_fields
 from tavo_tui.model import ConnectionProfile
-from tavo_tui.model.sampler_preset import FOLDERS, FORMATS, PresetFormat, SamplerPreset
+from tavo_tui.model.sampler_preset import FOLDERS, FORMATS, KEYS, PresetFormat, SamplerPreset
 from tavo_tui.store import StoreError
 from tavo_tui.store.files import atomic_write
 from tavo_tui.store.sampler_presets import (
@@ -30,9 +30,10 @@ if TYPE_CHECKING:
     from tavo_tui.session.context import AppContext
 
 __all__ = [
-    "FOLDERS", "FORMATS", "PresetEntry", "PresetFormat", "SamplerPreset", "SamplerSupport", "apply_preset",
-    "delete_preset", "effective_profile", "export_preset", "import_preset", "list_presets", "load_preset",
-    "resolve_preset", "save_preset", "support_for", "support_report",
+    "FOLDERS", "FORMATS", "KEYS", "PresetEntry", "PresetFormat", "SamplerPreset", "SamplerSupport", "SupportReport",
+    "apply_preset", "delete_preset", "effective_profile", "export_preset", "import_preset", "kind_samplers",
+    "list_presets", "load_preset", "preset_problem", "resolve_preset", "save_preset", "support_for",
+    "support_report",
 ]  # fmt: skip
 
 
@@ -140,6 +141,13 @@ def support_for(values: dict[str, Any], kind: str, profile: ConnectionProfile | 
     """For each set sampler: the name `kind` sends it under, or None when it ignores it (a two-API kind
     without a profile is judged on its native API)."""
     return accepted(values, kind, _api(profile, kind))
+
+
+def kind_samplers(kind: str, profile: ConnectionProfile | None = None) -> tuple[str, ...]:
+    """Every SamplerSettings field `kind` sends in some form (on the profile's API; a two-API kind without a
+    profile: its native API), for an editor to mark the others as ignored. KEYS[format] has the presets'
+    own names for them."""
+    return accepted_fields(kind, _api(profile, kind))
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from tavo_tui.session.sampler_presets import (
     effective_profile,
     export_preset,
     import_preset,
+    kind_samplers,
     list_presets,
     preset_problem,
     save_preset,
@@ -148,3 +149,12 @@ def test_cli_import_show_export_and_prompt(home: Path, tmp_path: Path, capsys: p
     body = json.loads(out)["body"]
     assert code == 0, err
     assert body["temperature"] == 0.7 and body["min_p"] == 0.05 and body["n_predict"] == 77
+
+
+def test_kind_samplers_follow_the_profiles_api() -> None:
+    assert kind_samplers("claude") == ("temperature", "top_p", "top_k")
+    native = kind_samplers("llamacpp")
+    assert "samplers" in native and "banned_tokens" in native and "sampler_order" not in native and "tfs" not in native
+    chat = ConnectionProfile(name="c", kind="llamacpp", mode="chat")  # chat goes through llama.cpp's /v1
+    assert "tfs" in kind_samplers("llamacpp", chat)
+    assert "sampler_order" in kind_samplers("koboldcpp") and kind_samplers("demo") == ()
