@@ -75,6 +75,9 @@ OPENAI_KEYS: Mapping[str, str] = {
     "seed": "seed",
 }
 KEYS: Mapping[PresetFormat, Mapping[str, str]] = {"textgen": TEXTGEN_KEYS, "openai": OPENAI_KEYS}
+# Other names SillyTavern's KoboldAI Settings presets (read as TextGen ones) use for the same sampler; a file
+# that has one is read and written under it.
+ALIASES: Mapping[str, str] = {"typical_p": "typical", "mirostat_mode": "mirostat"}
 # (context size key, reply length key) per format.
 LENGTH_KEYS: Mapping[PresetFormat, tuple[str, str]] = {
     "textgen": ("max_length", "genamt"),
@@ -222,7 +225,13 @@ class SamplerPreset(BaseModel):
 
     @property
     def keys(self) -> Mapping[str, str]:
-        return KEYS[self.format]
+        """SamplerSettings field -> this file's key for it."""
+        keys = dict(KEYS[self.format])
+        if self.format == "textgen":
+            for name, alias in ALIASES.items():
+                if keys[name] not in self.data and alias in self.data:
+                    keys[name] = alias
+        return keys
 
     def values(self) -> dict[str, Any]:
         """The samplers this preset sets, under SamplerSettings names (None: set to "off", not sent)."""

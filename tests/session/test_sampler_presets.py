@@ -77,6 +77,10 @@ def test_values_and_edits_use_sillytavern_keys() -> None:
     assert edited.with_values({"seed": None}).data["seed"] == -1
     with pytest.raises(ValueError, match="not a sampler"):
         preset.with_values({"openai_max_tokens": 3})
+    kobold = SamplerPreset.from_sillytavern("k", {"temp": 0.7, "typical": 0.19, "mirostat": 2, "sampler_order": [6]})
+    assert kobold.values()["typical_p"] == 0.19 and kobold.values()["mirostat_mode"] == 2
+    assert kobold.with_values({"typical_p": 0.5}).data == {"temp": 0.7, "typical": 0.5, "mirostat": 2,
+                                                           "sampler_order": [6]}  # KoboldAI Settings names kept
     openai = SamplerPreset.from_sillytavern("o", {"temperature": 1, "top_k": 0, "top_p": 1, "openai_max_tokens": 300})
     assert openai.format == "openai" and openai.values()["top_k"] is None  # 0 = off in OpenAI Settings
 
