@@ -46,7 +46,6 @@ class ClaudeBackend(NativeBackend):
     kind = "claude"
     default_base_url = "https://api.anthropic.com/v1"
     server_name = "Anthropic"
-    sampler_names: ClassVar[dict[str, str]] = {"temperature": "temperature", "top_p": "top_p", "top_k": "top_k"}
     think_tags = False
     neutral_dropped: ClassVar[dict[str, float]] = {"top_p": 1.0}
     # Newer models take temperature or top_p, not both (data, not code: extend when Anthropic adds models).

@@ -51,14 +51,6 @@ class CohereBackend(NativeBackend):
     default_base_url = "https://api.cohere.com"
     server_name = "Cohere"
     root_suffixes = ("/v2", "/v1")
-    sampler_names: ClassVar[dict[str, str]] = {
-        "temperature": "temperature",
-        "top_p": "p",
-        "top_k": "k",
-        "seed": "seed",
-        "frequency_penalty": "frequency_penalty",
-        "presence_penalty": "presence_penalty",
-    }
     think_tags = False
     # `p` must stay below 1, and some models refuse both penalties at once: neutral values are left out.
     neutral_dropped: ClassVar[dict[str, float]] = {"top_p": 1.0, "presence_penalty": 0.0, "frequency_penalty": 0.0}

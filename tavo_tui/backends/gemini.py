@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncGenerator, AsyncIterator
-from typing import Any, ClassVar
+from typing import Any
 from urllib.parse import quote
 
 from tavo_tui.backends.base import (
@@ -100,14 +100,6 @@ class GeminiBackend(NativeBackend):
     default_base_url = "https://generativelanguage.googleapis.com"
     server_name = "Google AI Studio"
     root_suffixes = ("/v1beta", "/v1")
-    sampler_names: ClassVar[dict[str, str]] = {
-        "temperature": "temperature",
-        "top_p": "topP",
-        "top_k": "topK",
-        "presence_penalty": "presencePenalty",
-        "frequency_penalty": "frequencyPenalty",
-        "seed": "seed",
-    }
     think_tags = False
 
     def auth_headers(self) -> dict[str, str]:

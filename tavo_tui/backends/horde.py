@@ -12,14 +12,13 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import AsyncGenerator
-from typing import Any, ClassVar
+from typing import Any
 from urllib.parse import quote
 
 import httpx
 
 from tavo_tui import __version__
 from tavo_tui.backends.base import BackendError, ConnectionCheck, Finish, Progress, Reply, StreamEvent, TextDelta
-from tavo_tui.backends.kobold import KOBOLD_NAMES
 from tavo_tui.backends.native import NativeBackend, ok
 from tavo_tui.backends.oai_events import model_ids
 from tavo_tui.backends.urls import join
@@ -57,7 +56,6 @@ class HordeBackend(NativeBackend):
     default_base_url = "https://aihorde.net/api"
     server_name = "AI Horde"
     root_suffixes = ("/v2",)
-    sampler_names: ClassVar[dict[str, str]] = {**KOBOLD_NAMES, "min_p": "min_p"}
 
     def auth_headers(self) -> dict[str, str]:
         return {"apikey": self.checked_key() or ANONYMOUS_KEY, "Client-Agent": f"tavo-tui:{__version__}:local"}

@@ -26,29 +26,6 @@ from tavo_tui.model import AssembledPrompt, PreparedRequest
 
 _ABORT_TIMEOUT = httpx.Timeout(2.0)
 
-KOBOLD_NAMES: dict[str, str] = {
-    "temperature": "temperature",
-    "top_p": "top_p",
-    "top_k": "top_k",
-    "top_a": "top_a",
-    "typical_p": "typical",
-    "tfs": "tfs",
-    "repetition_penalty": "rep_pen",
-    "repetition_penalty_range": "rep_pen_range",
-}
-KCPP_NAMES: dict[str, str] = {
-    **KOBOLD_NAMES,
-    "min_p": "min_p",
-    "seed": "sampler_seed",
-    "mirostat_mode": "mirostat",
-    "mirostat_tau": "mirostat_tau",
-    "mirostat_eta": "mirostat_eta",
-    "dry_multiplier": "dry_multiplier",
-    "dry_base": "dry_base",
-    "dry_allowed_length": "dry_allowed_length",
-    "xtc_threshold": "xtc_threshold",
-    "xtc_probability": "xtc_probability",
-}
 
 
 def _results_text(obj: Any) -> tuple[str, str | None]:
@@ -65,7 +42,6 @@ class KoboldAIBackend(NativeBackend):
     kind = "koboldai"
     default_base_url = "http://127.0.0.1:5000"
     server_name = "KoboldAI"
-    sampler_names: ClassVar[dict[str, str]] = KOBOLD_NAMES
     root_suffixes = ("/api/latest", "/api/v1", "/api", "/v1")
     streams: ClassVar[bool] = False
 
@@ -121,7 +97,6 @@ class KoboldCppBackend(KoboldAIBackend):
     kind = "koboldcpp"
     default_base_url = "http://127.0.0.1:5001"
     server_name = "KoboldCpp"
-    sampler_names: ClassVar[dict[str, str]] = KCPP_NAMES
     streams = True
 
     def __init__(self, *args: Any, **kw: Any) -> None:

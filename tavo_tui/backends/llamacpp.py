@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncGenerator
-from typing import Any, ClassVar
+from typing import Any
 
 from tavo_tui.backends.base import BackendError, ConnectionCheck, Finish, Reply, StreamEvent, TextDelta
 from tavo_tui.backends.errors import error_from_object
@@ -48,26 +48,6 @@ class LlamaCppBackend(NativeBackend):
     kind = "llamacpp"
     default_base_url = "http://127.0.0.1:8080"
     server_name = "llama.cpp server"
-    sampler_names: ClassVar[dict[str, str]] = {
-        "temperature": "temperature",
-        "top_p": "top_p",
-        "top_k": "top_k",
-        "min_p": "min_p",
-        "presence_penalty": "presence_penalty",
-        "frequency_penalty": "frequency_penalty",
-        "repetition_penalty": "repeat_penalty",
-        "seed": "seed",
-        "typical_p": "typical_p",
-        "repetition_penalty_range": "repeat_last_n",
-        "mirostat_mode": "mirostat",
-        "mirostat_tau": "mirostat_tau",
-        "mirostat_eta": "mirostat_eta",
-        "dry_multiplier": "dry_multiplier",
-        "dry_base": "dry_base",
-        "dry_allowed_length": "dry_allowed_length",
-        "xtc_threshold": "xtc_threshold",
-        "xtc_probability": "xtc_probability",
-    }
 
     def prepare(self, prompt: AssembledPrompt, *, stream: bool | None = None) -> PreparedRequest:
         self.need_mode(prompt, "text", hint="for chat use --api openai, which talks to /v1/chat/completions")

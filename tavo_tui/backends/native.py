@@ -18,6 +18,7 @@ import httpx
 from tavo_tui.backends.base import BackendError, ConnectionCheck, Reply, StreamEvent
 from tavo_tui.backends.openai_compat import merged_stops
 from tavo_tui.backends.registry import server_label, stream_timeouts
+from tavo_tui.backends.sampler_table import wire_body
 from tavo_tui.backends.shaping import shape_reply, shaped
 from tavo_tui.backends.transport import RetryPolicy, Transport, parse_json
 from tavo_tui.backends.urls import URLError, clean_url
@@ -48,8 +49,7 @@ class NativeBackend(ABC):
     kind: ClassVar[str] = ""
     default_base_url: ClassVar[str] = ""
     server_name: ClassVar[str] = ""
-    # SamplerSettings field -> the wire name this API uses; fields not listed are not sent.
-    sampler_names: ClassVar[dict[str, str]] = {}
+    # SamplerSettings field -> wire name: the row of `kind` (native API) in sampler_table.WIRE.
     root_suffixes: ClassVar[tuple[str, ...]] = ("/v1",)
     # Values not sent because they change nothing and strict APIs reject some combinations of them.
     neutral_dropped: ClassVar[dict[str, float]] = {}
@@ -107,14 +107,8 @@ class NativeBackend(ABC):
         return {"Authorization": f"Bearer {key}"} if key else {}
 
     def samplers(self, sampler: SamplerSettings) -> dict[str, Any]:
-        """Whitelisted sampler values under this API's names, in SamplerSettings order."""
-        out: dict[str, Any] = {}
-        for name in SamplerSettings.model_fields:
-            wire = self.sampler_names.get(name)
-            value = getattr(sampler, name)
-            if wire and value is not None and (name not in self.neutral_dropped or self.neutral_dropped[name] != value):
-                out[wire] = value
-        return out
+        """Sampler values this API accepts (its sampler_table row), under its names, in SamplerSettings order."""
+        return wire_body(sampler, self.kind, "native", self.neutral_dropped)
 
     def stops_for(self, prompt: AssembledPrompt) -> list[str]:
         return merged_stops(prompt.stop, self.profile.sampler.stop)

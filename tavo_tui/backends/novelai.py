@@ -9,7 +9,7 @@ so stop strings are applied client-side. The account check is `GET https://api.n
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
-from typing import Any, ClassVar
+from typing import Any
 from urllib.parse import urlsplit
 
 from tavo_tui.backends.base import BackendError, ConnectionCheck, Finish, Reply, StreamEvent, TextDelta
@@ -29,21 +29,6 @@ class NovelAIBackend(NativeBackend):
     default_base_url = "https://text.novelai.net"
     server_name = "NovelAI"
     root_suffixes = ("/ai",)
-    sampler_names: ClassVar[dict[str, str]] = {
-        "temperature": "temperature",
-        "top_k": "top_k",
-        "top_p": "top_p",
-        "top_a": "top_a",
-        "typical_p": "typical_p",
-        "tfs": "tail_free_sampling",
-        "min_p": "min_p",
-        "repetition_penalty": "repetition_penalty",
-        "repetition_penalty_range": "repetition_penalty_range",
-        "frequency_penalty": "repetition_penalty_frequency",
-        "presence_penalty": "repetition_penalty_presence",
-        "mirostat_tau": "mirostat_tau",
-        "mirostat_eta": "mirostat_lr",
-    }
 
     def __init__(self, *args: Any, **kw: Any) -> None:
         super().__init__(*args, **kw)

@@ -1,8 +1,9 @@
 """Per-provider profiles of the OpenAI family, as declarations over `OpenAICompatBackend`.
 
-Each class states what differs for one provider: default base URL, auth and extra headers, which sampler
-keys the server accepts and under which names, the token-count endpoint, and (only where needed) a small
-hook for message rules or extra body fields. Sources: the backends reference, sections 3, 5 and 7.
+Each class states what differs for one provider: default base URL, auth and extra headers, the token-count
+endpoint, and (only where needed) a small hook for message rules or extra body fields. Which sampler keys
+each server accepts, and under which names, is the kind's row in sampler_table.
+Sources: the backends reference, sections 3, 5 and 7.
 """
 
 from __future__ import annotations
@@ -20,12 +21,6 @@ from tavo_tui.backends.openai_compat import (
 from tavo_tui.backends.urls import OAIBase, clean_url, join
 from tavo_tui.model import AssembledPrompt, SamplerSettings
 
-OAI_BASIC = ("temperature", "top_p", "presence_penalty", "frequency_penalty", "seed")
-LOCAL_ALL = (
-    "temperature", "top_p", "top_k", "min_p", "presence_penalty", "frequency_penalty", "repetition_penalty",
-    "seed", "top_a", "typical_p", "tfs", "repetition_penalty_range", "mirostat_mode", "mirostat_tau",
-    "mirostat_eta", "dry_multiplier", "dry_base", "dry_allowed_length", "xtc_threshold", "xtc_probability",
-)  # fmt: skip
 _USAGE = {"stream_options": {"include_usage": True}}
 
 
@@ -78,7 +73,6 @@ class OpenAIBackend(OpenAICompatBackend):
     kind = "openai"
     default_base_url = "https://api.openai.com/v1"
     server_name = "OpenAI"
-    sampler_fields = OAI_BASIC
     max_stops = 4
     tokenizers = ()
     # o1/o3/o4 and gpt-5 reject max_tokens and any non-default sampling value.
@@ -106,7 +100,6 @@ class DeepSeekBackend(OpenAICompatBackend):
     default_base_url = "https://api.deepseek.com/v1"
     server_name = "DeepSeek"
     chat_only = True
-    sampler_fields = ("temperature", "top_p", "presence_penalty", "frequency_penalty")
     reasoning_fields = ("reasoning_content",)
     tokenizers = ()
 
@@ -124,8 +117,6 @@ class MistralBackend(OpenAICompatBackend):
     server_name = "Mistral"
     chat_only = True
     # Strict schema: any other key is a 422 "extra_forbidden".
-    sampler_fields = OAI_BASIC
-    sampler_renames: ClassVar[dict[str, str]] = {"seed": "random_seed"}
     tokenizers = ()
 
     def shape_messages(self, messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -149,8 +140,6 @@ class OpenRouterBackend(OpenAICompatBackend):
     kind = "openrouter"
     default_base_url = "https://openrouter.ai/api/v1"
     server_name = "OpenRouter"
-    sampler_fields = ("temperature", "top_p", "top_k", "min_p", "top_a", "presence_penalty", "frequency_penalty",
-                      "repetition_penalty", "seed")  # fmt: skip
     extra_headers: ClassVar[dict[str, str]] = {"HTTP-Referer": "https://github.com/tavo-tui", "X-Title": "tavo-tui"}
     tokenizers = ()
 
@@ -167,7 +156,6 @@ class PerplexityBackend(OpenAICompatBackend):
     chat_only = True
     has_model_list = False
     static_models = ("sonar", "sonar-pro", "sonar-reasoning", "sonar-reasoning-pro", "sonar-deep-research")
-    sampler_fields = ("temperature", "top_p", "top_k", "presence_penalty", "frequency_penalty")
     # Perplexity refuses presence_penalty together with frequency_penalty; the zero defaults are not sent.
     neutral_dropped: ClassVar[dict[str, float]] = {"presence_penalty": 0.0, "frequency_penalty": 0.0}
     max_stops = 0  # not documented there; stop strings are applied client-side only
@@ -188,7 +176,6 @@ class AI21Backend(OpenAICompatBackend):
     chat_only = True
     has_model_list = False
     static_models = ("jamba-large", "jamba-mini")
-    sampler_fields = ("temperature", "top_p")
     tokenizers = ()
 
     def shape_messages(self, messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -204,7 +191,6 @@ class ElectronHubBackend(OpenAICompatBackend):
     default_base_url = "https://api.electronhub.ai/v1"
     server_name = "Electron Hub"
     chat_only = True
-    sampler_fields = ("temperature", "top_p", "top_k", "presence_penalty", "frequency_penalty", "seed")
     tokenizers = ()
 
 
@@ -213,7 +199,6 @@ class AIMLAPIBackend(OpenAICompatBackend):
     default_base_url = "https://api.aimlapi.com/v1"
     server_name = "AI/ML API"
     chat_only = True
-    sampler_fields = OAI_BASIC
     extra_headers: ClassVar[dict[str, str]] = {"HTTP-Referer": "https://github.com/tavo-tui", "X-Title": "tavo-tui"}
     tokenizers = ()
 
@@ -222,8 +207,6 @@ class DreamGenBackend(OpenAICompatBackend):
     kind = "dreamgen"
     default_base_url = "https://dreamgen.com/api/openai/v1"
     server_name = "DreamGen"
-    sampler_fields = ("temperature", "top_p", "top_k", "min_p", "repetition_penalty", "presence_penalty",
-                      "frequency_penalty")  # fmt: skip
     tokenizers = ()
 
 
@@ -232,7 +215,6 @@ class PollinationsBackend(OpenAICompatBackend):
     default_base_url = "https://gen.pollinations.ai/v1"
     server_name = "Pollinations"
     chat_only = True
-    sampler_fields = OAI_BASIC
     tokenizers = ()
 
     def extra_body(self, prompt: AssembledPrompt, stream: bool) -> dict[str, Any]:
@@ -243,7 +225,6 @@ class MancerBackend(OpenAICompatBackend):
     kind = "mancer"
     default_base_url = "https://neuro.mancer.tech/oai/v1"
     server_name = "Mancer"
-    sampler_fields = LOCAL_ALL
     tokenizers = ()
 
     def auth_headers(self) -> dict[str, str]:
@@ -258,7 +239,6 @@ class CloudflareBackend(OpenAICompatBackend):
     default_base_url = "https://api.cloudflare.com/client/v4/accounts/ACCOUNT_ID/ai/v1"
     server_name = "Cloudflare Workers AI"
     chat_only = True
-    sampler_fields = ("temperature", "top_p", "top_k", "presence_penalty", "frequency_penalty", "seed")
     tokenizers = ()
 
     @property
@@ -283,13 +263,6 @@ class LlamaCppOpenAIBackend(OpenAICompatBackend):
     kind = "llamacpp"
     default_base_url = "http://127.0.0.1:8080"
     server_name = "llama.cpp server"
-    sampler_fields = LOCAL_ALL
-    sampler_renames: ClassVar[dict[str, str]] = {
-        "repetition_penalty": "repeat_penalty",
-        "repetition_penalty_range": "repeat_last_n",
-        "mirostat_mode": "mirostat",
-        "tfs": "tfs_z",
-    }
     tokenizers = (LLAMACPP_TOKENIZE, LLAMA_CPP_PYTHON_COUNT)
 
 
@@ -297,12 +270,6 @@ class KoboldCppOpenAIBackend(OpenAICompatBackend):
     kind = "koboldcpp"
     default_base_url = "http://127.0.0.1:5001"
     server_name = "KoboldCpp"
-    sampler_fields = LOCAL_ALL
-    sampler_renames: ClassVar[dict[str, str]] = {
-        "typical_p": "typical",
-        "repetition_penalty_range": "rep_pen_range",
-        "mirostat_mode": "mirostat",
-    }
     tokenizers = (TokenEndpoint("koboldcpp", "api/extra/tokencount", "prompt"),)
 
 
@@ -310,20 +277,21 @@ class OobaBackend(OpenAICompatBackend):
     kind = "ooba"
     default_base_url = "http://127.0.0.1:5000"
     server_name = "text-generation-webui"
-    sampler_fields = LOCAL_ALL  # unknown keys are ignored there, the whole local set is safe
     tokenizers = (TokenEndpoint("ooba", "v1/internal/token-count", "text"),)
 
     def extra_body(self, prompt: AssembledPrompt, stream: bool) -> dict[str, Any]:
-        # {{banned "word"}} macros: SillyTavern sends these words in the text-completion body's banned_strings.
-        return {"banned_strings": list(prompt.banned)} if prompt.banned else {}
+        # {{banned "word"}} macros: SillyTavern sends these words in the text-completion body's banned_strings,
+        # after the preset's own banned strings.
+        if not prompt.banned:
+            return {}
+        own = self.sampler_body(self.profile.sampler).get("banned_strings", [])
+        return {"banned_strings": list(dict.fromkeys([*own, *prompt.banned]))}
 
 
 class TabbyBackend(OpenAICompatBackend):
     kind = "tabby"
     default_base_url = "http://127.0.0.1:5000"
     server_name = "TabbyAPI"
-    sampler_fields = LOCAL_ALL
-    sampler_renames: ClassVar[dict[str, str]] = {"repetition_penalty_range": "penalty_range"}
     tokenizers = (TokenEndpoint("tabby", "v1/token/encode", "text"),)
 
     def auth_headers(self) -> dict[str, str]:
@@ -335,8 +303,6 @@ class VLLMBackend(OpenAICompatBackend):
     kind = "vllm"
     default_base_url = "http://127.0.0.1:8000"
     server_name = "vLLM"
-    sampler_fields = ("temperature", "top_p", "top_k", "min_p", "presence_penalty", "frequency_penalty",
-                      "repetition_penalty", "seed")  # fmt: skip
     tokenizers = (TokenEndpoint("vllm", "tokenize", "prompt", with_model=True),)
 
 
@@ -344,7 +310,6 @@ class AphroditeBackend(OpenAICompatBackend):
     kind = "aphrodite"
     default_base_url = "http://127.0.0.1:2242"
     server_name = "Aphrodite"
-    sampler_fields = LOCAL_ALL
     tokenizers = (TokenEndpoint("aphrodite", "v1/tokenize", "prompt", with_model=True),)
 
     def auth_headers(self) -> dict[str, str]:
@@ -356,9 +321,6 @@ class LMStudioBackend(OpenAICompatBackend):
     kind = "lmstudio"
     default_base_url = "http://127.0.0.1:1234"
     server_name = "LM Studio"
-    sampler_fields = ("temperature", "top_p", "top_k", "min_p", "presence_penalty", "frequency_penalty",
-                      "repetition_penalty", "seed")  # fmt: skip
-    sampler_renames: ClassVar[dict[str, str]] = {"repetition_penalty": "repeat_penalty"}
     tokenizers = ()
 
 
@@ -366,6 +328,5 @@ class OllamaOpenAIBackend(OpenAICompatBackend):
     kind = "ollama"
     default_base_url = "http://127.0.0.1:11434"
     server_name = "Ollama"
-    sampler_fields = OAI_BASIC
     reasoning_fields = ("reasoning", "reasoning_content")
     tokenizers = ()

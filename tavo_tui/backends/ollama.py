@@ -9,7 +9,7 @@ profile's context size is always sent.
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator
-from typing import Any, ClassVar
+from typing import Any
 
 from tavo_tui.backends.base import (
     BackendError,
@@ -53,18 +53,6 @@ class OllamaBackend(NativeBackend):
     default_base_url = "http://127.0.0.1:11434"
     server_name = "Ollama"
     root_suffixes = ("/api", "/v1")
-    sampler_names: ClassVar[dict[str, str]] = {
-        "temperature": "temperature",
-        "top_k": "top_k",
-        "top_p": "top_p",
-        "min_p": "min_p",
-        "typical_p": "typical_p",
-        "repetition_penalty": "repeat_penalty",
-        "repetition_penalty_range": "repeat_last_n",
-        "presence_penalty": "presence_penalty",
-        "frequency_penalty": "frequency_penalty",
-        "seed": "seed",
-    }
 
     def prepare(self, prompt: AssembledPrompt, *, stream: bool | None = None) -> PreparedRequest:
         if not self.profile.model:

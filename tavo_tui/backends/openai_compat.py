@@ -43,6 +43,7 @@ from tavo_tui.backends.oai_events import (
     parse_reply,
 )
 from tavo_tui.backends.registry import server_label, stream_timeouts
+from tavo_tui.backends.sampler_table import wire_body
 from tavo_tui.backends.shaping import shape_reply, shaped
 from tavo_tui.backends.sse import SSEParser
 from tavo_tui.backends.transport import RetryPolicy, Transport, parse_json
@@ -50,7 +51,6 @@ from tavo_tui.backends.urls import OAIBase, URLError, join, oai_base, root_url, 
 from tavo_tui.model import AssembledPrompt, ConnectionProfile, PreparedRequest, SamplerSettings
 
 _UNSUPPORTED = (400, 404, 405, 422, 501)
-_NOTHING = object()
 
 EMPTY_STREAM_MESSAGE = (
     "the server ended the reply without sending anything — llama-cpp-python does this when the prompt "
@@ -89,7 +89,8 @@ class OpenAICompatBackend:
 
     kind: ClassVar[str] = "openai-compatible"
     default_base_url: ClassVar[str] = "http://127.0.0.1:8080/v1"
-    # Sampler keys this server accepts (None: every SamplerSettings field) and wire renames.
+    # Which sampler keys this server accepts, and their wire names: the row of `kind` in sampler_table.WIRE.
+    # A subclass for a server not in that table may instead list the keys here (and renames).
     sampler_fields: ClassVar[tuple[str, ...] | None] = None
     sampler_renames: ClassVar[dict[str, str]] = {}
     reasoning_fields: ClassVar[tuple[str, ...]] = DEFAULT_REASONING_FIELDS
@@ -185,15 +186,11 @@ class OpenAICompatBackend:
         return self._api_key
 
     def sampler_body(self, sampler: SamplerSettings) -> dict[str, Any]:
-        """Non-None sampler values in SamplerSettings field order (deterministic), filtered and renamed."""
-        out: dict[str, Any] = {}
-        for name in SamplerSettings.model_fields:
-            if name == "stop" or (self.sampler_fields is not None and name not in self.sampler_fields):
-                continue
-            value = getattr(sampler, name)
-            if value is not None and self.neutral_dropped.get(name, _NOTHING) != value:
-                out[self.sampler_renames.get(name, name)] = value
-        return out
+        """The sampler values this kind accepts (its sampler_table row) in SamplerSettings order, renamed."""
+        if self.sampler_fields is not None:
+            names = {name: self.sampler_renames.get(name, name) for name in self.sampler_fields}
+            return wire_body(sampler, self.kind, "openai", self.neutral_dropped, names=names)
+        return wire_body(sampler, self.kind, "openai", self.neutral_dropped)
 
     def extra_body(self, prompt: AssembledPrompt, stream: bool) -> dict[str, Any]:
         """Kind-specific extra fields appended last (none for the generic server)."""

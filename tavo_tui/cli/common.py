@@ -18,6 +18,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "chat": ("chats", "stored chats"),
     "persona": ("chats", "your personas (who {{user}} is)"),
     "preset": ("presets", "instruct, context and system-prompt presets: list, show, import from SillyTavern"),
+    "sampler": ("samplers", "sampler presets (SillyTavern TextGen / OpenAI Settings files): list, import, export"),
+    "chat-preset": ("chat_presets", "chat-completion presets (SillyTavern prompt manager files): list, show, "
+                    "import, export"),
     "serve": ("serve", "serve the TUI to a web browser, behind a token printed at start (keep it on localhost)"),
 }
 

@@ -45,6 +45,10 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                      help="instruct template for text mode (`tavo-tui preset list instruct`), or auto: derived "
                      "from the server's chat template (default chatml)")
     add.add_argument("--default", action="store_true", help="make it the default profile")
+    add.add_argument("--sampler-preset", metavar="NAME", help="a stored sampler preset this connection uses "
+                     "(`tavo-tui sampler list`)")
+    add.add_argument("--keep-lengths", action="store_true", help="keep this connection's --max-context and "
+                     "--max-tokens even when its sampler preset has its own")
     add.set_defaults(handler=cmd_add)
 
     lst = csub.add_parser("list", help="list profiles")
@@ -139,6 +143,10 @@ def cmd_add(args: argparse.Namespace) -> int:
         fields["max_tokens"] = args.max_tokens
     if args.instruct:
         fields["instruct"] = args.instruct
+    if args.sampler_preset:
+        fields["sampler_preset"] = args.sampler_preset
+    if args.keep_lengths:
+        fields["preset_lengths"] = False
     store = _ctx(args).profiles
     store.save(ConnectionProfile.model_validate(fields), api_key=key, default=args.default)
     note = f"; API key read from ${key_env}" if key_env and key_env != args.api_key_env else ""

@@ -57,7 +57,11 @@ def _add_inputs(p: argparse.ArgumentParser) -> None:
     g.add_argument("--sysprompt", metavar="NAME|FILE", help="system prompt preset (text mode's story string "
                    "{{system}}, and {{systemPrompt}}): a name (`tavo-tui preset list`) or a SillyTavern .json")
     g.add_argument("--preset", type=Path, metavar="FILE", help="a SillyTavern chat-completion preset .json: "
-                   "the prompt manager's prompts, order and enabled flags (chat mode)")
+                   "the prompt manager's prompts, order and enabled flags (chat mode); or the name of one "
+                   "stored with `tavo-tui chat-preset import`")
+    g.add_argument("--sampler-preset", metavar="NAME|FILE",
+                   help="a stored sampler preset (`tavo-tui sampler list`) or a SillyTavern TextGen/OpenAI "
+                   "Settings .json: its samplers, context size and reply length for this run")
     g.add_argument("--converter", choices=["none", "merge", "semi", "strict", "single"],
                    help="prompt post-processing for chat mode")
     g.add_argument("--max-context", type=int, metavar="N", help="context size in tokens")
@@ -78,7 +82,8 @@ def run_inputs(args: argparse.Namespace) -> RunInputs:
                      lorebooks=tuple(args.lorebook), instruct=args.instruct, context=args.context,
                      sysprompt=args.sysprompt,
                      preset=args.preset, converter=args.converter, max_context=args.max_context,
-                     max_tokens=args.max_tokens, mode=args.mode)
+                     max_tokens=args.max_tokens, mode=args.mode,
+                     sampler_preset=args.sampler_preset)
 
 
 def _open_history(args: argparse.Namespace, *, save: bool) -> ChatSession:

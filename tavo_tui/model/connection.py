@@ -37,6 +37,28 @@ class SamplerSettings(BaseModel):
     dry_allowed_length: int | None = None
     xtc_threshold: float | None = None
     xtc_probability: float | None = None
+    # SillyTavern's further samplers (sampler presets fill them; None = not sent). Each kind's wire names for
+    # them, and which kinds take them at all, are in backends/sampler_table.py.
+    repetition_penalty_slope: float | None = None
+    dry_sequence_breakers: list[str] | None = None
+    dry_penalty_last_n: int | None = None
+    smoothing_factor: float | None = None
+    smoothing_curve: float | None = None
+    dynatemp: bool | None = None  # dynamic temperature between min_temp and max_temp
+    min_temp: float | None = None
+    max_temp: float | None = None
+    dynatemp_exponent: float | None = None
+    top_n_sigma: float | None = None
+    epsilon_cutoff: float | None = None
+    eta_cutoff: float | None = None
+    temperature_last: bool | None = None
+    ban_eos_token: bool | None = None
+    # SillyTavern's banned-tokens box, one entry a line: [1, 2] token ids, "text" a banned string.
+    banned_tokens: list[str] | None = None
+    logit_bias: dict[str, float] | None = None  # token id -> bias
+    sampler_order: list[int] | None = None  # Kobold's order of sampler ids 0-6
+    samplers: list[str] | None = None  # llama.cpp's sampler chain by name
+    sampler_priority: list[str] | None = None  # text-generation-webui's order
 
 
 class ConnectionProfile(BaseModel):
@@ -64,3 +86,8 @@ class ConnectionProfile(BaseModel):
     # Kind-specific settings, e.g. OpenRouter {"provider": {...}, "reasoning": {...}}, Horde {"models": [...],
     # "workers": [...]}, Vertex {"project": ..., "region": ...}; each adapter documents and reads its own keys.
     options: dict[str, Any] = Field(default_factory=dict)
+    # A stored sampler preset (`tavo-tui sampler list`): its samplers replace the ones above when the
+    # connection is used; as in SillyTavern its context size and reply length win too, unless
+    # `preset_lengths` is false (then max_context / max_tokens above stay).
+    sampler_preset: str | None = None
+    preset_lengths: bool = True

@@ -77,6 +77,12 @@ class ChatCompletionPreset(BaseModel):
     send_if_empty: str = ""
     squash_system_messages: bool = False
     pin_examples: bool = False
+    # Kept with the preset (and round-tripped); SillyTavern's defaults.
+    new_group_chat_prompt: str = "[Start a new group chat. Group members: {{group}}]"
+    group_nudge_prompt: str = "[Write the next reply only as {{char}}.]"
+    assistant_prefill: str = ""
+    assistant_impersonation: str = ""
+    continue_prefill: bool = False
 
 
 class WorldInfoSettings(BaseModel):

@@ -20,6 +20,7 @@ from tavo_tui.backends.registry import make_backend
 from tavo_tui.model import ConnectionProfile
 from tavo_tui.session.editing import EditingMixin
 from tavo_tui.session.generation import ActionError, GenerationMixin
+from tavo_tui.session.sampler_presets import effective_profile
 
 __all__ = ["ActionError", "ChatSession"]
 
@@ -32,10 +33,11 @@ class ChatSession(GenerationMixin, EditingMixin):
     # ---- connection --------------------------------------------------------------------------------------
     def switch_connection(self, name: str) -> None:
         """Live switch: the chat stays, the next generation and the inspector use the new profile."""
-        self.use_profile(self.ctx.profiles.get(name))
+        self.use_profile(effective_profile(self.ctx, self.ctx.profiles.get(name)))  # its sampler preset applied
 
     def use_profile(self, profile: ConnectionProfile) -> None:
-        """Use `profile` from the next prompt on (also an unsaved variant, e.g. CLI overrides of a profile)."""
+        """Use `profile` from the next prompt on (also an unsaved variant, e.g. CLI overrides of a profile), as
+        it is: a stored profile's sampler preset is applied by switch_connection (see effective_profile)."""
         if self._backend is not None:
             self._retired.append(self._backend)
         self._backend = None

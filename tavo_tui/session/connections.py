@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from tavo_tui.backends.base import BackendError, ConnectionCheck
 from tavo_tui.backends.discover import DEFAULT_PORTS, DiscoveredServer, discover_local
 from tavo_tui.backends.registry import KINDS, KindInfo, make_backend
+from tavo_tui.backends.sampler_table import accepted_fields
 from tavo_tui.model import ConnectionProfile
 from tavo_tui.store.secrets import mask_secret
 
@@ -34,22 +35,6 @@ EDITABLE_SAMPLERS: tuple[str, ...] = (
     "temperature", "top_p", "top_k", "min_p", "presence_penalty", "frequency_penalty", "repetition_penalty",
     "typical_p", "top_a", "seed",
 )  # fmt: skip
-_LOCAL = ("temperature", "top_p", "top_k", "min_p", "presence_penalty", "frequency_penalty", "repetition_penalty",
-          "typical_p", "top_a", "seed")  # fmt: skip
-# Native adapters that do not publish `sampler_fields`: what their request builders read, by family.
-_FAMILY_SAMPLERS: dict[str, tuple[str, ...]] = {
-    "llamacpp": _LOCAL,
-    "kobold": _LOCAL,
-    "ollama": ("temperature", "top_p", "top_k", "min_p", "presence_penalty", "frequency_penalty",
-               "repetition_penalty", "typical_p", "seed"),
-    "claude": ("temperature", "top_p", "top_k"),
-    "gemini": ("temperature", "top_p", "top_k", "presence_penalty", "frequency_penalty", "seed"),
-    "cohere": ("temperature", "top_p", "top_k", "presence_penalty", "frequency_penalty", "seed"),
-    "horde": ("temperature", "top_p", "top_k", "min_p", "repetition_penalty", "typical_p", "top_a"),
-    "novelai": ("temperature", "top_p", "top_k", "min_p", "presence_penalty", "frequency_penalty",
-                "repetition_penalty", "typical_p", "top_a"),
-    "demo": (),
-}  # fmt: skip
 
 
 def editable_kinds() -> list[KindInfo]:
@@ -62,17 +47,13 @@ def kind_info(kind: str) -> KindInfo | None:
 
 
 def sampler_fields(kind: str) -> tuple[str, ...]:
-    """The editable sampler knobs this kind's server accepts (stop strings are always accepted)."""
+    """The editable sampler knobs this kind's server accepts (stop strings are always accepted); a kind with
+    two APIs counts what either of them takes (which one is used depends on the profile)."""
     info = KINDS.get(kind)
     if info is None:
         return EDITABLE_SAMPLERS
-    # Single-API kinds publish the knobs on the adapter class; two-API kinds go by family (the class depends
-    # on the profile's API choice).
-    accepted = None if info.apis else getattr(info.adapter_class(), "sampler_fields", None)
-    if accepted is None and info.family in _FAMILY_SAMPLERS:
-        accepted = _FAMILY_SAMPLERS[info.family]
-    if accepted is None:  # plain OpenAI-compatible: every field is sent
-        accepted = EDITABLE_SAMPLERS
+    apis = info.apis or (None,)
+    accepted = {name for api in apis for name in accepted_fields(kind, api)}
     return tuple(name for name in EDITABLE_SAMPLERS if name in accepted)
 
 

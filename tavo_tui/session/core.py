@@ -21,6 +21,7 @@ from tavo_tui.model import Card, Chat, ChatHeader, ConnectionProfile, Message
 from tavo_tui.model.chat import now_send_date
 from tavo_tui.prompt.settings import PromptSettings
 from tavo_tui.session.events import ActionError, Notice
+from tavo_tui.session.sampler_presets import effective_profile
 from tavo_tui.store import ChatLock, ChatRef, MessageList, Persona, StoreError
 from tavo_tui.store.chats import OpenedChat, remove_stale_temps
 from tavo_tui.store.interchange import export_jsonl, export_markdown, export_text
@@ -78,7 +79,8 @@ class SessionCore:
         self.messages: MessageList = (
             chat.messages if isinstance(chat.messages, MessageList) else MessageList(chat.messages)
         )
-        self.profile = profile
+        # The profile as used: with its named sampler preset applied (session/sampler_presets.py).
+        self.profile = effective_profile(ctx, profile)
         self.ref = ref
         self.persist = persist
         self.read_only = False

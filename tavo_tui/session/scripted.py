@@ -36,6 +36,7 @@ class RunInputs:
     max_context: int | None = None
     max_tokens: int | None = None
     mode: str | None = None
+    sampler_preset: str | None = None  # a stored sampler preset's name, or a SillyTavern preset .json
 
 
 def add_history(session: ChatSession, texts: Sequence[str]) -> None:
@@ -95,7 +96,13 @@ def apply_inputs(session: ChatSession, inputs: RunInputs) -> None:
     if books:
         overrides["extra_lorebooks"] = books
     try:
-        if inputs.preset is not None:
+        if inputs.preset is not None and not inputs.preset.is_file() and inputs.preset.suffix != ".json":
+            from tavo_tui.session.chat_presets import open_chat_preset
+
+            # Not a file: a chat-completion preset stored with `tavo-tui chat-preset import`.
+            preset = open_chat_preset(session.ctx, str(inputs.preset)).to_preset()
+            overrides["settings"] = session.prompt_settings().model_copy(update={"chat_completion": preset})
+        elif inputs.preset is not None:
             preset = load_chat_preset(inputs.preset)
             overrides["settings"] = session.prompt_settings().model_copy(update={"chat_completion": preset})
         if inputs.instruct and inputs.instruct.strip().lower() != "auto":
@@ -107,6 +114,12 @@ def apply_inputs(session: ChatSession, inputs: RunInputs) -> None:
     except PresetError as exc:
         raise StoreError(str(exc)) from None
     session.prompt_overrides.update(overrides)
+    if inputs.sampler_preset:
+        # Before the flags below, so --max-context / --max-tokens win over the preset's lengths.
+        from tavo_tui.session.sampler_presets import apply_preset, resolve_preset
+
+        samplers = resolve_preset(session.ctx, inputs.sampler_preset, session.profile)
+        session.use_profile(apply_preset(session.profile, samplers))
     changes: dict[str, Any] = {
         name: value
         for name, value in (("converter", inputs.converter), ("max_context", inputs.max_context),
