@@ -50,6 +50,9 @@ def _add_inputs(p: argparse.ArgumentParser) -> None:
     g.add_argument("--author-note-depth", type=int, default=4, metavar="N", help="its depth in the chat (default 4)")
     g.add_argument("--lorebook", type=Path, action="append", default=[], metavar="FILE",
                    help="a SillyTavern world-info JSON file to scan (repeatable)")
+    g.add_argument("--regex", type=Path, action="append", default=[], metavar="FILE",
+                   help="a SillyTavern regex-script file (one script or an array) to run after the global "
+                   "scripts (repeatable)")
     g.add_argument("--instruct", metavar="NAME|FILE", help="instruct template (text mode): a shipped name or a "
                    "SillyTavern instruct preset .json")
     g.add_argument("--context", metavar="NAME|FILE", help="context template (text mode): name or preset .json")
@@ -74,7 +77,7 @@ def run_inputs(args: argparse.Namespace) -> RunInputs:
     return RunInputs(persona=args.persona, author_note=args.author_note, author_note_depth=args.author_note_depth,
                      lorebooks=tuple(args.lorebook), instruct=args.instruct, context=args.context,
                      preset=args.preset, converter=args.converter, max_context=args.max_context,
-                     max_tokens=args.max_tokens, mode=args.mode)
+                     max_tokens=args.max_tokens, mode=args.mode, regex=tuple(args.regex))
 
 
 def _open_history(args: argparse.Namespace, *, save: bool) -> ChatSession:

@@ -106,6 +106,8 @@ def display_regex(scripts: list[RegexScript], text: str, *, is_user: bool, depth
 class RegexMixin:
     """The session's regex facade for the fronts."""
 
+    extra_regex: tuple[RegexScript, ...] = ()  # this run's scripts (`--regex FILE`), not stored
+
     def regex_scripts(self: SessionCore) -> list[RegexScript]:  # type: ignore[misc]
         return regex_scripts(self)
 

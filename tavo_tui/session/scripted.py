@@ -35,6 +35,7 @@ class RunInputs:
     max_context: int | None = None
     max_tokens: int | None = None
     mode: str | None = None
+    regex: Sequence[Path] = field(default_factory=tuple)  # SillyTavern regex-script files, run after the global ones
 
 
 def add_history(session: ChatSession, texts: Sequence[str]) -> None:
@@ -103,6 +104,10 @@ def apply_inputs(session: ChatSession, inputs: RunInputs) -> None:
     except PresetError as exc:
         raise StoreError(str(exc)) from None
     session.prompt_overrides.update(overrides)
+    if inputs.regex:
+        from tavo_tui.store.regex_scripts import read_script_file
+
+        session.extra_regex = tuple(s for path in inputs.regex for s in read_script_file(path))
     changes: dict[str, Any] = {
         name: value
         for name, value in (("converter", inputs.converter), ("max_context", inputs.max_context),

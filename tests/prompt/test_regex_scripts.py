@@ -19,7 +19,7 @@ from tavo_tui.prompt.regex_scripts import (
     parse_find_regex,
     run_script,
 )
-from tavo_tui.prompt.tokens import counter_for_model, estimate_counter
+from tavo_tui.prompt.tokens import estimate_counter
 
 from .conftest import bot, chat_profile, user
 
@@ -154,7 +154,7 @@ def test_prompt_only_scripts_rewrite_history_with_depth_and_say_so() -> None:
 def test_memoised_history_follows_depth_as_the_chat_grows() -> None:
     card = Card(name="Aria", first_mes="Hi.")
     newest_only = [script("/x/g", "y", promptOnly=True, maxDepth=0)]
-    counter = counter_for_model("gpt-3.5-turbo")  # keeps the per-chat memo
+    counter = estimate_counter()  # keeps the per-chat memo
     messages: list[Message] = [bot("x", "Aria")]
     first = assemble(card, messages, user_name="Sam", profile=chat_profile(), counter=counter,
                      regex_scripts=newest_only)
