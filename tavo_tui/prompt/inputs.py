@@ -257,17 +257,18 @@ class CoreChat(Sequence[ChatItem]):
         messages = self._messages
         table = self._cache.table(kind)
         put = self._cache.put
-        capped = self._depth_cap is not None
-        size = self._size
+        cap = self._depth_cap
+        # The depth of the next message older than the one just read (clipped at the cap: no change beyond it).
+        depth = len(self._extra) - (self._regex.depth_offset if self._regex is not None else 0)
         bucket: int | None = None
-        for visible, position in zip(range(len(self._index) - 1, -1, -1), reversed(self._index), strict=True):
+        for position in reversed(self._index):
             msg = messages[position]
             if msg.is_system:
                 self.misjudged = True
             text = msg.mes
-            if capped:
-                assert self._regex is not None and self._depth_cap is not None
-                bucket = min(size - 1 - visible - self._regex.depth_offset, self._depth_cap)
+            if cap is not None:
+                bucket = depth if depth < cap else cap
+                depth += 1
             hit = table.get(id(msg))
             if hit is not None and hit[0] is msg:
                 # Compared field by field: no tuple is built for the (usual) unchanged message.
