@@ -51,6 +51,9 @@ def _add_inputs(p: argparse.ArgumentParser) -> None:
     g.add_argument("--author-note-depth", type=int, default=4, metavar="N", help="its depth in the chat (default 4)")
     g.add_argument("--lorebook", type=Path, action="append", default=[], metavar="FILE",
                    help="a SillyTavern world-info JSON file to scan (repeatable)")
+    g.add_argument("--regex", type=Path, action="append", default=[], metavar="FILE",
+                   help="a SillyTavern regex-script file (one script or an array) to run after the global "
+                   "scripts (repeatable)")
     g.add_argument("--instruct", metavar="NAME|FILE", help="instruct template (text mode): a shipped name or a "
                    "SillyTavern instruct preset .json")
     g.add_argument("--context", metavar="NAME|FILE", help="context template (text mode): name or preset .json")
@@ -83,7 +86,7 @@ def run_inputs(args: argparse.Namespace) -> RunInputs:
                      sysprompt=args.sysprompt,
                      preset=args.preset, converter=args.converter, max_context=args.max_context,
                      max_tokens=args.max_tokens, mode=args.mode,
-                     sampler_preset=args.sampler_preset)
+                     sampler_preset=args.sampler_preset, regex=tuple(args.regex))
 
 
 def _open_history(args: argparse.Namespace, *, save: bool) -> ChatSession:

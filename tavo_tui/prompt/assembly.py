@@ -7,11 +7,13 @@ from functools import cache
 from typing import Any
 
 from tavo_tui.model import AssembledPrompt, Card, ConnectionProfile, Message
+from tavo_tui.model.regex_script import RegexScript
 from tavo_tui.prompt.chat_completion import MESSAGE_OVERHEAD, assemble_chat
 from tavo_tui.prompt.common import LorebookLike, build_extensions, lorebook_entries
 from tavo_tui.prompt.idle import idle_duration
 from tavo_tui.prompt.inputs import build_inputs
 from tavo_tui.prompt.macros import substitute
+from tavo_tui.prompt.regex_scripts import prompt_regex
 from tavo_tui.prompt.settings import AuthorsNote, PromptSettings
 from tavo_tui.prompt.templates import (
     ContextTemplate,
@@ -50,6 +52,7 @@ def assemble(
     context: ContextTemplate | None = None,
     sysprompt: SystemPromptPreset | None = None,
     generation_type: str = "normal",
+    regex_scripts: Sequence[RegexScript] = (),
 ) -> AssembledPrompt:
     """Build the prompt for the next character reply.
 
@@ -62,13 +65,15 @@ def assemble(
     `dropped` lists what the context budget left out and `notes` says which lore fired. An unknown instruct
     template name falls back to ChatML and says so in `notes`. Lore with sticky/cooldown effects reads
     `chat_metadata["timedWorldInfo"]`; `chat_metadata_updates` holds the new value, to be stored when (and only
-    when) this prompt is actually sent.
+    when) this prompt is actually sent. `regex_scripts` are the regex-extension scripts in force (global, then
+    the character's allowed ones): their prompt-only scripts rewrite history messages and world info here.
     """
     requested_sysprompt = sysprompt  # kept for a second pass (see `misjudged` below)
     settings = settings or PromptSettings()
     meta: Mapping[str, Any] = chat_metadata or {}
     if authors_note is None and meta:
         authors_note = AuthorsNote.from_chat_metadata(dict(meta))
+    regex = prompt_regex(regex_scripts, generation_type)
     inputs = build_inputs(
         card,
         messages,
@@ -79,6 +84,7 @@ def assemble(
         cache=counter.cache,
         values=_runtime_macros(profile, messages),
         idle=cache(lambda: idle_duration(messages)),  # worked out only if a text uses {{idle_duration}}
+        regex=regex,
     )
     entries = lorebook_entries(card, lorebooks, settings, counter.cache)
     max_prompt = max(1, profile.max_context - profile.max_tokens)
@@ -115,6 +121,7 @@ def assemble(
         generation_type=generation_type,
         timed=timed,
         index=index,
+        regex=regex,
     )
     notes = [f"world info: {e.label}" for e in ext.world.activated]
     notes += [f"world info over budget ({ext.world.budget} tokens): {e.label}" for e in ext.world.dropped_by_budget]
@@ -151,8 +158,9 @@ def assemble(
             card, messages, user_name=user_name, profile=profile, counter=counter, pending_user=pending_user,
             persona=persona, settings=settings, lorebooks=lorebooks, authors_note=authors_note,
             chat_metadata=chat_metadata, converter=converter, instruct=instruct, context=context,
-            sysprompt=requested_sysprompt, generation_type=generation_type,
+            sysprompt=requested_sysprompt, generation_type=generation_type, regex_scripts=regex_scripts,
         )
+    notes += list(inputs.chat.regex_notes) + ext.regex.notes("world info")
     result.notes = fallback_notes + notes + result.notes
     result.banned = list(inputs.env.banned)
     if timed is not None and timed.changed:

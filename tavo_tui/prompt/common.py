@@ -11,6 +11,7 @@ from tavo_tui.prompt.cache import PromptCache, Same, bulk
 from tavo_tui.prompt.injection import BEFORE_PROMPT, IN_CHAT, IN_PROMPT, ExtensionPrompt, role_index
 from tavo_tui.prompt.inputs import PromptInputs
 from tavo_tui.prompt.macros import substitute
+from tavo_tui.prompt.regex_scripts import WORLD_INFO, PromptRegex, RegexRun, apply_scripts
 from tavo_tui.prompt.settings import AuthorsNote, PromptSettings
 from tavo_tui.prompt.timed import TimedEffects
 from tavo_tui.prompt.wi_index import EntryIndex
@@ -98,6 +99,25 @@ def authors_note_active(note: AuthorsNote | None, count_user_messages: Callable[
 class Extensions:
     prompts: list[ExtensionPrompt] = field(default_factory=list)
     world: WorldInfoResult = field(default_factory=WorldInfoResult)
+    regex: RegexRun = field(default_factory=RegexRun)  # what world-info regex scripts did
+
+
+def regex_world(world: WorldInfoResult, regex: PromptRegex, substitute: Callable[[str], str]) -> RegexRun:
+    """SillyTavern runs the world-info scripts (prompt-only ones) over each activated entry's text as it goes
+    into the prompt, with the entry's depth for @depth entries; an entry left empty is dropped."""
+    run = RegexRun()
+    scripts = regex.world_info
+
+    def each(texts: list[str], depth: int | None = None) -> list[str]:
+        out = [apply_scripts(scripts, t, WORLD_INFO, substitute=substitute, prompt=True, depth=depth, run=run,
+                             selected=True) for t in texts]
+        return [t for t in out if t]
+
+    for name in ("before", "after", "an_top", "an_bottom", "em_top", "em_bottom"):
+        setattr(world, name, each(getattr(world, name)))
+    world.depth = {key: kept for key, texts in world.depth.items() if (kept := each(texts, key[0]))}
+    world.outlets = {name: kept for name, texts in world.outlets.items() if (kept := each(texts))}
+    return run
 
 
 def build_extensions(
@@ -111,6 +131,7 @@ def build_extensions(
     generation_type: str = "normal",
     timed: TimedEffects | None = None,
     index: EntryIndex | None = None,
+    regex: PromptRegex | None = None,
 ) -> Extensions:
     """Run world info and register every extension prompt in SillyTavern's order of operations."""
     env = inputs.env
@@ -160,6 +181,9 @@ def build_extensions(
             "creator_notes": card.creator_notes,
         },
     )
+    run = RegexRun()
+    if regex is not None and regex.world_info and world.activated:
+        run = regex_world(world, regex, lambda text: substitute(text, env))
     if note is not None and note_active:
         top = "\n".join(world.an_top)
         bottom = "\n".join(world.an_bottom)
@@ -186,4 +210,4 @@ def build_extensions(
         )
     env.outlets = {name: "\n".join(texts) for name, texts in world.outlets.items()}
     env.values["authorsnote"] = note.prompt if note is not None else ""
-    return Extensions(prompts, world)
+    return Extensions(prompts, world, run)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import compress
@@ -11,6 +12,7 @@ from typing import Any, TypeVar, overload
 from tavo_tui.model import Card, Message
 from tavo_tui.prompt.cache import PromptCache
 from tavo_tui.prompt.macros import CARD_FIELD_MACROS, MacroEnv, substitute
+from tavo_tui.prompt.regex_scripts import PromptRegex, RegexRun
 
 T = TypeVar("T")
 V = TypeVar("V")
@@ -27,6 +29,7 @@ class ChatItem:
     narrator: bool
     source: str  # provenance: "greeting", "history[3]", "pending"
     force_avatar: bool = False
+    regex: tuple[str, ...] = ()  # notes from prompt-only regex scripts that changed (or skipped) this text
 
     @property
     def role(self) -> str:
@@ -122,6 +125,7 @@ class CoreChat(Sequence[ChatItem]):
         pending_user: str | None,
         greeting: str,
         cache: PromptCache | None = None,
+        regex: PromptRegex | None = None,
     ) -> None:
         self._messages = messages
         self._env = env
@@ -130,16 +134,24 @@ class CoreChat(Sequence[ChatItem]):
         self._cache = cache
         self._index = visible_positions(messages)
         self._extra: list[ChatItem] = []
+        self._regex = regex if regex is not None and regex.active else None
+        # Depth limits make a message's prompt text depend on its distance from the end, but only up to the
+        # deepest limit: the memo tells messages apart by their depth clipped there (None: depth is irrelevant).
+        self._depth_cap = self._regex.cap if self._regex is not None else None
+        self.regex_notes: dict[str, None] = {}  # an ordered set, filled as items are read
+        self._size = len(self._index) + (1 if not messages and greeting else 0) + (pending_user is not None)
         if not messages and greeting:
-            self._extra.append(
-                ChatItem(char_name, substitute(greeting, env).replace("\r", ""), False, False, "greeting")
-            )
+            self._extra.append(self._regexed(
+                ChatItem(char_name, substitute(greeting, env).replace("\r", ""), False, False, "greeting"),
+                len(self._index)))
         if pending_user is not None:
-            self._extra.append(
-                ChatItem(user_name, substitute(pending_user, env).replace("\r", ""), True, False, "pending")
-            )
+            self._extra.append(self._regexed(
+                ChatItem(user_name, substitute(pending_user, env).replace("\r", ""), True, False, "pending"),
+                self._size - 1))
         self._user_count: int | None = None
         self._kind = f"chat-item\x00{user_name}\x00{char_name}"
+        if self._regex is not None:
+            self._kind += f"\x00regex{self._regex.signature}"
         # Set when a message judged visible from its raw line turns out hidden once parsed (a damaged line that
         # still looks like one JSON object); the engine then assembles again with what it now knows.
         self.misjudged = False
@@ -162,25 +174,57 @@ class CoreChat(Sequence[ChatItem]):
         if not 0 <= index < size:
             raise IndexError(index)
         if index >= len(self._index):
-            return self._extra[index - len(self._index)]
+            return self._noted(self._extra[index - len(self._index)])
         position = self._index[index]
         msg = self._messages[position]
         if msg.is_system:
             self.misjudged = True
-        return self._item(msg, position)
+        return self._noted(self._item(msg, position))
+
+    def _noted(self, item: ChatItem) -> ChatItem:
+        if item.regex:
+            self.regex_notes.update(dict.fromkeys(item.regex))
+        return item
+
+    def _depth(self, visible_index: int) -> int:
+        """SillyTavern's regex depth: 0 for the newest message (-1 for the one being continued)."""
+        assert self._regex is not None
+        return self._size - 1 - visible_index - self._regex.depth_offset
+
+    def _bucket(self, position: int) -> int | None:
+        if self._depth_cap is None:
+            return None
+        return min(self._depth(bisect_left(self._index, position)), self._depth_cap)
+
+    def _regexed(self, item: ChatItem, visible_index: int) -> ChatItem:
+        """The item with the prompt-only scripts of its side applied (a new item when one changed it)."""
+        if self._regex is None:
+            return item
+        run = RegexRun()
+        text = self._regex.apply(item.text, item.is_user, self._depth(visible_index), run,
+                                 lambda t: substitute(t, self._env))
+        notes = tuple(run.notes("chat history"))
+        if text == item.text and not notes:
+            return item
+        return ChatItem(item.name, text, item.is_user, item.narrator, item.source, item.force_avatar, notes)
 
     def iter_newest(self) -> Iterator[ChatItem]:
         """Items newest first; the fast path used to fill the context from the end."""
-        yield from reversed(self._extra)
+        for extra in reversed(self._extra):
+            yield self._noted(extra)
         if self._cache is None:
             messages, convert = self._messages, self._convert
             for position in reversed(self._index):
                 msg = messages[position]
                 if msg.is_system:
                     self.misjudged = True
-                yield convert(msg, position)
+                yield self._noted(convert(msg, position))
             return
-        yield from self._memoised(self._kind, self._convert)
+        if self._regex is None:
+            yield from self._memoised(self._kind, self._convert)
+            return
+        for item in self._memoised(self._kind, self._convert):
+            yield self._noted(item)
 
     def iter_newest_derived(self, kind: str, derive: Callable[[ChatItem], T]) -> Iterator[tuple[ChatItem, T]]:
         """Items newest first, each with a value derived from it (e.g. its formatted prompt text).
@@ -193,13 +237,18 @@ class CoreChat(Sequence[ChatItem]):
                 yield item, derive(item)
             return
         for extra in reversed(self._extra):
-            yield extra, derive(extra)
+            yield self._noted(extra), derive(extra)
 
         def pair(msg: Message, position: int) -> tuple[ChatItem, T]:
             item = self._item(msg, position)
             return item, derive(item)
 
-        yield from self._memoised(f"{self._kind}\x00{kind}", pair)
+        if self._regex is None:
+            yield from self._memoised(f"{self._kind}\x00{kind}", pair)
+            return
+        for found in self._memoised(f"{self._kind}\x00{kind}", pair):
+            self._noted(found[0])
+            yield found
 
     def _memoised(self, kind: str, make: Callable[[Message, int], V]) -> Iterator[V]:
         """`make(message, position)` per message, newest first, memoised under `kind` while the message's text,
@@ -208,21 +257,29 @@ class CoreChat(Sequence[ChatItem]):
         messages = self._messages
         table = self._cache.table(kind)
         put = self._cache.put
+        cap = self._depth_cap
+        # The depth of the next message older than the one just read (clipped at the cap: no change beyond it).
+        depth = len(self._extra) - (self._regex.depth_offset if self._regex is not None else 0)
+        bucket: int | None = None
         for position in reversed(self._index):
             msg = messages[position]
             if msg.is_system:
                 self.misjudged = True
             text = msg.mes
+            if cap is not None:
+                bucket = depth if depth < cap else cap
+                depth += 1
             hit = table.get(id(msg))
             if hit is not None and hit[0] is msg:
                 # Compared field by field: no tuple is built for the (usual) unchanged message.
                 old = hit[1]
-                if old[0] is text and old[1] == msg.name and old[2] == msg.is_user and old[3] == position:
+                if (old[0] is text and old[1] == msg.name and old[2] == msg.is_user and old[3] == position
+                        and old[4] == bucket):
                     yield hit[2]
                     continue
             value = make(msg, position)
             if "{{" not in text:
-                put(kind, msg, (text, msg.name, msg.is_user, position), value)
+                put(kind, msg, (text, msg.name, msg.is_user, position, bucket), value)
             yield value
 
     def _item(self, msg: Message, position: int) -> ChatItem:
@@ -231,7 +288,8 @@ class CoreChat(Sequence[ChatItem]):
             return self._convert(msg, position)
         # Names are part of the kind, so the per-message fingerprint stays small.
         return self._cache.get(
-            self._kind, msg, (msg.mes, msg.name, msg.is_user, position), lambda: self._convert(msg, position)
+            self._kind, msg, (msg.mes, msg.name, msg.is_user, position, self._bucket(position)),
+            lambda: self._convert(msg, position),
         )
 
     def _convert(self, msg: Message, index: int) -> ChatItem:
@@ -243,7 +301,10 @@ class CoreChat(Sequence[ChatItem]):
         source = "greeting" if index == 0 and not msg.is_user else f"history[{index}]"
         name = msg.name or (self._user if msg.is_user else ("System" if narrator else self._char))
         force = bool((msg.__pydantic_extra__ or {}).get("force_avatar"))
-        return ChatItem(name, text.replace("\r", ""), msg.is_user, narrator, source, force)
+        item = ChatItem(name, text.replace("\r", ""), msg.is_user, narrator, source, force)
+        if self._regex is not None:
+            item = self._regexed(item, bisect_left(self._index, index))
+        return item
 
     def user_count(self) -> int:
         """How many user messages take part (the Author's Note interval counts these)."""
@@ -264,6 +325,7 @@ def build_inputs(
     cache: PromptCache | None = None,
     values: Mapping[str, str] | None = None,
     idle: Callable[[], str] | None = None,
+    regex: PromptRegex | None = None,
 ) -> PromptInputs:
     meta = chat_metadata or {}
     name2 = card.name or "Character"
@@ -290,6 +352,7 @@ def build_inputs(
         user_name=user_name,
         greeting=card.first_mes,
         cache=cache,
+        regex=regex,
     )
     if chat:
         env.last_message = chat[-1].text

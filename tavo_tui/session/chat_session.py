@@ -20,12 +20,13 @@ from tavo_tui.backends.registry import make_backend
 from tavo_tui.model import ConnectionProfile
 from tavo_tui.session.editing import EditingMixin
 from tavo_tui.session.generation import ActionError, GenerationMixin
+from tavo_tui.session.regex import RegexMixin
 from tavo_tui.session.sampler_presets import effective_profile
 
 __all__ = ["ActionError", "ChatSession"]
 
 
-class ChatSession(GenerationMixin, EditingMixin):
+class ChatSession(GenerationMixin, EditingMixin, RegexMixin):
     """With `persist=False` nothing is written (scripted `send`/`prompt` runs); otherwise the chat file is
     created on the first message and every change is saved as soon as it happens. A chat another tavo-tui
     process has open is read-only here (`read_only`, `read_only_reason`)."""

@@ -13,6 +13,7 @@ from tavo_tui.model import Chat, ChatHeader, Message
 from tavo_tui.model.chat import now_send_date
 from tavo_tui.session.core import SessionCore, make_message
 from tavo_tui.session.events import ActionError, Notice
+from tavo_tui.session.regex import AI_OUTPUT, USER_INPUT, stored_text
 from tavo_tui.store import StoreError
 from tavo_tui.store.chats import search_messages
 from tavo_tui.store.jsonl import header_to_json
@@ -117,6 +118,8 @@ class EditingMixin(SessionCore):
         """Replace a message's text (and its shown swipe)."""
         i = self._indices(index)[0]
         message = self.messages[i]
+        # An edit runs only the scripts marked "run on edit" (SillyTavern's isEdit).
+        text = stored_text(self, text, USER_INPUT if message.is_user else AI_OUTPUT, edit=True)
         message.mes = text
         if message.swipes is not None and message.swipe_id is not None and 0 <= message.swipe_id < len(
             message.swipes

@@ -41,6 +41,7 @@ from tavo_tui.session.events import (
 )
 from tavo_tui.session.inspection import Inspection
 from tavo_tui.session.presets import derive_templates_for, prompt_presets
+from tavo_tui.session.regex import AI_OUTPUT, REASONING, USER_INPUT, regex_scripts, stored_text
 
 EMPTY_STREAM = (
     "the server closed the stream without sending any text "
@@ -89,8 +90,9 @@ class GenerationMixin(SessionCore):
             user_name=self.user_name,
             profile=self.profile,
             counter=counter_for_model(self.profile.model),
-            pending_user=pending or None,
+            pending_user=stored_text(self, pending, USER_INPUT) if pending else None,
             generation_type=generation_type,
+            regex_scripts=regex_scripts(self),
             **inputs,
         )
         if presets.notes and "instruct" not in overrides:
@@ -150,7 +152,9 @@ class GenerationMixin(SessionCore):
         more: dict[str, Any] = {}
         if persona is not None and persona.avatar:
             more["force_avatar"] = persona.avatar
-        message = make_message(self.user_name, text, is_user=True, extra=extra, **more)
+        # The user-input regex scripts change the message as it is sent (SillyTavern stores the result).
+        message = make_message(self.user_name, stored_text(self, text, USER_INPUT), is_user=True, extra=extra,
+                               **more)
         self.messages.append(message)
         return message
 
@@ -240,7 +244,8 @@ class GenerationMixin(SessionCore):
             if first_token is not None:
                 extra["time_to_first_token"] = round((first_token - started) * 1000)
             if reasoning:
-                extra["reasoning"] = "".join(reasoning)
+                extra["reasoning"] = stored_text(self, "".join(reasoning), REASONING) if count else "".join(
+                    reasoning)
             if incomplete:
                 extra["incomplete"] = True
             return extra
@@ -248,11 +253,13 @@ class GenerationMixin(SessionCore):
         def commit(incomplete: bool) -> tuple[Message | None, Notice | None]:
             text = "".join(parts)
             if action == "impersonate":
-                return make_message(self.user_name, clean_impersonation(text, self.user_name),
-                                    is_user=True), None
+                # An impersonated reply is the user's text: the user-input scripts run on it.
+                cleaned = stored_text(self, clean_impersonation(text, self.user_name), USER_INPUT)
+                return make_message(self.user_name, cleaned, is_user=True), None
             if action == "continue":
                 assert index is not None
                 return self._apply_continue(index, text, metadata, incomplete, gen_started)
+            text = stored_text(self, text, AI_OUTPUT)  # the reply as stored: after the AI-output scripts
             extra = metadata(text, incomplete)
             info = {"send_date": now_send_date(), "gen_started": gen_started, "gen_finished": now_send_date(),
                     "extra": dict(extra)}
@@ -418,6 +425,8 @@ class GenerationMixin(SessionCore):
         if text and postfix and not old.endswith(postfix):
             old += postfix  # the prompt sent the message with the postfix; the reply follows it
         combined = old + text
+        if count:  # the final text, not a draft: the AI-output scripts run over the whole message again
+            combined = stored_text(self, combined, USER_INPUT if message.is_user else AI_OUTPUT)
         message.mes = combined
         extra = dict(message.extra or {})
         fresh = metadata(combined, incomplete, count)

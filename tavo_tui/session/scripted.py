@@ -37,6 +37,7 @@ class RunInputs:
     max_tokens: int | None = None
     mode: str | None = None
     sampler_preset: str | None = None  # a stored sampler preset's name, or a SillyTavern preset .json
+    regex: Sequence[Path] = field(default_factory=tuple)  # SillyTavern regex-script files, run after the global ones
 
 
 def add_history(session: ChatSession, texts: Sequence[str]) -> None:
@@ -120,6 +121,10 @@ def apply_inputs(session: ChatSession, inputs: RunInputs) -> None:
 
         samplers = resolve_preset(session.ctx, inputs.sampler_preset, session.profile)
         session.use_profile(apply_preset(session.profile, samplers))
+    if inputs.regex:
+        from tavo_tui.store.regex_scripts import read_script_file
+
+        session.extra_regex = tuple(s for path in inputs.regex for s in read_script_file(path))
     changes: dict[str, Any] = {
         name: value
         for name, value in (("converter", inputs.converter), ("max_context", inputs.max_context),
