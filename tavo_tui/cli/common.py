@@ -17,6 +17,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "card": ("cards", "inspect, validate, convert and import character cards"),
     "chat": ("chats", "stored chats"),
     "persona": ("chats", "your personas (who {{user}} is)"),
+    "import": ("st_import", "bring characters, chats, personas and presets over from SillyTavern"),
     "serve": ("serve", "serve the TUI to a web browser, behind a token printed at start (keep it on localhost)"),
 }
 
