@@ -77,14 +77,14 @@ def locate(path: Path) -> SourceFolder:
     for candidate in candidates:
         if _looks_like_user_folder(candidate):
             return SourceFolder(candidate, "public" if candidate.name == "public" else "data")
+    if _looks_like_user_folder(path / "public"):
+        return SourceFolder(path / "public", "public")
     found = [p for p in others if _looks_like_user_folder(p)]
     if len(found) == 1:
         return SourceFolder(found[0], "data")
     if len(found) > 1:
         names = ", ".join(p.name for p in found)
         raise StoreError(f"{users} holds several SillyTavern users ({names}); give one of their folders")
-    if _looks_like_user_folder(path / "public"):
-        return SourceFolder(path / "public", "public")
     raise StoreError(f"no SillyTavern data in {path}: expected characters/ or settings.json "
                      "(in data/<user>/ or, for old versions, public/)")
 
