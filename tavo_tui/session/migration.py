@@ -46,6 +46,7 @@ class _Run:
         self.card_names: dict[str, str] = {}  # SillyTavern avatar file name -> our card file name
         self.favourites: list[str] = []  # our card file names
         self.chat_folders: set[str] = set()  # chats/<name> folders that belong to a character looked at
+        self.folders_made: set[Path] = set()
 
     def src(self, path: Path) -> str:
         return path.relative_to(self.folder.root).as_posix()
@@ -64,6 +65,9 @@ class _Run:
         if self.dry_run:
             return ""
         try:
+            if dst.parent not in self.folders_made:  # once per folder, not once per chat
+                dst.parent.mkdir(parents=True, exist_ok=True)
+                self.folders_made.add(dst.parent)
             st.copy_file(src, dst)
         except OSError as exc:
             return f"cannot copy: {exc.strerror or exc}"

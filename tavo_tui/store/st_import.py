@@ -155,8 +155,7 @@ def starts_with(longer: Path, prefix: Path) -> bool:
 
 def copy_file(src: Path, dst: Path) -> None:
     """Copy bytes and modification time (SillyTavern's order of chats and cards is by it), never overwriting:
-    a temp name first, then a rename onto a name that was free."""
-    dst.parent.mkdir(parents=True, exist_ok=True)
+    a temp name first, then a rename onto a name that was free. The caller has made the folder."""
     tmp = dst.with_name(f".{dst.name}.import.tmp")
     try:
         shutil.copy2(src, tmp)
