@@ -32,8 +32,8 @@ class KindCounts(BaseModel):
 
 
 class ImportSummary(BaseModel):
-    """The whole import. `items` lists everything except chats that were imported or already present (a folder
-    of 20,000 chats would make that list the whole output); `counts` covers every item."""
+    """The whole import. `items` lists everything except chats imported or already present without a note (a
+    folder of 20,000 chats would make that list the whole output); `counts` covers every item."""
 
     model_config = ConfigDict(defer_build=True)
 
@@ -46,7 +46,7 @@ class ImportSummary(BaseModel):
     def add(self, item: ImportItem) -> None:
         counts = self.counts.setdefault(item.kind, KindCounts())
         setattr(counts, item.status, getattr(counts, item.status) + 1)
-        if item.kind != "chat" or item.status == "skipped":
+        if item.kind != "chat" or item.status == "skipped" or item.reason:
             self.items.append(item)
 
     def total(self, status: ItemStatus) -> int:

@@ -121,8 +121,15 @@ def test_what_is_already_ours_is_kept(home: Path, st_root: Path, corpus: Path) -
     (cards / "Aqua.png").write_bytes((corpus / "cards" / "v2_png_DrLight_small.png").read_bytes())  # another card
     (home / "data" / "worlds").mkdir()
     (home / "data" / "worlds" / "Eldoria.json").write_text('{"entries": {}}', encoding="utf-8")
+    mine = home / "data" / "chats" / "Seraphina" / "Seraphina - chat 1.jsonl"
+    mine.parent.mkdir(parents=True)
+    mine.write_text('{"chat_metadata": {}}\n', encoding="utf-8")  # another chat that has the name
     first = import_sillytavern(AppContext.open(home), st_root)
     items = _by_source(first)
+    assert items["chats/Seraphina/Seraphina - chat 1.jsonl"] == (
+        "imported", "chats/Seraphina/Seraphina - chat 1 (2).jsonl",
+        "renamed: a different chat of that name is already here")
+    assert mine.read_text(encoding="utf-8") == '{"chat_metadata": {}}\n'
     assert items["characters/Aqua.png"] == ("imported", "cards/Aqua (2).png",
                                             "renamed: a different Aqua.png is already in cards/")
     assert (home / "data" / "chats" / "Aqua (2)" / "1673181146000.jsonl").is_file()
@@ -134,7 +141,11 @@ def test_what_is_already_ours_is_kept(home: Path, st_root: Path, corpus: Path) -
         fh.write(b'\n{"name": "Tester", "is_user": true, "mes": "more"}\n')
     second = import_sillytavern(AppContext.open(home), st_root)
     assert second.total("imported") == 0
-    assert sorted(p.name for p in chat.parent.iterdir()) == [f"Seraphina - chat {n}.jsonl" for n in range(3)]
+    assert _by_source(second)["chats/Seraphina/Seraphina - chat 0.jsonl"] == (
+        "present", "chats/Seraphina/Seraphina - chat 0.jsonl", "continued in tavo-tui since")
+    assert sorted(p.name for p in chat.parent.iterdir()) == [
+        "Seraphina - chat 0.jsonl", "Seraphina - chat 1 (2).jsonl", "Seraphina - chat 1.jsonl",
+        "Seraphina - chat 2.jsonl"]
     assert (user / "chats" / "Seraphina" / "Seraphina - chat 0.jsonl").read_bytes() in chat.read_bytes()
 
 
