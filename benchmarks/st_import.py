@@ -23,6 +23,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -74,16 +75,18 @@ def make_st_folder(root: Path, cards: int, chats: int, messages: int) -> tuple[i
     return card_bytes, chat_bytes
 
 
-def timed_import(home: Path, source: Path, env: dict[str, str]) -> tuple[float, float, dict[str, dict[str, int]]]:
-    """Seconds, peak RSS (MiB) of the child process, and the summary's counts."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+def timed_import(home: Path, source: Path, env: dict[str, str]) -> tuple[float, float, float, dict[str, Any]]:
+    """Seconds, CPU seconds (user + system), peak RSS (MiB) of the child process, and the summary's counts."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    before, cpu = usage.ru_maxrss, usage.ru_utime + usage.ru_stime
     start = time.perf_counter()
     done = subprocess.run([str(TAVO), "--home", str(home), "import", "sillytavern", str(source), "--json"],
                           capture_output=True, text=True, check=True, env=env)
     seconds = time.perf_counter() - start
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # KiB on Linux; the largest child so far
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    peak = usage.ru_maxrss  # KiB on Linux; the largest child so far
     counts = json.loads(done.stdout)["counts"]
-    return seconds, max(peak, before) / 1024, counts
+    return seconds, usage.ru_utime + usage.ru_stime - cpu, max(peak, before) / 1024, counts
 
 
 def main() -> None:
@@ -104,12 +107,12 @@ def main() -> None:
         env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
         env["PYTHONPYCACHEPREFIX"] = str(Path(tmp) / "pyc")
         subprocess.run([str(TAVO), "--version"], capture_output=True, check=True, env=env)
-        seconds, peak, counts = timed_import(home, source, env)
-        print(f"import: {seconds:.1f} s, peak memory (max RSS of the process) {peak:.0f} MiB")
+        seconds, cpu, peak, counts = timed_import(home, source, env)
+        print(f"import: {seconds:.1f} s (CPU {cpu:.1f} s), peak memory (max RSS of the process) {peak:.0f} MiB")
         for kind in ("character", "chat", "persona", "tags"):
             print(f"  {kind}: {counts.get(kind)}")
-        seconds, _peak, counts = timed_import(home, source, env)
-        print(f"second import (nothing new): {seconds:.1f} s; chats {counts.get('chat')}")
+        seconds, cpu, _peak, counts = timed_import(home, source, env)
+        print(f"second import (nothing new): {seconds:.1f} s (CPU {cpu:.1f} s); chats {counts.get('chat')}")
         names = startup.card_names()
         library = home / "data" / "cards"
         startup.one_run(home, library, names, env)  # as any start after the import: the listing cache is warm
