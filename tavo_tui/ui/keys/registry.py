@@ -262,6 +262,9 @@ ENTRIES: tuple[KeyAction, ...] = (
               title="Edit current connection", help="Change the connection the chat uses now"),
     KeyAction("discover-servers", "discover_servers", "Discover servers", SCREEN, "everywhere",
               title="Discover local servers", help="Find LLM servers on this machine and add them as connections"),
+    KeyAction("import-sillytavern", "import_sillytavern", "Import from SillyTavern", SCREEN, "everywhere",
+              title="Import from SillyTavern…",
+              help="Characters, chats, personas, presets, world info and tags from a SillyTavern data folder"),
 )
 
 BY_ID: dict[str, KeyAction] = {entry.id: entry for entry in ENTRIES}

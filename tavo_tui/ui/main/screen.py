@@ -32,6 +32,7 @@ from tavo_tui.ui.connections.pane import ConnectionPane
 from tavo_tui.ui.inspector.pane import PromptInspector
 from tavo_tui.ui.keys.registry import SCREEN, bindings_for
 from tavo_tui.ui.library.card_list import CardList
+from tavo_tui.ui.library.st_import import StImportActions
 from tavo_tui.ui.main.layout import LayoutActions
 from tavo_tui.ui.main.status_bar import StatusBar, track
 from tavo_tui.ui.shared.safe_text import plain, plain_line
@@ -55,7 +56,7 @@ INSPECT_DELAY = 0.3
 FIRST_FRAME_CARDS = 200
 
 
-class MainScreen(ChatActions, LayoutActions, ConnectionActions):
+class MainScreen(ChatActions, LayoutActions, ConnectionActions, StImportActions):
     """Owns the open ChatSession and routes user actions to it."""
 
     # Generated from the key registry (ids, descriptions and keys live there once).
