@@ -9,7 +9,8 @@ from pathlib import Path
 
 from tavo_tui.cli.common import add_common, command_parser, fail
 from tavo_tui.session import AppContext
-from tavo_tui.session.chats import EXPORT_FORMATS, save_export
+from tavo_tui.session.chat_tree import ChatNode, chat_tree
+from tavo_tui.session.chats import EXPORT_FORMATS, greeting_range_error, save_export
 from tavo_tui.session.personas import POSITIONS
 from tavo_tui.session.visible import dumps
 
@@ -41,6 +42,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     lst = action("list", "list chats, most recent first, with the last message")
     lst.add_argument("--card", default=None, help="only this card's chats (its file path)")
     lst.add_argument("--json", action="store_true")
+    lst.add_argument("--tree", action="store_true",
+                     help="checkpoints and branches under the chat they came from, indented (text output)")
     lst.set_defaults(handler=cmd_list)
 
     new = action("new", "start a new chat with a card (prints its id)")
@@ -109,19 +112,24 @@ def cmd_list(args: argparse.Namespace) -> int:
     if args.json:
         print(dumps([
             {"id": s.id, "title": s.title, "path": str(s.ref.path), "mtime": s.mtime, "messages": s.message_count,
-             "last_name": s.last_name, "last_message": s.last_preview}
+             "last_name": s.last_name, "last_message": s.last_preview, "parent": s.main_chat or None}
             for s in summaries
         ], ensure_ascii=False))
         return 0
-    for s in summaries:
+    rows = chat_tree(summaries) if args.tree else [ChatNode(s, 0) for s in summaries]
+    for node in rows:
+        s = node.summary
         preview = f"{s.last_name}: {s.last_preview}" if s.last_name else s.last_preview
-        print(f"{s.id}\t{s.message_count} messages\t{_printable(preview)[:80]}")
+        print(f"{'  ' * node.depth}{s.id}\t{s.message_count} messages\t{_printable(preview)[:80]}")
     return 0
 
 
 def cmd_new(args: argparse.Namespace) -> int:
     ctx = _ctx(args)
     card = _card(args.card)
+    problem = greeting_range_error(args.greeting, len(ctx.load_card(card).greetings()))
+    if problem:
+        return fail(problem, 2)
     session = ctx.open_chat(card, getattr(args, "connection", None), new=True, greeting_index=args.greeting)
     try:
         notice = session.rewrite_file()

@@ -153,7 +153,31 @@ class AppContext:
         """Rename a chat that is not open elsewhere (an open session renames with `session.rename`)."""
         ref = self.chats.find(chat_id)
         with self._exclusive(ref):
-            return self.chats.rename(ref, title)
+            new = self.chats.rename(ref, title)
+        self.relink_chats(new, ref.title)
+        return new
+
+    def relink_chats(self, renamed: ChatRef, old_title: str) -> list[str]:
+        """After a rename, the card's other chats that link to the old name (children's `main_chat`, a parent's
+        checkpoint links) are updated. A chat open elsewhere is skipped (its session follows with
+        `follow_rename`); the ids skipped are returned."""
+        skipped: list[str] = []
+        if renamed.title == old_title:
+            return skipped
+        for ref in self.chats.list(renamed.card_key):
+            if ref.path == renamed.path:
+                continue
+            lock = ChatLock(ref.path)
+            if not lock.acquire():
+                skipped.append(ref.id)
+                continue
+            try:
+                self.chats.relink(ref, old_title, renamed.title)
+            except StoreError:
+                skipped.append(ref.id)
+            finally:
+                lock.release()
+        return skipped
 
     def delete_chat(self, chat_id: str) -> None:
         """Delete a chat that is not open elsewhere (the caller asks the user first)."""

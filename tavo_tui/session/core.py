@@ -19,6 +19,7 @@ from tavo_tui.backends.base import Backend
 from tavo_tui.backends.registry import make_backend
 from tavo_tui.model import Card, Chat, ChatHeader, ConnectionProfile, Message
 from tavo_tui.model.chat import now_send_date
+from tavo_tui.model.swipes import sync_swipe
 from tavo_tui.prompt.settings import PromptSettings
 from tavo_tui.session.events import ActionError, Notice
 from tavo_tui.store import ChatLock, ChatRef, MessageList, Persona, StoreError
@@ -351,13 +352,4 @@ class SessionCore:
     @staticmethod
     def _sync_swipe(message: Message) -> None:
         """Before switching swipes, the visible text/extra go back into the current swipe (as SillyTavern does)."""
-        if message.swipes is None or message.swipe_id is None:
-            return
-        if 0 <= message.swipe_id < len(message.swipes):
-            swipes = list(message.swipes)
-            swipes[message.swipe_id] = message.mes
-            message.swipes = swipes
-            infos = list(message.swipe_info or [])
-            if 0 <= message.swipe_id < len(infos):
-                infos[message.swipe_id] = {**infos[message.swipe_id], "extra": dict(message.extra or {})}
-                message.swipe_info = infos
+        sync_swipe(message)

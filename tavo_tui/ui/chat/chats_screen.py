@@ -1,5 +1,6 @@
-"""The chats of the current character: most recent first, with the last message; open, new, rename, delete,
-branch. Rename and delete happen here (through the session layer); opening is left to the main screen."""
+"""The chats of the current character as a tree (checkpoints and branches indented under the chat they came
+from), most recent first, with the last message; open, new, rename, delete, branch. Rename and delete happen
+here (through the session layer); opening is left to the main screen."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from textual.content import Content
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
+from tavo_tui.session.chat_tree import ChatNode, chat_tree
 from tavo_tui.session.chats import ChatSummary
 from tavo_tui.ui.keys.modal import KeyModal
 from tavo_tui.ui.shared.dialogs import ConfirmDialog, TextPrompt
@@ -24,6 +26,7 @@ if TYPE_CHECKING:
     from tavo_tui.session import AppContext, ChatSession
 
 PREVIEW = 100
+MAX_INDENT = 6  # deeper checkpoints line up at this depth, so a long chain still fits at 80 columns
 ChatsResult = tuple[str, str | None]  # ("open", id) | ("new", None) | ("branch", id) | ("reopen", None)
 
 
@@ -50,7 +53,8 @@ class ChatsScreen(KeyModal[ChatsResult | None]):
         self.card_path = card_path
         self.card_name = card_name
         self.session = session
-        self.summaries: list[ChatSummary] = []
+        self.summaries: list[ChatSummary] = []  # in tree order, parallel to `nodes` and the option list
+        self.nodes: list[ChatNode] = []
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -73,26 +77,33 @@ class ChatsScreen(KeyModal[ChatsResult | None]):
 
     def refresh_list(self, select: str | None = None) -> None:
         try:
-            self.summaries = self.ctx.chat_summaries(self.card_path)
+            self.nodes = chat_tree(self.ctx.chat_summaries(self.card_path))
         except Exception as exc:
             self.notify(f"Cannot list the chats: {exc}", markup=False, severity="error")
-            self.summaries = []
+            self.nodes = []
+        self.summaries = [node.summary for node in self.nodes]
         options = self.query_one(OptionList)
-        options.set_options(Option(self._prompt(s), id=f"chat-{i}") for i, s in enumerate(self.summaries))
+        options.set_options(Option(self._prompt(n), id=f"chat-{i}") for i, n in enumerate(self.nodes))
         self.query_one(".empty").display = not self.summaries
         ids = [s.id for s in self.summaries]
         want = select or self.current_id
         if want in ids:
             options.highlighted = ids.index(want)
 
-    def _prompt(self, summary: ChatSummary) -> Content:
+    def _prompt(self, node: ChatNode) -> Content:
+        summary = node.summary
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(summary.mtime))
         marker = "● " if summary.id == self.current_id else "  "
+        indent = "  " * min(node.depth, MAX_INDENT)
+        branch = ("└ ", "dim") if node.depth else ""
+        orphan = (f"   ⤴ {one_line(summary.main_chat)} (gone)", "dim italic") if node.orphan else ""
         last = one_line(summary.last_preview)
         last = last if len(last) <= PREVIEW else last[: PREVIEW - 1] + "…"
         return Content.assemble(
-            marker, plain_line(summary.title, "bold"), (f"   {summary.message_count} messages · {when}", "dim"),
-            "\n  ", plain_line(summary.last_name, "italic"), ": " if summary.last_name else "", last,
+            marker, indent, branch, plain_line(summary.title, "bold"),
+            (f"   {summary.message_count} messages · {when}", "dim"), orphan,
+            "\n  ", indent, "  " if node.depth else "", plain_line(summary.last_name, "italic"),
+            ": " if summary.last_name else "", last,
         )
 
     @property
@@ -130,6 +141,8 @@ class ChatsScreen(KeyModal[ChatsResult | None]):
                 new_id = self.session.ref.id if self.session.ref else None
             else:
                 new_id = self.ctx.rename_chat(chosen.id, title.strip()).id
+                if self.session is not None:  # the open chat's links to it (its parent, checkpoints) follow
+                    self.session.follow_rename(chosen.title, new_id.partition("/")[2])
         except Exception as exc:
             self.notify(f"Cannot rename: {exc}", markup=False, severity="error")
             return
