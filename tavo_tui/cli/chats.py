@@ -1,4 +1,4 @@
-"""`tavo-tui chat ...` (list, new, import, export, rename, delete, search) and `tavo-tui persona ...`."""
+"""`tavo-tui chat ...` (list, new, import, export, rename, backups, restore, delete, search), `tavo-tui persona`."""
 
 from __future__ import annotations
 
@@ -67,6 +67,16 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     ren.add_argument("id")
     ren.add_argument("title")
     ren.set_defaults(handler=cmd_rename)
+
+    bak = action("backups", "list a chat's automatic backups, newest first")
+    bak.add_argument("id")
+    bak.add_argument("--json", action="store_true")
+    bak.set_defaults(handler=cmd_backups)
+
+    rst = action("restore", "replace a chat with one of its backups (the current state is backed up first)")
+    rst.add_argument("id")
+    rst.add_argument("backup", help="the backup's file name or timestamp, as `chat backups` lists them")
+    rst.set_defaults(handler=cmd_restore)
 
     dele = action("delete", "delete a chat")
     dele.add_argument("id")
@@ -167,6 +177,23 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_rename(args: argparse.Namespace) -> int:
     print(_ctx(args).rename_chat(args.id, args.title).id)  # refused while the chat is open elsewhere
+    return 0
+
+
+def cmd_backups(args: argparse.Namespace) -> int:
+    backups = _ctx(args).chat_backups(args.id)
+    if args.json:
+        print(dumps([{"name": b.name, "stamp": b.stamp, "time": b.when.isoformat(), "size": b.size,
+                      "path": str(b.path)} for b in backups], ensure_ascii=False))
+        return 0
+    for b in backups:
+        print(f"{b.name}\t{b.when:%Y-%m-%d %H:%M:%S}\t{b.size} bytes")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    before = _ctx(args).restore_backup(args.id, args.backup)  # refused while the chat is open elsewhere
+    print(f"restored; the previous state is kept as backup {before.name}")
     return 0
 
 

@@ -13,6 +13,7 @@ from tavo_tui.cards import read_card
 from tavo_tui.cards.library import CardLibrary, CardSummary, SortKey
 from tavo_tui.model import Card, Chat, Message
 from tavo_tui.model.chat import now_send_date
+from tavo_tui.session.backups import Backups
 from tavo_tui.store import (
     AppPaths,
     ChatLock,
@@ -23,7 +24,9 @@ from tavo_tui.store import (
     SecretStore,
     StoreError,
 )
+from tavo_tui.store.backups import BackupRef, BackupStore
 from tavo_tui.store.chats import ChatSummary, OpenedChat, safe_name
+from tavo_tui.store.files import atomic_write
 from tavo_tui.store.interchange import export_chat, import_chat
 from tavo_tui.store.jsonl import new_header
 
@@ -47,6 +50,7 @@ class AppContext:
         self.library = [Path(p) for p in library]
         self.profiles = ProfileStore(paths.connections_file, SecretStore(paths.secrets_file))
         self.chats = ChatStore(paths.chats_dir)
+        self.backups = Backups(BackupStore(paths.data_dir / "backups"))
         self.cards = CardLibrary(self.card_folders(), paths.cache_dir / "cards.json")
         self.personas = PersonaStore(paths.config_dir / "personas.json")
         self.user_override = user_name  # --user: wins over the default persona
@@ -178,6 +182,25 @@ class AppContext:
             finally:
                 lock.release()
         return skipped
+
+    def chat_backups(self, chat_id: str) -> list[BackupRef]:
+        """The chat's automatic backups, newest first."""
+        return self.backups.list(self.chats.find(chat_id))
+
+    def restore_backup(self, chat_id: str, backup_name: str) -> BackupRef:
+        """Replace a chat that is not open elsewhere with one of its backups. The current file is backed up
+        first, so a restore can itself be undone; that new backup is returned."""
+        ref = self.chats.find(chat_id)
+        backup = self.backups.store.find(ref, backup_name)
+        data = self.backups.store.read_valid(backup)
+        with self._exclusive(ref):
+            self.backups.flush()
+            before = self.backups.backup_now(ref)
+            try:
+                atomic_write(ref.path, data)
+            except OSError as exc:
+                raise StoreError(f"cannot restore {ref.path}: {exc.strerror}") from None
+        return before
 
     def delete_chat(self, chat_id: str) -> None:
         """Delete a chat that is not open elsewhere (the caller asks the user first)."""

@@ -264,6 +264,7 @@ class SessionCore:
         except StoreError as exc:
             return self._failed(exc)
         self._saved()
+        self.ctx.backups.changed(self.ref)  # type: ignore[arg-type]  # a committed change: backed up, throttled
         return None
 
     def _save_all(self) -> Notice | None:
@@ -276,6 +277,7 @@ class SessionCore:
         except StoreError as exc:
             return self._failed(exc)
         self._saved()
+        self.ctx.backups.changed(self.ref)  # type: ignore[arg-type]  # a committed change: backed up, throttled
         return None
 
     def _save_draft(self, draft: Message, *, new_line: bool) -> bool:
