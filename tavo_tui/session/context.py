@@ -189,17 +189,22 @@ class AppContext:
 
     def restore_backup(self, chat_id: str, backup_name: str) -> BackupRef:
         """Replace a chat that is not open elsewhere with one of its backups. The current file is backed up
-        first, so a restore can itself be undone; that new backup is returned."""
+        first, so a restore can itself be undone; that new backup is returned. (An open session restores
+        with `session.restore_backup`.)"""
         ref = self.chats.find(chat_id)
+        with self._exclusive(ref):
+            return self.restore_locked(ref, backup_name)
+
+    def restore_locked(self, ref: ChatRef, backup_name: str) -> BackupRef:
+        """`restore_backup` for a caller that holds the chat's lock."""
         backup = self.backups.store.find(ref, backup_name)
         data = self.backups.store.read_valid(backup)
-        with self._exclusive(ref):
-            self.backups.flush()
-            before = self.backups.backup_now(ref)
-            try:
-                atomic_write(ref.path, data)
-            except OSError as exc:
-                raise StoreError(f"cannot restore {ref.path}: {exc.strerror}") from None
+        self.backups.flush()
+        before = self.backups.backup_now(ref)
+        try:
+            atomic_write(ref.path, data)
+        except OSError as exc:
+            raise StoreError(f"cannot restore {ref.path}: {exc.strerror}") from None
         return before
 
     def delete_chat(self, chat_id: str) -> None:

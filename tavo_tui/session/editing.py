@@ -198,6 +198,21 @@ class EditingMixin(SessionCore):
             old_lock.release()
         self.ctx.relink_chats(self.ref, old_title)
 
+    def restore_backup(self, backup_name: str) -> str:
+        """Replace this chat with one of its backups (`ctx.chat_backups`) and show it; the state replaced is
+        backed up first. Returns that backup's name."""
+        if self.ref is None:
+            raise StoreError("the chat has not been saved yet")
+        if self.read_only:
+            raise StoreError(self.read_only_reason or "read-only")
+        before = self.ctx.restore_locked(self.ref, backup_name)
+        opened = self.ctx.chats.open(self.ref)
+        self.header = opened.header
+        self.messages = opened.messages
+        self._lorebook_cache = None
+        self._saved()
+        return before.name
+
     def delete_chat(self) -> None:
         """Delete this chat's file (the UI asks for confirmation first). The session keeps the messages."""
         if self.ref is None:

@@ -19,7 +19,7 @@ from textual.widgets.option_list import Option
 from tavo_tui.session.chat_tree import ChatNode, chat_tree
 from tavo_tui.session.chats import ChatSummary
 from tavo_tui.ui.keys.modal import KeyModal
-from tavo_tui.ui.shared.dialogs import ConfirmDialog, TextPrompt
+from tavo_tui.ui.shared.dialogs import ChoiceDialog, ConfirmDialog, TextPrompt
 from tavo_tui.ui.shared.safe_text import one_line, plain_line
 
 if TYPE_CHECKING:
@@ -27,7 +27,8 @@ if TYPE_CHECKING:
 
 PREVIEW = 100
 MAX_INDENT = 6  # deeper checkpoints line up at this depth, so a long chain still fits at 80 columns
-ChatsResult = tuple[str, str | None]  # ("open", id) | ("new", None) | ("branch", id) | ("reopen", None)
+# ("open", id) | ("new", None) | ("branch", id) | ("reopen", None) | ("restored", id): the open chat changed
+ChatsResult = tuple[str, str | None]
 
 
 class ChatsScreen(KeyModal[ChatsResult | None]):
@@ -37,6 +38,8 @@ class ChatsScreen(KeyModal[ChatsResult | None]):
         Binding("r", "rename", "Rename", id="chats-rename"),
         Binding("delete,d", "delete", "Delete", id="chats-delete"),
         Binding("b", "branch", "Branch", id="chats-branch"),
+        Binding("u", "backups", "Backups", id="chats-backups"),
+        Binding("p", "parent", "Parent", id="chats-parent"),
     ]
 
     DEFAULT_CSS = """
@@ -169,3 +172,53 @@ class ChatsScreen(KeyModal[ChatsResult | None]):
             self.notify(f"Cannot delete: {exc}", markup=False, severity="error")
             return
         self.refresh_list()
+
+    def action_parent(self) -> None:
+        """Move the highlight to the chat the highlighted checkpoint or branch came from."""
+        chosen = self.highlighted
+        if chosen is None or not chosen.main_chat:
+            self.notify("This chat is not a checkpoint or a branch.", markup=False)
+            return
+        for index, summary in enumerate(self.summaries):
+            if summary.ref.card_key == chosen.ref.card_key and summary.title == chosen.main_chat:
+                self.query_one(OptionList).highlighted = index
+                return
+        self.notify("Its parent chat no longer exists.", markup=False, severity="warning")
+
+    @work(exclusive=True, group="chats", exit_on_error=False)
+    async def action_backups(self) -> None:
+        """Pick one of the highlighted chat's automatic backups and restore it (after asking)."""
+        chosen = self.highlighted
+        if chosen is None:
+            return
+        try:
+            backups = self.ctx.chat_backups(chosen.id)
+        except Exception as exc:
+            self.notify(f"Cannot list the backups: {exc}", markup=False, severity="error")
+            return
+        if not backups:
+            self.notify("No backup of this chat yet (one is made after each change).", markup=False)
+            return
+        labels = [Content.assemble((f"{b.when:%Y-%m-%d %H:%M:%S}", "bold"), (f"   {b.size} bytes", "dim"))
+                  for b in backups]
+        pick = await self.app.push_screen_wait(
+            ChoiceDialog(Content.assemble("Restore ", plain_line(chosen.title, "bold"), " from which backup?"),
+                         labels, 0))
+        if pick is None:
+            return
+        sure = await self.app.push_screen_wait(ConfirmDialog(Content(
+            "Replace the chat with this backup? Its current state is backed up first.")))
+        if not sure:
+            return
+        backup = backups[pick].name
+        try:
+            if chosen.id == self.current_id and self.session is not None:
+                kept = self.session.restore_backup(backup)
+                self.dismiss(("restored", chosen.id))
+            else:
+                kept = self.ctx.restore_backup(chosen.id, backup).name
+                self.refresh_list(chosen.id)
+        except Exception as exc:
+            self.notify(f"Cannot restore: {exc}", markup=False, severity="error")
+            return
+        self.notify(f"Restored. The replaced state is backup {kept}", markup=False, timeout=6)
