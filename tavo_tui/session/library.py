@@ -14,15 +14,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tavo_tui.cards import CardError, LoadedCard, read_card, sniff, write_card
-from tavo_tui.cards.library import CARD_SUFFIXES, CardSummary
+from tavo_tui.cards.library import CARD_SUFFIXES, CardSummary, is_fav
 from tavo_tui.model import Card
 from tavo_tui.prompt.tokens import counter_for_model
 
 if TYPE_CHECKING:
     from tavo_tui.session.context import AppContext
 
-SORTS = ("name", "chatted", "added")
-SORT_LABELS = {"name": "name", "chatted": "recently chatted", "added": "date added"}
+SORTS = ("name", "chatted", "added", "tag")
+SORT_LABELS = {"name": "name", "chatted": "recently chatted", "added": "date added", "tag": "tag"}
 EXPORT_FORMATS = ("png", "json", "charx")
 WRITABLE = frozenset({".png", ".json", ".charx"})
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|]+")
@@ -114,18 +114,87 @@ def last_chatted(ctx: AppContext) -> dict[str, float]:
 
 
 def sorted_entries(ctx: AppContext, query: str = "", sort: str = "name") -> list[CardSummary]:
-    """The library listing filtered by `query` (name, creator, `#tag`), sorted by name, recent chat or date added.
+    """The library listing filtered by `query` (name, creator, `#tag`), favourites first, then sorted by name,
+    recent chat, date added or tag.
 
     "chatted" puts the most recently chatted cards first (cards never chatted with follow, by name);
-    "added" puts the newest files first."""
+    "added" puts the newest files first; "tag" groups cards by their first tag (alphabetical, untagged last)."""
     if sort == "chatted":
         entries = ctx.card_entries(query, sort="name")
         recent = last_chatted(ctx)
         # Stable sort: cards without chats keep their name order after the chatted ones.
-        return sorted(entries, key=lambda e: -recent.get(ctx.card_key(e.path), 0.0))
-    if sort == "added":
-        return list(reversed(ctx.card_entries(query, sort="added")))
-    return ctx.card_entries(query, sort="name")
+        entries = sorted(entries, key=lambda e: -recent.get(ctx.card_key(e.path), 0.0))
+    elif sort == "added":
+        entries = list(reversed(ctx.card_entries(query, sort="added")))
+    elif sort == "tag":
+        entries = sorted(ctx.card_entries(query, sort="name"), key=tag_key)
+    else:
+        entries = ctx.card_entries(query, sort="name")
+    return favourites_first(entries)
+
+
+def favourites_first(entries: list[CardSummary]) -> list[CardSummary]:
+    """Favourites before the rest, each group keeping its order."""
+    return sorted(entries, key=lambda e: not e.fav)
+
+
+def tag_key(entry: CardSummary) -> tuple[bool, str]:
+    tags = sorted(t.casefold() for t in entry.tags if t.strip())
+    return not tags, tags[0] if tags else ""
+
+
+def set_favourite(ctx: AppContext, path: Path, fav: bool) -> Path:
+    """Mark or unmark a card as a favourite, in the card file as SillyTavern keeps it (data.extensions.fav)."""
+    card = _load_for_edit(path)
+    extensions = dict(card.extensions)
+    extensions["fav"] = fav
+    return save_card(ctx, path, card.model_copy(update={"extensions": extensions}))
+
+
+def toggle_favourite(ctx: AppContext, path: Path) -> bool:
+    """Flip the card's favourite mark; its new state."""
+    fav = not is_fav(_load_for_edit(path).extensions.get("fav"))
+    set_favourite(ctx, path, fav)
+    return fav
+
+
+def parse_tag_edit(text: str) -> tuple[list[str], list[str]]:
+    """ "+a -b c" → add ["a", "c"], remove ["b"] (commas separate too)."""
+    add: list[str] = []
+    remove: list[str] = []
+    for word in text.replace(",", " ").split():
+        if word.startswith("-") and len(word) > 1:
+            remove.append(word[1:])
+        elif word.lstrip("+"):
+            add.append(word.lstrip("+"))
+    return add, remove
+
+
+def edit_tags(ctx: AppContext, paths: Iterable[Path], add: Iterable[str] = (),
+              remove: Iterable[str] = ()) -> list[str]:
+    """Add and remove tags on several cards (remove compares case-insensitively; a tag a card has already is
+    not added twice). Returns one line per card that could not be changed; the others are saved."""
+    add, gone = list(add), {t.casefold() for t in remove}
+    problems: list[str] = []
+    for path in paths:
+        try:
+            card = _load_for_edit(path)
+            tags = [t for t in card.tags if t.casefold() not in gone]
+            tags += [t for t in add if t.casefold() not in {x.casefold() for x in tags}]
+            if tags != list(card.tags):
+                save_card(ctx, path, card.model_copy(update={"tags": tags}))
+        except LibraryError as exc:
+            problems.append(f"{Path(path).name}: {exc}")
+    return problems
+
+
+def _load_for_edit(path: Path) -> Card:
+    if Path(path).suffix.lower() not in WRITABLE:  # save_card would write a second card, as PNG
+        raise LibraryError(f"a {Path(path).suffix} card cannot be changed in place; edit it once to save it as PNG")
+    try:
+        return read_card(path).card
+    except CardError as exc:
+        raise LibraryError(str(exc)) from None
 
 
 # ---- import / export ---------------------------------------------------------------------------------------

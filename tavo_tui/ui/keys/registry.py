@@ -234,7 +234,11 @@ ENTRIES: tuple[KeyAction, ...] = (
     KeyAction("cards-edit", "edit_card", "Edit", CARD_LIST, "library", leader=("e",), section="library",
               title="Cards: edit", help="Edit the highlighted card's fields; ctrl+e for $EDITOR"),
     KeyAction("cards-sort", "cycle_sort", "Sort", CARD_LIST, "library", leader=("s",), section="library",
-              title="Cards: change sort", help="Name, recently chatted, date added"),
+              title="Cards: change sort", help="Name, recently chatted, date added, tag (favourites first)"),
+    KeyAction("cards-favourite", "toggle_favourite", "Favourite", CARD_LIST, "library", leader=("f",),
+              section="library", title="Cards: favourite", help="Mark or unmark the highlighted card (listed first)"),
+    KeyAction("cards-tags", "edit_tags", "Tags", CARD_LIST, "library", leader=("g",), section="library",
+              title="Cards: edit tags", help="Tick several cards, then add (+tag) and remove (-tag) tags"),
     KeyAction("cards-filter", "focus_filter", "Filter", CARD_LIST, "library", leader=("slash",), section="library",
               title="Cards: filter", help="Filter the character list by name, creator or #tag"),
     # ---- the connections pane ----------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from textual.content import Content
 from tavo_tui.session import library as lib
 from tavo_tui.ui.library.card_detail import CardDetailScreen
 from tavo_tui.ui.library.card_editor import CardEditorScreen
-from tavo_tui.ui.shared.dialogs import ChoiceDialog, ConfirmDialog, ReportDialog, TextPrompt
+from tavo_tui.ui.shared.dialogs import ChoiceDialog, ConfirmDialog, MultiChoiceDialog, ReportDialog, TextPrompt
 from tavo_tui.ui.shared.safe_text import plain, plain_line
 
 if TYPE_CHECKING:
@@ -150,3 +150,38 @@ async def edit_card(pane: CardList, path: Path, title: str = "Edit card") -> Non
     pane.reload(saved)
     note = "" if saved == path else f" (as a new file {saved.name})"
     pane.notify(f"Saved {edited.name}{note}", markup=False)
+
+
+async def toggle_favourite(pane: CardList, path: Path) -> None:
+    try:
+        fav = lib.toggle_favourite(_ctx(pane), path)
+    except lib.LibraryError as exc:
+        _error(pane, "Cannot change the card", exc)
+        return
+    pane.reload(path)
+    pane.notify("Favourite: listed first" if fav else "No longer a favourite", markup=False, timeout=2)
+
+
+async def edit_tags(pane: CardList, path: Path) -> None:
+    """Bulk tag edit: tick cards among those listed (the highlighted one ticked), then "+tag -tag"."""
+    paths = pane.paths
+    names = pane.listed_names()
+    choices = [(plain_line(names.get(p, p.stem)), i) for i, p in enumerate(paths)]
+    picked = await pane.app.push_screen_wait(
+        MultiChoiceDialog(Content("Edit tags of: tick the cards"), choices, [paths.index(path)],
+                          help_text="space: tick    ctrl+s: accept    esc: cancel")
+    )
+    if not picked:
+        return
+    answer = await pane.app.push_screen_wait(TextPrompt(
+        Content(f"Tags for {len(picked)} card(s): +tag adds, -tag removes"), placeholder="+fantasy -draft"))
+    add, remove = lib.parse_tag_edit(answer or "")
+    if not add and not remove:
+        return
+    problems = lib.edit_tags(_ctx(pane), [paths[i] for i in picked], add, remove)
+    pane.reload(path)
+    if problems:
+        await pane.app.push_screen_wait(ReportDialog(Content("Some cards were not changed"),
+                                                     plain("\n".join(problems))))
+    else:
+        pane.notify(f"Tags changed on {len(picked)} card(s)", markup=False, timeout=3)

@@ -40,7 +40,8 @@ if TYPE_CHECKING:
     from tavo_tui.session import AppContext
 
 FILTER_DELAY = 0.15
-SORT_SHORT = {"chatted": "recent", "added": "added"}  # the pane is narrow: the title names the sort briefly
+# The pane is narrow: the title names the sort briefly.
+SORT_SHORT = {"chatted": "recent", "added": "added", "tag": "tag"}
 
 
 class CardLike(Protocol):
@@ -134,6 +135,7 @@ class CardList(Vertical):
         # keeps it up to date.
         self.model_name = ""
         self._paths: list[Path] = []
+        self._names: dict[Path, str] = {}
         self._active: Path | None = None
         self.sort = sort if sort in SORTS else "name"
         self._initial_query = query
@@ -165,6 +167,7 @@ class CardList(Vertical):
     def set_cards(self, entries: Sequence[CardLike], active: Path | None = None, *, total: int | None = None) -> None:
         """Show `entries`; `total` is the library's size when they are only its first part (start-up)."""
         self._paths = [entry.path for entry in entries]
+        self._names = {entry.path: entry.name for entry in entries}
         self._active = active if active is not None else self._active
         self._listed_query = self.query_text
         # Option ids are our own indexes: untrusted names never become ids or selectors (tui.md §4.1).
@@ -225,6 +228,10 @@ class CardList(Vertical):
     @property
     def paths(self) -> list[Path]:
         return list(self._paths)
+
+    def listed_names(self) -> dict[Path, str]:
+        """The listed cards' names by path (for dialogs that list them again)."""
+        return dict(self._names)
 
     # ---- filter and sort -------------------------------------------------------------------------------------
     def action_focus_filter(self) -> None:
@@ -344,6 +351,12 @@ class CardList(Vertical):
     def action_edit_card(self) -> None:
         self._run("edit_card")
 
+    def action_toggle_favourite(self) -> None:
+        self._run("toggle_favourite")
+
+    def action_edit_tags(self) -> None:
+        self._run("edit_tags")
+
 
 def _has_detail(entry: CardLike) -> bool:
     """Whether `_card_prompt` gives the card a second line (without building it)."""
@@ -352,6 +365,8 @@ def _has_detail(entry: CardLike) -> bool:
 
 def _card_prompt(entry: CardLike) -> Content:
     name = one_line(entry.name) or one_line(entry.path.stem)
+    if getattr(entry, "fav", False):
+        name = "★ " + name
     detail = ", ".join(one_line(t) for t in entry.tags[:3] if one_line(t))
     if entry.creator.strip():
         detail = f"by {one_line(entry.creator)}" + (f" · {detail}" if detail else "")
