@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import re
 import shutil
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from tavo_tui.cards import CardError, LoadedCard, read_card, sniff, write_card
 from tavo_tui.cards.library import CARD_SUFFIXES, CardSummary, is_fav
@@ -141,6 +141,42 @@ def favourites_first(entries: list[CardSummary]) -> list[CardSummary]:
 def tag_key(entry: CardSummary) -> tuple[bool, str]:
     tags = sorted(t.casefold() for t in entry.tags if t.strip())
     return not tags, tags[0] if tags else ""
+
+
+@dataclass(frozen=True)
+class TagFolder:
+    """A tag shown as a folder in the library (SillyTavern's "tags as folders")."""
+
+    tag: str
+    count: int
+
+
+class Tagged(Protocol):
+    @property
+    def tags(self) -> list[str]: ...
+
+
+TaggedT = TypeVar("TaggedT", bound=Tagged)
+
+
+def folder_view(entries: Sequence[TaggedT], folder: str = "") -> tuple[list[TagFolder], list[TaggedT]]:
+    """Tags as folders. At the top (`folder` ""): every tag as a folder with its card count (alphabetical), and
+    the cards without a tag. In a folder: the cards with that tag (case-insensitive), in the listing's order."""
+    if folder:
+        want = folder.casefold()
+        return [], [e for e in entries if any(t.casefold() == want for t in e.tags)]
+    spelled: dict[str, str] = {}
+    counts: dict[str, int] = {}
+    loose: list[TaggedT] = []
+    for entry in entries:
+        tags = {t.casefold(): t for t in entry.tags if t.strip()}
+        if not tags:
+            loose.append(entry)
+        for key, tag in tags.items():
+            spelled.setdefault(key, tag)
+            counts[key] = counts.get(key, 0) + 1
+    folders = [TagFolder(spelled[key], counts[key]) for key in sorted(spelled)]
+    return folders, loose
 
 
 def set_favourite(ctx: AppContext, path: Path, fav: bool) -> Path:

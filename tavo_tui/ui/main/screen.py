@@ -101,6 +101,7 @@ class MainScreen(ChatActions, LayoutActions, ConnectionActions):
         with Horizontal(id="body"):
             view = self.ui_settings.library if self.ui_settings else None
             yield CardList(self.ctx, sort=view.sort if view else "name", query=view.filter if view else "",
+                           folders=view.folders if view else False, folder=view.folder if view else "",
                            id="cards")
             with Vertical(id="centre"):
                 yield Static(Content("No character open"), id="chat-title")
@@ -393,8 +394,9 @@ class MainScreen(ChatActions, LayoutActions, ConnectionActions):
         if self.ui_settings is None:
             return
         view = self.ui_settings.library
-        sort_changed = view.sort != event.sort
+        sort_changed = (view.sort, view.folders, view.folder) != (event.sort, event.folders, event.folder)
         view.sort, view.filter = event.sort, event.query
+        view.folders, view.folder = event.folders, event.folder
         if sort_changed:
             self._save_settings()
 
