@@ -128,6 +128,15 @@ class CardLibrary:
             rows.sort(key=lambda row: _name_key(_cached_name(row[1]), row[0]), reverse=reverse)
         return [_from_cache(Path(key), hit) for key, hit in rows[:limit]], len(rows)
 
+    def failures(self) -> list[CardSummary]:
+        """The files in the folders that are not readable cards, with the reason, as the last listing found
+        them (from the cache: no file is read), by file name."""
+        cache = self._load_cache()
+        folders = {str(folder.absolute()) for folder in self.folders}
+        bad = [_from_cache(Path(key), hit) for key, hit in cache.items()
+               if hit.get("error") is not None and os.path.dirname(key) in folders]
+        return sorted(bad, key=lambda s: s.path.name.casefold())
+
     def search(self, query: str, *, sort: SortKey = "name", reverse: bool = False,
                refresh: bool = False) -> list[CardSummary]:
         """Cards matching `query` (see CardSummary.matches). Reuses the last listing unless

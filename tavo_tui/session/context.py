@@ -81,6 +81,10 @@ class AppContext:
             return self.cards.search(query, sort=order)
         return self.cards.entries(sort=order)
 
+    def card_failures(self) -> list[tuple[Path, str]]:
+        """Files in the library folders that could not be read as cards, and why (as last listed)."""
+        return [(s.path, s.error or "unreadable") for s in self.cards.failures()]
+
     def cached_card_head(self, limit: int, *, sort: str = "name") -> tuple[list[CardEntry], int] | None:
         """The first `limit` cards of the library as last listed (no file is read or checked) and how many
         cards it had in all; None when it was never listed."""

@@ -71,3 +71,12 @@ def test_bulk_tag_edit_adds_and_removes_on_every_ticked_card(ctx: AppContext, fo
     assert read_card(ada).card.tags == ["sea", "noir"] and read_card(bea).card.tags == ["sea", "noir"]
     assert len(problems) == 1 and problems[0].startswith("odd.webp: a .webp card cannot be changed in place")
     assert names(ctx, query="#noir") == ["Ada", "Bea"]
+
+
+def test_failures_name_each_unreadable_file_with_its_reason(ctx: AppContext, folder: Path) -> None:
+    v2_json(folder, "Ada", [])
+    (folder / "bad.json").write_text("[1, 2]", encoding="utf-8")
+    assert ctx.card_failures() == []  # nothing listed yet
+    ctx.cards.entries()
+    ((path, reason),) = ctx.card_failures()
+    assert path.name == "bad.json" and reason

@@ -43,3 +43,23 @@ async def test_tag_folders_favourite_and_remembered_view(ctx: AppContext, librar
         await wait_for(pilot, lambda: "★ Dora" in rows(pane))
         await app.run_action("toggle_folders", pane)
         await wait_for(pilot, lambda: rows(pane)[0] == "★ Dora")
+
+
+async def test_broken_files_are_listed_with_the_reason(ctx: AppContext, library: Path) -> None:
+    from tavo_tui.ui.shared.dialogs import ReportDialog
+
+    (library / "broken.json").write_text("{oops", encoding="utf-8")
+    (library / "[red]fake.png").write_bytes(b"\x89PNG\r\n\x1a\nnot really")
+    app = TavoApp(ctx)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        pane = app.main_screen.query_one(CardList)
+        pane.reload()
+        await wait_for(pilot, lambda: rows(pane)[-1] == "⚠ 2 file(s) could not be read")
+        assert pane.options.option_count == 3  # Alice, Bob, the row
+        pane.options.focus()
+        pane.options.highlighted = 2
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ReportDialog))
+        body = str(app.screen.body)
+        assert "[red]fake.png: " in body and "broken.json: " in body  # names shown literally

@@ -185,3 +185,11 @@ async def edit_tags(pane: CardList, path: Path) -> None:
                                                      plain("\n".join(problems))))
     else:
         pane.notify(f"Tags changed on {len(picked)} card(s)", markup=False, timeout=3)
+
+
+async def show_broken(pane: CardList, _path: Path | None = None) -> None:
+    """The files in the card folders that are not readable cards, each with the reason."""
+    lines = [Content.assemble(plain_line(path.name, "bold"), ": ", plain(reason)) for path, reason in pane.broken]
+    await pane.app.push_screen_wait(ReportDialog(
+        Content(f"{len(lines)} file(s) in the card folders could not be read"),
+        Content("\n").join(lines) if lines else Content("None.")))

@@ -137,6 +137,7 @@ class CardList(Vertical):
         self.folders = folders
         self.folder = folder if folders else ""
         self._folder_rows: list[TagFolder | None] = []  # None: the back row
+        self.broken: list[tuple[Path, str]] = []  # files that are not readable cards: one row after the cards
         self._lead = 0
         # The library: given by the screen that shows this pane (None lists nothing, for tests of the widget).
         self.ctx = ctx
@@ -185,16 +186,23 @@ class CardList(Vertical):
         self._active = active if active is not None else self._active
         self._listed_query = self.query_text
         # Option ids are our own indexes: untrusted names never become ids or selectors (tui.md §4.1).
+        try:
+            self.broken = self.ctx.card_failures() if self.ctx is not None else []
+        except Exception:  # the row is a courtesy; the listing itself must still show
+            self.broken = []
         self.options.set_options([
             *(Option(_folder_prompt(row, self.folder), id=f"folder-{index}")
               for index, row in enumerate(self._folder_rows)),
             *(Option(CardRow(entry), id=f"card-{index}") for index, entry in enumerate(entries)),
+            *([Option(Content.assemble(("⚠ ", "bold $text-warning"),
+                                       (f"{len(self.broken)} file(s) could not be read", "dim")), id="broken")]
+              if self.broken and not self.query_text.strip() else []),
         ])
         empty = self.query_one(".empty", Static)
         empty.update(Content("No card matches the filter." if self.query_text.strip() and not entries
                              else "No character cards found.\nAdd .png/.json cards with --library, or press a."))
-        empty.display = not entries and not self._lead
-        self.options.display = bool(entries) or bool(self._lead)
+        empty.display = not self.options.option_count
+        self.options.display = bool(self.options.option_count)
         self._update_title(len(entries) if total is None else total)
         self.mark_active(self._active)
         if entries and self.query_text.strip() and self.options.highlighted is None:
@@ -244,6 +252,9 @@ class CardList(Vertical):
         if event.option_index < self._lead:
             row = self._folder_rows[event.option_index]
             self.open_folder(row.tag if row is not None else "")
+            return
+        if event.option_index >= self._lead + len(self._paths):
+            self._run("show_broken", needs_card=False)  # the "could not be read" row
             return
         self.post_message(self.Chosen(self._paths[event.option_index - self._lead]))
 
