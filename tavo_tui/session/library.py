@@ -17,6 +17,7 @@ from tavo_tui.cards import CardError, LoadedCard, read_card, sniff, write_card
 from tavo_tui.cards.library import CARD_SUFFIXES, CardSummary, is_fav
 from tavo_tui.model import Card
 from tavo_tui.prompt.tokens import counter_for_model
+from tavo_tui.store.files import atomic_write as write_bytes_atomic
 
 if TYPE_CHECKING:
     from tavo_tui.session.context import AppContext
@@ -41,12 +42,17 @@ class ImportReport:
     failed: list[tuple[Path, str]] = field(default_factory=list)
     skipped: list[Path] = field(default_factory=list)  # files in a folder that are not card files at all
     names: dict[Path, str] = field(default_factory=dict)  # imported file -> the character's name, for reports
+    # With duplicates "refuse" or "skip": (source, the library file it duplicates), neither copied nor failed.
+    duplicates: list[tuple[Path, Path]] = field(default_factory=list)
+    replaced: list[Path] = field(default_factory=list)  # library files overwritten (duplicates="replace")
 
     def summary(self) -> str:
         """One line per failure after a count line; what the import screen shows."""
         head = f"Imported {len(self.imported)} card(s)"
         if self.failed:
             head += f", {len(self.failed)} failed"
+        if self.duplicates:
+            head += f", {len(self.duplicates)} already in the library"
         if self.skipped:
             head += f", {len(self.skipped)} other file(s) skipped"
         lines = [head + "."]
@@ -255,10 +261,34 @@ def _candidates(sources: Iterable[Path], report: ImportReport) -> list[Path]:
     return files
 
 
-def import_cards(ctx: AppContext, sources: Iterable[Path]) -> ImportReport:
+DUPLICATE_CHOICES = ("refuse", "replace", "keep", "skip")
+
+
+def find_duplicate(folder: Path, src: Path, target_name: str) -> Path | None:
+    """The library file `src` would duplicate: one with the same bytes, else the one of the same file name."""
+    try:
+        size = src.stat().st_size
+        data: bytes | None = None
+        for existing in sorted(folder.iterdir()):
+            if existing.is_file() and existing.stat().st_size == size:
+                data = src.read_bytes() if data is None else data
+                if existing.read_bytes() == data:
+                    return existing
+    except OSError:
+        return None
+    same_name = folder / target_name
+    return same_name if same_name.is_file() else None
+
+
+def import_cards(ctx: AppContext, sources: Iterable[Path], duplicates: str = "keep") -> ImportReport:
     """Copy card files (or every card file in a folder) into the data dir's cards/ folder.
 
-    Each file is read fully first; one that is not a valid card is reported with the reason and not copied."""
+    Each file is read fully first; one that is not a valid card is reported with the reason and not copied.
+    A card already in the library (the same bytes, or the same file name) is, by `duplicates`: "keep" both
+    (the new one as "name (2)"), "replace" the library's file, "skip" it, or "refuse": left for the caller to
+    ask about, in `report.duplicates`."""
+    if duplicates not in DUPLICATE_CHOICES:
+        raise LibraryError(f"unknown duplicate choice {duplicates!r}")
     report = ImportReport()
     files = _candidates(sources, report)
     if not files:
@@ -277,9 +307,17 @@ def import_cards(ctx: AppContext, sources: Iterable[Path]) -> ImportReport:
             continue
         kind = sniff(head)
         ext = _SNIFFED_EXT.get(kind) or (src.suffix.lower() if src.suffix.lower() in (".charx", ".byaf") else ".charx")
-        target = free_path(dest, safe_stem(src.stem), ext)
+        same = None if duplicates == "keep" else find_duplicate(dest, src, safe_stem(src.stem) + ext)
+        if same is not None and duplicates in ("refuse", "skip"):
+            report.duplicates.append((src, same))
+            continue
+        target = same if same is not None else free_path(dest, safe_stem(src.stem), ext)
         try:
-            shutil.copyfile(src, target)
+            if same is not None:
+                write_bytes_atomic(target, src.read_bytes())
+                report.replaced.append(target)
+            else:
+                shutil.copyfile(src, target)
         except OSError as exc:
             report.failed.append((src, f"cannot copy: {exc.strerror or exc}"))
             continue

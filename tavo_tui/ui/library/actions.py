@@ -59,7 +59,9 @@ async def import_cards(pane: CardList, _path: Path | None = None) -> None:
         return
     sources = [Path(answer.strip()).expanduser()]
     try:
-        report = lib.import_cards(_ctx(pane), sources)
+        report = lib.import_cards(_ctx(pane), sources, duplicates="refuse")
+        if report.duplicates:
+            report = await _resolve_duplicates(pane, report)
     except lib.LibraryError as exc:
         _error(pane, "Import failed", exc)
         return
@@ -68,6 +70,26 @@ async def import_cards(pane: CardList, _path: Path | None = None) -> None:
         await pane.app.push_screen_wait(ReportDialog(Content("Import"), plain(report.summary())))
     else:
         pane.notify(report.summary(), markup=False)
+
+
+DUPLICATE_LABELS = (("Replace the library's card", "replace"), ("Keep both (the new one as 'name (2)')", "keep"),
+                    ("Cancel: do not import these", "skip"))
+
+
+async def _resolve_duplicates(pane: CardList, report: lib.ImportReport) -> lib.ImportReport:
+    """Cards already in the library: ask once for all of them, then import them as chosen."""
+    names = ", ".join(same.name for _, same in report.duplicates[:3]) + ("…" if len(report.duplicates) > 3 else "")
+    choice = await pane.app.push_screen_wait(ChoiceDialog(
+        Content.assemble(f"{len(report.duplicates)} card(s) already in the library: ", plain_line(names)),
+        [Content(label) for label, _ in DUPLICATE_LABELS], 2))
+    how = DUPLICATE_LABELS[choice][1] if choice is not None else "skip"
+    again = lib.import_cards(_ctx(pane), [src for src, _ in report.duplicates], duplicates=how)
+    report.imported += again.imported
+    report.names.update(again.names)
+    report.failed += again.failed
+    report.replaced += again.replaced
+    report.duplicates = again.duplicates  # what was left out (cancel)
+    return report
 
 
 async def export_card(pane: CardList, path: Path) -> None:
