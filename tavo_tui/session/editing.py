@@ -248,6 +248,7 @@ class EditingMixin(SessionCore):
         ref = None
         if self.persist:
             ref = self.ctx.chats.create(self.ctx.card_key(self.card_path), chat, title=branch_title(i))
+        if ref is not None and not self.read_only:  # a read-only chat could not keep the link
             message = self.messages[i]
             extra = dict(message.extra or {})
             branches = extra.get("branches")
