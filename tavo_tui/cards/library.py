@@ -39,6 +39,7 @@ class CardSummary:
     size: int = 0
     format: str = ""
     error: str | None = None
+    fav: bool = False  # SillyTavern's favourite mark (data.extensions.fav, also the top-level `fav`)
 
     @property
     def added(self) -> float:
@@ -83,7 +84,9 @@ class CardLibrary:
             key = str(path)
             seen.add(key)
             hit = cache.get(key)
-            if hit is not None and hit.get("mtime_ns") == st.st_mtime_ns and hit.get("size") == st.st_size:
+            # An entry written before summaries had `fav` is read again once (the file may be a favourite).
+            if (hit is not None and hit.get("mtime_ns") == st.st_mtime_ns and hit.get("size") == st.st_size
+                    and "fav" in hit):
                 summary = _from_cache(path, hit)
             else:
                 summary = summarize(path, st.st_mtime, st.st_size, self.limits)
@@ -124,6 +127,15 @@ class CardLibrary:
         else:
             rows.sort(key=lambda row: _name_key(_cached_name(row[1]), row[0]), reverse=reverse)
         return [_from_cache(Path(key), hit) for key, hit in rows[:limit]], len(rows)
+
+    def failures(self) -> list[CardSummary]:
+        """The files in the folders that are not readable cards, with the reason, as the last listing found
+        them (from the cache: no file is read), by file name."""
+        cache = self._load_cache()
+        folders = {str(folder.absolute()) for folder in self.folders}
+        bad = [_from_cache(Path(key), hit) for key, hit in cache.items()
+               if hit.get("error") is not None and os.path.dirname(key) in folders]
+        return sorted(bad, key=lambda s: s.path.name.casefold())
 
     def search(self, query: str, *, sort: SortKey = "name", reverse: bool = False,
                refresh: bool = False) -> list[CardSummary]:
@@ -225,7 +237,7 @@ def _from_cache(path: Path, d: dict[str, Any]) -> CardSummary:
     return CardSummary(
         path=path, name=_cached_name(d), tags=[str(t) for t in d.get("tags") or []],
         creator=str(d.get("creator", "")), mtime=_cached_mtime(d), size=int(d.get("size", 0)),
-        format=str(d.get("format", "")), error=d.get("error"),
+        format=str(d.get("format", "")), error=d.get("error"), fav=bool(d.get("fav", False)),
     )
 
 
@@ -240,6 +252,7 @@ def summarize(path: Path, mtime: float, size: int, limits: Limits = DEFAULT_LIMI
             loaded = read_card(path, limits=limits)
             c = loaded.card
             base.name, base.tags, base.creator, base.format = c.name, list(c.tags), c.creator, loaded.format
+            base.fav = is_fav(c.extensions.get("fav"))
             return base
         _fill(base, obj, fmt)
     except CardError as e:
@@ -296,3 +309,10 @@ def _fill(s: CardSummary, obj: Any, container: str) -> None:
         s.tags = []
     s.creator = to_text(d.get("creator"))
     s.format = f"{container}-{family}"
+    extensions = d.get("extensions")
+    s.fav = is_fav(extensions.get("fav") if isinstance(extensions, dict) else None) or is_fav(obj.get("fav"))
+
+
+def is_fav(value: Any) -> bool:
+    """SillyTavern writes `fav` as a boolean, older versions as the string "true"."""
+    return value is True or (isinstance(value, str) and value.strip().lower() == "true")

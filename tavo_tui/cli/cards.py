@@ -38,6 +38,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     imp = csub.add_parser("import", help="copy card files into the library (the data dir's cards/)")
     add_common(imp)
     imp.add_argument("paths", type=Path, nargs="+", metavar="PATH")
+    imp.add_argument("--on-duplicate", choices=("replace", "keep-both", "skip"), default=None,
+                     help="a card already in the library (same bytes or file name): replace it, keep both (the "
+                          "new one as 'name (2)'), or skip it; without this flag such a card is refused")
     imp.set_defaults(handler=cmd_import)
 
 
@@ -113,11 +116,17 @@ def cmd_import(args: argparse.Namespace) -> int:
     from tavo_tui.session import AppContext
     from tavo_tui.session.library import import_cards
 
-    report = import_cards(AppContext.open(getattr(args, "home", None)), args.paths)
+    choice = {"keep-both": "keep", None: "refuse"}.get(args.on_duplicate, args.on_duplicate)
+    report = import_cards(AppContext.open(getattr(args, "home", None)), args.paths, duplicates=choice)
     for target in report.imported:
         print(f"imported {report.names.get(target, target.stem)!r} -> {target}")
     for src, reason in report.failed:
         print(f"FAIL {src}: {reason}")
+    for src, same in report.duplicates:
+        if choice == "skip":
+            print(f"skipped {src}: already in the library as {same}", file=sys.stderr)
+        else:
+            print(f"FAIL {src}: already in the library as {same}; pass --on-duplicate replace, keep-both or skip")
     for src in report.skipped:
         print(f"skipped {src}: not a card file", file=sys.stderr)
-    return 1 if report.failed else 0
+    return 1 if report.failed or (report.duplicates and choice == "refuse") else 0

@@ -1,4 +1,4 @@
-"""`tavo-tui chat ...` (list, new, import, export, rename, delete, search) and `tavo-tui persona ...`."""
+"""`tavo-tui chat ...` (list, new, import, export, rename, backups, restore, delete, search), `tavo-tui persona`."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from pathlib import Path
 
 from tavo_tui.cli.common import add_common, command_parser, fail
 from tavo_tui.session import AppContext
-from tavo_tui.session.chats import EXPORT_FORMATS, save_export
+from tavo_tui.session.chat_tree import ChatNode, chat_tree
+from tavo_tui.session.chats import EXPORT_FORMATS, greeting_range_error, save_export
 from tavo_tui.session.personas import POSITIONS
 from tavo_tui.session.visible import dumps
 
@@ -41,6 +42,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     lst = action("list", "list chats, most recent first, with the last message")
     lst.add_argument("--card", default=None, help="only this card's chats (its file path)")
     lst.add_argument("--json", action="store_true")
+    lst.add_argument("--tree", action="store_true",
+                     help="checkpoints and branches under the chat they came from, indented (text output)")
     lst.set_defaults(handler=cmd_list)
 
     new = action("new", "start a new chat with a card (prints its id)")
@@ -64,6 +67,16 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     ren.add_argument("id")
     ren.add_argument("title")
     ren.set_defaults(handler=cmd_rename)
+
+    bak = action("backups", "list a chat's automatic backups, newest first")
+    bak.add_argument("id")
+    bak.add_argument("--json", action="store_true")
+    bak.set_defaults(handler=cmd_backups)
+
+    rst = action("restore", "replace a chat with one of its backups (the current state is backed up first)")
+    rst.add_argument("id")
+    rst.add_argument("backup", help="the backup's file name or timestamp, as `chat backups` lists them")
+    rst.set_defaults(handler=cmd_restore)
 
     dele = action("delete", "delete a chat")
     dele.add_argument("id")
@@ -109,19 +122,24 @@ def cmd_list(args: argparse.Namespace) -> int:
     if args.json:
         print(dumps([
             {"id": s.id, "title": s.title, "path": str(s.ref.path), "mtime": s.mtime, "messages": s.message_count,
-             "last_name": s.last_name, "last_message": s.last_preview}
+             "last_name": s.last_name, "last_message": s.last_preview, "parent": s.main_chat or None}
             for s in summaries
         ], ensure_ascii=False))
         return 0
-    for s in summaries:
+    rows = chat_tree(summaries) if args.tree else [ChatNode(s, 0) for s in summaries]
+    for node in rows:
+        s = node.summary
         preview = f"{s.last_name}: {s.last_preview}" if s.last_name else s.last_preview
-        print(f"{s.id}\t{s.message_count} messages\t{_printable(preview)[:80]}")
+        print(f"{'  ' * node.depth}{s.id}\t{s.message_count} messages\t{_printable(preview)[:80]}")
     return 0
 
 
 def cmd_new(args: argparse.Namespace) -> int:
     ctx = _ctx(args)
     card = _card(args.card)
+    problem = greeting_range_error(args.greeting, len(ctx.load_card(card).greetings()))
+    if problem:
+        return fail(problem, 2)
     session = ctx.open_chat(card, getattr(args, "connection", None), new=True, greeting_index=args.greeting)
     try:
         notice = session.rewrite_file()
@@ -159,6 +177,23 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_rename(args: argparse.Namespace) -> int:
     print(_ctx(args).rename_chat(args.id, args.title).id)  # refused while the chat is open elsewhere
+    return 0
+
+
+def cmd_backups(args: argparse.Namespace) -> int:
+    backups = _ctx(args).chat_backups(args.id)
+    if args.json:
+        print(dumps([{"name": b.name, "stamp": b.stamp, "time": b.when.isoformat(), "size": b.size,
+                      "path": str(b.path)} for b in backups], ensure_ascii=False))
+        return 0
+    for b in backups:
+        print(f"{b.name}\t{b.when:%Y-%m-%d %H:%M:%S}\t{b.size} bytes")
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    before = _ctx(args).restore_backup(args.id, args.backup)  # refused while the chat is open elsewhere
+    print(f"restored; the previous state is kept as backup {before.name}")
     return 0
 
 

@@ -59,6 +59,7 @@ class ChatSession(GenerationMixin, EditingMixin, RegexMixin):
         """Release the chat's lock (one last save attempt first if an earlier one failed)."""
         if self.unsaved:
             self.retry_save()
+        self.ctx.backups.flush()  # a backup still waiting for its interval is made now, not lost at exit
         self._close_storage()
 
     async def aclose(self) -> None:

@@ -13,6 +13,7 @@ from tavo_tui.cards import read_card
 from tavo_tui.cards.library import CardLibrary, CardSummary, SortKey
 from tavo_tui.model import Card, Chat, Message
 from tavo_tui.model.chat import now_send_date
+from tavo_tui.session.backups import Backups
 from tavo_tui.store import (
     AppPaths,
     ChatLock,
@@ -23,7 +24,9 @@ from tavo_tui.store import (
     SecretStore,
     StoreError,
 )
+from tavo_tui.store.backups import BackupRef, BackupStore
 from tavo_tui.store.chats import ChatSummary, OpenedChat, safe_name
+from tavo_tui.store.files import atomic_write
 from tavo_tui.store.interchange import export_chat, import_chat
 from tavo_tui.store.jsonl import new_header
 
@@ -47,6 +50,7 @@ class AppContext:
         self.library = [Path(p) for p in library]
         self.profiles = ProfileStore(paths.connections_file, SecretStore(paths.secrets_file))
         self.chats = ChatStore(paths.chats_dir)
+        self.backups = Backups(BackupStore(paths.data_dir / "backups"))
         self.cards = CardLibrary(self.card_folders(), paths.cache_dir / "cards.json")
         self.personas = PersonaStore(paths.config_dir / "personas.json")
         self.user_override = user_name  # --user: wins over the default persona
@@ -76,6 +80,10 @@ class AppContext:
         if query.strip():
             return self.cards.search(query, sort=order)
         return self.cards.entries(sort=order)
+
+    def card_failures(self) -> list[tuple[Path, str]]:
+        """Files in the library folders that could not be read as cards, and why (as last listed)."""
+        return [(s.path, s.error or "unreadable") for s in self.cards.failures()]
 
     def cached_card_head(self, limit: int, *, sort: str = "name") -> tuple[list[CardEntry], int] | None:
         """The first `limit` cards of the library as last listed (no file is read or checked) and how many
@@ -153,7 +161,55 @@ class AppContext:
         """Rename a chat that is not open elsewhere (an open session renames with `session.rename`)."""
         ref = self.chats.find(chat_id)
         with self._exclusive(ref):
-            return self.chats.rename(ref, title)
+            new = self.chats.rename(ref, title)
+        self.relink_chats(new, ref.title)
+        return new
+
+    def relink_chats(self, renamed: ChatRef, old_title: str) -> list[str]:
+        """After a rename, the card's other chats that link to the old name (children's `main_chat`, a parent's
+        checkpoint links) are updated. A chat open elsewhere is skipped (its session follows with
+        `follow_rename`); the ids skipped are returned."""
+        skipped: list[str] = []
+        if renamed.title == old_title:
+            return skipped
+        for ref in self.chats.list(renamed.card_key):
+            if ref.path == renamed.path:
+                continue
+            lock = ChatLock(ref.path)
+            if not lock.acquire():
+                skipped.append(ref.id)
+                continue
+            try:
+                self.chats.relink(ref, old_title, renamed.title)
+            except StoreError:
+                skipped.append(ref.id)
+            finally:
+                lock.release()
+        return skipped
+
+    def chat_backups(self, chat_id: str) -> list[BackupRef]:
+        """The chat's automatic backups, newest first."""
+        return self.backups.list(self.chats.find(chat_id))
+
+    def restore_backup(self, chat_id: str, backup_name: str) -> BackupRef:
+        """Replace a chat that is not open elsewhere with one of its backups. The current file is backed up
+        first, so a restore can itself be undone; that new backup is returned. (An open session restores
+        with `session.restore_backup`.)"""
+        ref = self.chats.find(chat_id)
+        with self._exclusive(ref):
+            return self.restore_locked(ref, backup_name)
+
+    def restore_locked(self, ref: ChatRef, backup_name: str) -> BackupRef:
+        """`restore_backup` for a caller that holds the chat's lock."""
+        backup = self.backups.store.find(ref, backup_name)
+        data = self.backups.store.read_valid(backup)
+        self.backups.flush()
+        before = self.backups.backup_now(ref)
+        try:
+            atomic_write(ref.path, data)
+        except OSError as exc:
+            raise StoreError(f"cannot restore {ref.path}: {exc.strerror}") from None
+        return before
 
     def delete_chat(self, chat_id: str) -> None:
         """Delete a chat that is not open elsewhere (the caller asks the user first)."""

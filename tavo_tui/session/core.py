@@ -19,6 +19,7 @@ from tavo_tui.backends.base import Backend
 from tavo_tui.backends.registry import make_backend
 from tavo_tui.model import Card, Chat, ChatHeader, ConnectionProfile, Message
 from tavo_tui.model.chat import now_send_date
+from tavo_tui.model.swipes import sync_swipe
 from tavo_tui.prompt.settings import PromptSettings
 from tavo_tui.session.events import ActionError, Notice
 from tavo_tui.session.sampler_presets import effective_profile
@@ -265,6 +266,7 @@ class SessionCore:
         except StoreError as exc:
             return self._failed(exc)
         self._saved()
+        self.ctx.backups.changed(self.ref)  # type: ignore[arg-type]  # a committed change: backed up, throttled
         return None
 
     def _save_all(self) -> Notice | None:
@@ -277,6 +279,7 @@ class SessionCore:
         except StoreError as exc:
             return self._failed(exc)
         self._saved()
+        self.ctx.backups.changed(self.ref)  # type: ignore[arg-type]  # a committed change: backed up, throttled
         return None
 
     def _save_draft(self, draft: Message, *, new_line: bool) -> bool:
@@ -353,13 +356,4 @@ class SessionCore:
     @staticmethod
     def _sync_swipe(message: Message) -> None:
         """Before switching swipes, the visible text/extra go back into the current swipe (as SillyTavern does)."""
-        if message.swipes is None or message.swipe_id is None:
-            return
-        if 0 <= message.swipe_id < len(message.swipes):
-            swipes = list(message.swipes)
-            swipes[message.swipe_id] = message.mes
-            message.swipes = swipes
-            infos = list(message.swipe_info or [])
-            if 0 <= message.swipe_id < len(infos):
-                infos[message.swipe_id] = {**infos[message.swipe_id], "extra": dict(message.extra or {})}
-                message.swipe_info = infos
+        sync_swipe(message)

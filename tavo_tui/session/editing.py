@@ -11,11 +11,13 @@ from typing import TYPE_CHECKING, Any
 
 from tavo_tui.model import Chat, ChatHeader, Message
 from tavo_tui.model.chat import now_send_date
+from tavo_tui.model.swipes import drop_shown_swipe, select_swipe
+from tavo_tui.session.chat_tree import branch_title, checkpoint_title
 from tavo_tui.session.core import SessionCore, make_message
 from tavo_tui.session.events import ActionError, Notice
 from tavo_tui.session.regex import AI_OUTPUT, USER_INPUT, stored_text
 from tavo_tui.store import StoreError
-from tavo_tui.store.chats import search_messages
+from tavo_tui.store.chats import retarget_links, search_messages
 from tavo_tui.store.jsonl import header_to_json
 
 if TYPE_CHECKING:
@@ -68,17 +70,7 @@ class EditingMixin(SessionCore):
         return not message.is_user and not extra.get("isSmallSys") and extra.get("swipeable") is not False
 
     def _select_swipe(self, message: Message, target: int) -> None:
-        self._sync_swipe(message)
-        swipes = list(message.swipes or [message.mes])
-        infos = list(message.swipe_info or [])
-        message.swipe_id = target
-        message.mes = swipes[target]
-        info = infos[target] if 0 <= target < len(infos) and isinstance(infos[target], dict) else {}
-        extra = info.get("extra")
-        message.extra = dict(extra) if isinstance(extra, dict) else {}
-        for key in ("send_date", "gen_started", "gen_finished"):
-            if info.get(key) is not None:
-                setattr(message, key, info[key])
+        select_swipe(message, target)
 
     def choose_greeting(self, greeting_index: int) -> Notice | None:
         """Start the chat with another greeting (first message = 0, then the alternates). Only before the reply."""
@@ -95,23 +87,21 @@ class EditingMixin(SessionCore):
 
     def delete_swipe(self) -> Notice | None:
         """Remove the shown version of the last reply (the only version cannot be removed)."""
-        message = self.messages[-1]
-        swipes = list(message.swipes or [])
-        if len(swipes) < 2 or message.swipe_id is None:
+        if not drop_shown_swipe(self.messages[-1]):
             raise ValueError("the last message has only one version; delete the message instead")
-        current = message.swipe_id
-        infos = list(message.swipe_info or [])
-        del swipes[current]
-        if current < len(infos):
-            del infos[current]
-        message.swipes = swipes
-        message.swipe_info = infos
-        message.swipe_id = min(current, len(swipes) - 1)
-        message.mes = swipes[message.swipe_id]
-        info = infos[message.swipe_id] if message.swipe_id < len(infos) else {}
-        extra = info.get("extra") if isinstance(info, dict) else None
-        message.extra = dict(extra) if isinstance(extra, dict) else {}
         return self._save_all()
+
+    def remove_swipe(self, index: int = -1) -> tuple[bool, Notice | None]:
+        """Delete the shown version of message `index`; when it is the only version the message itself goes.
+
+        Returns (message deleted, save notice) so the front can say which of the two happened."""
+        i = self._indices(index)[0]
+        if self.read_only:
+            raise ActionError(f"{self.read_only_reason or 'read-only'}: nothing was deleted")
+        if drop_shown_swipe(self.messages[i]):
+            return False, self._save_all()
+        del self.messages[i]
+        return True, self._save_all()
 
     # ---- edit / delete / hide ----------------------------------------------------------------------------
     def edit(self, index: int, text: str) -> Notice | None:
@@ -203,11 +193,28 @@ class EditingMixin(SessionCore):
         if self.read_only:
             raise StoreError(self.read_only_reason or "read-only")
         old_lock = self._lock
+        old_title = self.ref.title
         self.ref = self.ctx.chats.rename(self.ref, title)
         self._lock = None
         self._take_lock(self.ref)
         if old_lock is not None:
             old_lock.release()
+        self.ctx.relink_chats(self.ref, old_title)
+
+    def restore_backup(self, backup_name: str) -> str:
+        """Replace this chat with one of its backups (`ctx.chat_backups`) and show it; the state replaced is
+        backed up first. Returns that backup's name."""
+        if self.ref is None:
+            raise StoreError("the chat has not been saved yet")
+        if self.read_only:
+            raise StoreError(self.read_only_reason or "read-only")
+        before = self.ctx.restore_locked(self.ref, backup_name)
+        opened = self.ctx.chats.open(self.ref)
+        self.header = opened.header
+        self.messages = opened.messages
+        self._lorebook_cache = None
+        self._saved()
+        return before.name
 
     def delete_chat(self) -> None:
         """Delete this chat's file (the UI asks for confirmation first). The session keeps the messages."""
@@ -220,39 +227,82 @@ class EditingMixin(SessionCore):
         self.ref = None
         self.persist = False
 
-    def _copy_chat(self, index: int, kind: str) -> tuple[Chat, str]:
+    def _copy_chat(self, index: int, title: str) -> Chat:
+        """Messages 0..index in a new chat whose header links back here (SillyTavern's `main_chat`)."""
         i = self._indices(index)[0]
-        base = self.title if self.ref else self.card.name
-        existing = {r.title for r in self.ctx.chats.list(self.ctx.card_key(self.card_path))}
-        n = 1
-        while f"{base} - {kind} #{n}" in existing:
-            n += 1
-        title = f"{base} - {kind} #{n}"
         meta = dict(header_to_json(self.header).get("chat_metadata") or {})
         meta.pop("integrity", None)
-        meta["main_chat"] = base
+        meta["main_chat"] = self.title if self.ref else self.card.name
         header = ChatHeader(user_name=self.header.user_name, character_name=self.header.character_name,
                             create_date=now_send_date(), chat_metadata=meta)
-        return Chat.model_construct(header=header, messages=self._copy_messages(i)), title
+        return Chat.model_construct(header=header, messages=self._copy_messages(i))
+
+    def _sibling_titles(self) -> set[str]:
+        return {r.title for r in self.ctx.chats.list(self.ctx.card_key(self.card_path))}
 
     def branch(self, index: int) -> ChatSession:
-        """A new chat holding messages 0..index, saved and opened (the current session stays as it was)."""
-        chat, title = self._copy_chat(index, "Branch")
+        """A new chat holding messages 0..index, saved and opened (the current session stays as it was).
+
+        Named as SillyTavern names it ("Branch #<index> - <time>"); the message lists it in `extra.branches`."""
+        i = self._indices(index)[0]
+        chat = self._copy_chat(i, "")
         from tavo_tui.session.chat_session import ChatSession
 
         ref = None
         if self.persist:
-            ref = self.ctx.chats.create(self.ctx.card_key(self.card_path), chat, title=title)
+            ref = self.ctx.chats.create(self.ctx.card_key(self.card_path), chat, title=branch_title(i))
+        if ref is not None and not self.read_only:  # a read-only chat could not keep the link
+            message = self.messages[i]
+            extra = dict(message.extra or {})
+            branches = extra.get("branches")
+            extra["branches"] = [*(branches if isinstance(branches, list) else []), ref.title]
+            message.extra = extra
+            self._save_all()
         session = ChatSession(self.ctx, self.card, self.card_path, chat, self.profile, ref=ref,
                               persist=self.persist)
         session.settings = self.settings
         return session
 
-    def checkpoint(self, index: int) -> str:
-        """Save messages 0..index as a separate chat without opening it (SillyTavern's checkpoint); its id."""
-        chat, title = self._copy_chat(index, "Checkpoint")
-        ref = self.ctx.chats.create(self.ctx.card_key(self.card_path), chat, title=title)
-        message = self.messages[self._indices(index)[0]]
+    def checkpoint(self, index: int, name: str = "") -> str:
+        """Save messages 0..index as a separate chat without opening it (SillyTavern's checkpoint); its id.
+
+        Named "<name> - <time>" ("Checkpoint #N - <time>" without a name); the message links it in
+        `extra.bookmark_link` (a new checkpoint of the same message replaces the link, as in SillyTavern)."""
+        i = self._indices(index)[0]
+        if self.ref is None:
+            raise StoreError("the chat has not been saved yet")
+        title = checkpoint_title(self._sibling_titles(), name)
+        ref = self.ctx.chats.create(self.ctx.card_key(self.card_path), self._copy_chat(i, title), title=title)
+        message = self.messages[i]
         message.extra = {**(message.extra or {}), "bookmark_link": ref.title}
         self._save_all()
         return ref.id
+
+    # ---- the chat tree -----------------------------------------------------------------------------------
+    @property
+    def parent_title(self) -> str:
+        """The chat this one is a checkpoint or branch of ("" for a main chat)."""
+        parent = self.header.chat_metadata.get("main_chat")
+        return parent if isinstance(parent, str) else ""
+
+    def parent_id(self) -> str:
+        """The id of the parent chat, to open it; a clear error when there is none or it is gone."""
+        parent = self.parent_title
+        if not parent:
+            raise ActionError("this chat is not a checkpoint or a branch")
+        card_key = self.ref.card_key if self.ref else self.ctx.card_key(self.card_path)
+        try:
+            return self.ctx.chats.find(f"{card_key}/{parent}").id
+        except StoreError:
+            raise ActionError(f"the parent chat {parent!r} no longer exists") from None
+
+    def follow_rename(self, old_title: str, new_title: str) -> Notice | None:
+        """Another chat was renamed: links to it in this open chat (its parent, checkpoint links) follow."""
+        changed = False
+        if self.parent_title == old_title:
+            self.header.chat_metadata = {**self.header.chat_metadata, "main_chat": new_title}
+            changed = True
+        for index in range(len(self.messages)):
+            if retarget_links(self.messages[index], old_title, new_title):
+                changed = True
+        return self._save_all() if changed else None

@@ -8,21 +8,22 @@ from __future__ import annotations
 
 import re
 import shutil
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from tavo_tui.cards import CardError, LoadedCard, read_card, sniff, write_card
-from tavo_tui.cards.library import CARD_SUFFIXES, CardSummary
+from tavo_tui.cards.library import CARD_SUFFIXES, CardSummary, is_fav
 from tavo_tui.model import Card
 from tavo_tui.prompt.tokens import counter_for_model
+from tavo_tui.store.files import atomic_write as write_bytes_atomic
 
 if TYPE_CHECKING:
     from tavo_tui.session.context import AppContext
 
-SORTS = ("name", "chatted", "added")
-SORT_LABELS = {"name": "name", "chatted": "recently chatted", "added": "date added"}
+SORTS = ("name", "chatted", "added", "tag")
+SORT_LABELS = {"name": "name", "chatted": "recently chatted", "added": "date added", "tag": "tag"}
 EXPORT_FORMATS = ("png", "json", "charx")
 WRITABLE = frozenset({".png", ".json", ".charx"})
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f/\\:*?\"<>|]+")
@@ -41,12 +42,17 @@ class ImportReport:
     failed: list[tuple[Path, str]] = field(default_factory=list)
     skipped: list[Path] = field(default_factory=list)  # files in a folder that are not card files at all
     names: dict[Path, str] = field(default_factory=dict)  # imported file -> the character's name, for reports
+    # With duplicates "refuse" or "skip": (source, the library file it duplicates), neither copied nor failed.
+    duplicates: list[tuple[Path, Path]] = field(default_factory=list)
+    replaced: list[Path] = field(default_factory=list)  # library files overwritten (duplicates="replace")
 
     def summary(self) -> str:
         """One line per failure after a count line; what the import screen shows."""
         head = f"Imported {len(self.imported)} card(s)"
         if self.failed:
             head += f", {len(self.failed)} failed"
+        if self.duplicates:
+            head += f", {len(self.duplicates)} already in the library"
         if self.skipped:
             head += f", {len(self.skipped)} other file(s) skipped"
         lines = [head + "."]
@@ -114,18 +120,123 @@ def last_chatted(ctx: AppContext) -> dict[str, float]:
 
 
 def sorted_entries(ctx: AppContext, query: str = "", sort: str = "name") -> list[CardSummary]:
-    """The library listing filtered by `query` (name, creator, `#tag`), sorted by name, recent chat or date added.
+    """The library listing filtered by `query` (name, creator, `#tag`), favourites first, then sorted by name,
+    recent chat, date added or tag.
 
     "chatted" puts the most recently chatted cards first (cards never chatted with follow, by name);
-    "added" puts the newest files first."""
+    "added" puts the newest files first; "tag" groups cards by their first tag (alphabetical, untagged last)."""
     if sort == "chatted":
         entries = ctx.card_entries(query, sort="name")
         recent = last_chatted(ctx)
         # Stable sort: cards without chats keep their name order after the chatted ones.
-        return sorted(entries, key=lambda e: -recent.get(ctx.card_key(e.path), 0.0))
-    if sort == "added":
-        return list(reversed(ctx.card_entries(query, sort="added")))
-    return ctx.card_entries(query, sort="name")
+        entries = sorted(entries, key=lambda e: -recent.get(ctx.card_key(e.path), 0.0))
+    elif sort == "added":
+        entries = list(reversed(ctx.card_entries(query, sort="added")))
+    elif sort == "tag":
+        entries = sorted(ctx.card_entries(query, sort="name"), key=tag_key)
+    else:
+        entries = ctx.card_entries(query, sort="name")
+    return favourites_first(entries)
+
+
+def favourites_first(entries: list[CardSummary]) -> list[CardSummary]:
+    """Favourites before the rest, each group keeping its order."""
+    return sorted(entries, key=lambda e: not e.fav)
+
+
+def tag_key(entry: CardSummary) -> tuple[bool, str]:
+    tags = sorted(t.casefold() for t in entry.tags if t.strip())
+    return not tags, tags[0] if tags else ""
+
+
+@dataclass(frozen=True)
+class TagFolder:
+    """A tag shown as a folder in the library (SillyTavern's "tags as folders")."""
+
+    tag: str
+    count: int
+
+
+class Tagged(Protocol):
+    @property
+    def tags(self) -> list[str]: ...
+
+
+TaggedT = TypeVar("TaggedT", bound=Tagged)
+
+
+def folder_view(entries: Sequence[TaggedT], folder: str = "") -> tuple[list[TagFolder], list[TaggedT]]:
+    """Tags as folders. At the top (`folder` ""): every tag as a folder with its card count (alphabetical), and
+    the cards without a tag. In a folder: the cards with that tag (case-insensitive), in the listing's order."""
+    if folder:
+        want = folder.casefold()
+        return [], [e for e in entries if any(t.casefold() == want for t in e.tags)]
+    spelled: dict[str, str] = {}
+    counts: dict[str, int] = {}
+    loose: list[TaggedT] = []
+    for entry in entries:
+        tags = {t.casefold(): t for t in entry.tags if t.strip()}
+        if not tags:
+            loose.append(entry)
+        for key, tag in tags.items():
+            spelled.setdefault(key, tag)
+            counts[key] = counts.get(key, 0) + 1
+    folders = [TagFolder(spelled[key], counts[key]) for key in sorted(spelled)]
+    return folders, loose
+
+
+def set_favourite(ctx: AppContext, path: Path, fav: bool) -> Path:
+    """Mark or unmark a card as a favourite, in the card file as SillyTavern keeps it (data.extensions.fav)."""
+    card = _load_for_edit(path)
+    extensions = dict(card.extensions)
+    extensions["fav"] = fav
+    return save_card(ctx, path, card.model_copy(update={"extensions": extensions}))
+
+
+def toggle_favourite(ctx: AppContext, path: Path) -> bool:
+    """Flip the card's favourite mark; its new state."""
+    fav = not is_fav(_load_for_edit(path).extensions.get("fav"))
+    set_favourite(ctx, path, fav)
+    return fav
+
+
+def parse_tag_edit(text: str) -> tuple[list[str], list[str]]:
+    """ "+a -b c" → add ["a", "c"], remove ["b"] (commas separate too)."""
+    add: list[str] = []
+    remove: list[str] = []
+    for word in text.replace(",", " ").split():
+        if word.startswith("-") and len(word) > 1:
+            remove.append(word[1:])
+        elif word.lstrip("+"):
+            add.append(word.lstrip("+"))
+    return add, remove
+
+
+def edit_tags(ctx: AppContext, paths: Iterable[Path], add: Iterable[str] = (),
+              remove: Iterable[str] = ()) -> list[str]:
+    """Add and remove tags on several cards (remove compares case-insensitively; a tag a card has already is
+    not added twice). Returns one line per card that could not be changed; the others are saved."""
+    add, gone = list(add), {t.casefold() for t in remove}
+    problems: list[str] = []
+    for path in paths:
+        try:
+            card = _load_for_edit(path)
+            tags = [t for t in card.tags if t.casefold() not in gone]
+            tags += [t for t in add if t.casefold() not in {x.casefold() for x in tags}]
+            if tags != list(card.tags):
+                save_card(ctx, path, card.model_copy(update={"tags": tags}))
+        except LibraryError as exc:
+            problems.append(f"{Path(path).name}: {exc}")
+    return problems
+
+
+def _load_for_edit(path: Path) -> Card:
+    if Path(path).suffix.lower() not in WRITABLE:  # save_card would write a second card, as PNG
+        raise LibraryError(f"a {Path(path).suffix} card cannot be changed in place; edit it once to save it as PNG")
+    try:
+        return read_card(path).card
+    except CardError as exc:
+        raise LibraryError(str(exc)) from None
 
 
 # ---- import / export ---------------------------------------------------------------------------------------
@@ -150,10 +261,34 @@ def _candidates(sources: Iterable[Path], report: ImportReport) -> list[Path]:
     return files
 
 
-def import_cards(ctx: AppContext, sources: Iterable[Path]) -> ImportReport:
+DUPLICATE_CHOICES = ("refuse", "replace", "keep", "skip")
+
+
+def find_duplicate(folder: Path, src: Path, target_name: str) -> Path | None:
+    """The library file `src` would duplicate: one with the same bytes, else the one of the same file name."""
+    try:
+        size = src.stat().st_size
+        data: bytes | None = None
+        for existing in sorted(folder.iterdir()):
+            if existing.is_file() and existing.stat().st_size == size:
+                data = src.read_bytes() if data is None else data
+                if existing.read_bytes() == data:
+                    return existing
+    except OSError:
+        return None
+    same_name = folder / target_name
+    return same_name if same_name.is_file() else None
+
+
+def import_cards(ctx: AppContext, sources: Iterable[Path], duplicates: str = "keep") -> ImportReport:
     """Copy card files (or every card file in a folder) into the data dir's cards/ folder.
 
-    Each file is read fully first; one that is not a valid card is reported with the reason and not copied."""
+    Each file is read fully first; one that is not a valid card is reported with the reason and not copied.
+    A card already in the library (the same bytes, or the same file name) is, by `duplicates`: "keep" both
+    (the new one as "name (2)"), "replace" the library's file, "skip" it, or "refuse": left for the caller to
+    ask about, in `report.duplicates`."""
+    if duplicates not in DUPLICATE_CHOICES:
+        raise LibraryError(f"unknown duplicate choice {duplicates!r}")
     report = ImportReport()
     files = _candidates(sources, report)
     if not files:
@@ -172,9 +307,17 @@ def import_cards(ctx: AppContext, sources: Iterable[Path]) -> ImportReport:
             continue
         kind = sniff(head)
         ext = _SNIFFED_EXT.get(kind) or (src.suffix.lower() if src.suffix.lower() in (".charx", ".byaf") else ".charx")
-        target = free_path(dest, safe_stem(src.stem), ext)
+        same = None if duplicates == "keep" else find_duplicate(dest, src, safe_stem(src.stem) + ext)
+        if same is not None and duplicates in ("refuse", "skip"):
+            report.duplicates.append((src, same))
+            continue
+        target = same if same is not None else free_path(dest, safe_stem(src.stem), ext)
         try:
-            shutil.copyfile(src, target)
+            if same is not None:
+                write_bytes_atomic(target, src.read_bytes())
+                report.replaced.append(target)
+            else:
+                shutil.copyfile(src, target)
         except OSError as exc:
             report.failed.append((src, f"cannot copy: {exc.strerror or exc}"))
             continue

@@ -49,12 +49,14 @@ class LastChat(BaseModel):
 
 
 class LibraryView(BaseModel):
-    """The library pane's sort order and filter text, as left."""
+    """The library pane's sort order, filter text and tag folder, as left."""
 
     model_config = ConfigDict(extra="ignore")
 
     sort: str = "name"  # an unknown order lists by name (the pane checks it)
     filter: str = ""
+    folders: bool = False  # tags shown as folders
+    folder: str = ""  # the tag folder open ("" the top)
 
 
 class UiSettings(BaseModel):

@@ -100,6 +100,7 @@ class ChatSummary:
     message_count: int
     last_name: str
     last_preview: str
+    main_chat: str = ""  # the parent chat's title (SillyTavern's chat_metadata.main_chat), "" for a root chat
 
     @property
     def id(self) -> str:
@@ -279,7 +280,8 @@ class ChatStore:
             except OSError:
                 continue
             name, preview = _last_message(tail)
-            out.append(ChatSummary(ref, stat.st_mtime, stat.st_size, max(count - 1, 0), name, preview))
+            out.append(ChatSummary(ref, stat.st_mtime, stat.st_size, max(count - 1, 0), name, preview,
+                                   _main_chat(ref.path)))
         return out
 
     def latest(self, card_key: str) -> ChatRef | None:
@@ -424,6 +426,27 @@ class ChatStore:
             pass
         return new
 
+    def relink(self, ref: ChatRef, old_title: str, new_title: str) -> bool:
+        """After chat `old_title` was renamed: a child's `main_chat` and a parent's checkpoint links
+        (`extra.bookmark_link`, `extra.branches`) that name it now name `new_title`. Rewrites `ref` only when
+        something changed (the caller holds its lock); True when it did."""
+        data = self.read_bytes(ref)
+        needles = {old_title.encode(), json.dumps(old_title)[1:-1].encode()}
+        if not any(needle in data for needle in needles):
+            return False  # the usual case: no link to it, and the file is not parsed
+        chat = parse_chat(data.decode("utf-8", "replace"), str(ref.path))
+        changed = False
+        meta = chat.header.chat_metadata
+        if meta.get("main_chat") == old_title:
+            chat.header.chat_metadata = {**meta, "main_chat": new_title}
+            changed = True
+        for message in chat.messages:
+            if retarget_links(message, old_title, new_title):
+                changed = True
+        if changed:
+            self.rewrite(ref, chat)
+        return changed
+
     def delete(self, ref: ChatRef) -> None:
         try:
             ref.path.unlink()
@@ -456,6 +479,22 @@ class ChatStore:
         return hits
 
 
+def retarget_links(message: Message, old_title: str, new_title: str) -> bool:
+    """Point a message's checkpoint/branch links at a renamed chat; True when one changed."""
+    extra = message.extra or {}
+    changed = False
+    if extra.get("bookmark_link") == old_title:
+        extra = {**extra, "bookmark_link": new_title}
+        changed = True
+    branches = extra.get("branches")
+    if isinstance(branches, list) and old_title in branches:
+        extra = {**extra, "branches": [new_title if b == old_title else b for b in branches]}
+        changed = True
+    if changed:
+        message.extra = extra
+    return changed
+
+
 def search_messages(messages: MessageList | Sequence[Message], query: str) -> list[int]:
     """Indices of messages whose text (or a swipe) contains `query`, case-insensitive.
 
@@ -485,6 +524,19 @@ def snippet(text: str, query: str, width: int = 80) -> str:
     start = max(0, at - width // 3)
     piece = flat[start : start + width]
     return ("…" if start else "") + piece + ("…" if start + width < len(flat) else "")
+
+
+def _main_chat(path: Path) -> str:
+    """The parent named in the header line (only that line is read): "" when none, or unreadable."""
+    try:
+        with open(path, "rb") as fh:
+            first = fh.readline()
+        value = json.loads(first)
+    except (OSError, ValueError):
+        return ""
+    meta = value.get("chat_metadata") if isinstance(value, dict) else None
+    parent = meta.get("main_chat") if isinstance(meta, dict) else None
+    return parent if isinstance(parent, str) else ""
 
 
 def _last_message(tail: bytes) -> tuple[str, str]:

@@ -92,7 +92,7 @@ def test_import_copies_into_cards_dir(capsys: pytest.CaptureFixture[str], sample
     lying = tmp_path / "sneaky:name.json"
     lying.write_bytes(png_with(text("chara", b64json(v2(name="../../x")))))  # a PNG named .json
     code, out, _ = run(capsys, "card", "import", str(sample_cards / "sable.json"), str(lying),
-                       str(sample_cards / "sable.json"))
+                       str(sample_cards / "sable.json"), "--on-duplicate", "keep-both")  # else refused
     cards = home / "data" / "cards"
     names = sorted(p.name for p in cards.iterdir())
     assert code == 0 and names == ["sable (2).json", "sable.json", "sneaky_name.png"], names

@@ -117,6 +117,9 @@ class ChatActions(Screen[None]):
             return
         await self.chat_log.set_messages(session.messages)
         self._show_status()
+        show_title: Callable[[], None] | None = getattr(self, "_show_title", None)
+        if show_title is not None:
+            show_title()  # a rename or a relinked parent shows at once
         update_context: Callable[[], None] | None = getattr(self, "_update_context", None)
         if update_context is not None and measure:
             update_context()
@@ -341,6 +344,51 @@ class ChatActions(Screen[None]):
             return
         await self.switch_session(branch)
         self.notify(f"Branched at message {index + 1}: {branch.title}", markup=False)
+
+    async def action_delete_swipe(self) -> None:
+        session = self._idle_session()
+        index = self.target_index()
+        if session is None or index is None:
+            return
+        try:
+            gone, notice = session.remove_swipe(index)
+        except ActionError as exc:
+            self.notify(str(exc), markup=False, severity="warning")
+            return
+        await self.redraw(min(index, len(session.messages) - 1) if session.messages else None)
+        await self._report(notice)
+        self.notify("That was its only version: the message was deleted" if gone else "Version deleted",
+                    markup=False, timeout=3)
+
+    def action_checkpoint_here(self) -> None:
+        self._run(self._checkpoint_here())
+
+    async def _checkpoint_here(self) -> None:
+        session = self._idle_session()
+        index = self.target_index()
+        if session is None or index is None:
+            return
+        name = await self.ask("Checkpoint name (empty: Checkpoint #N)")
+        if name is None:
+            return
+        try:
+            chat_id = session.checkpoint(index, name)
+        except Exception as exc:
+            self.notify(f"Cannot make a checkpoint: {exc}", markup=False, severity="error")
+            return
+        await self.redraw(index)
+        self.notify(f"Checkpoint saved: {chat_id.partition('/')[2]}", markup=False)
+
+    async def action_parent_chat(self) -> None:
+        session = self._idle_session()
+        if session is None:
+            return
+        try:
+            parent = session.parent_id()
+        except ActionError as exc:
+            self.notify(str(exc), markup=False, severity="warning")
+            return
+        await self.open_card(session.card_path, chat_id=parent)
 
     def action_choose_greeting(self) -> None:
         self._run(self._choose_greeting())

@@ -98,7 +98,9 @@ async def open_chats(screen: ChatActions) -> None:
         await screen.redraw()  # a rename shows in the title; nothing else changed
         return
     what, chat_id = result
-    if what == "new":
+    if what == "restored":
+        await screen.redraw()  # the open chat was replaced by a backup
+    elif what == "new":
         await screen.open_card(session.card_path, new=True)
     elif what == "reopen":
         await screen.open_card(session.card_path)

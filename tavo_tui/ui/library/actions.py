@@ -11,7 +11,7 @@ from textual.content import Content
 from tavo_tui.session import library as lib
 from tavo_tui.ui.library.card_detail import CardDetailScreen
 from tavo_tui.ui.library.card_editor import CardEditorScreen
-from tavo_tui.ui.shared.dialogs import ChoiceDialog, ConfirmDialog, ReportDialog, TextPrompt
+from tavo_tui.ui.shared.dialogs import ChoiceDialog, ConfirmDialog, MultiChoiceDialog, ReportDialog, TextPrompt
 from tavo_tui.ui.shared.safe_text import plain, plain_line
 
 if TYPE_CHECKING:
@@ -59,7 +59,9 @@ async def import_cards(pane: CardList, _path: Path | None = None) -> None:
         return
     sources = [Path(answer.strip()).expanduser()]
     try:
-        report = lib.import_cards(_ctx(pane), sources)
+        report = lib.import_cards(_ctx(pane), sources, duplicates="refuse")
+        if report.duplicates:
+            report = await _resolve_duplicates(pane, report)
     except lib.LibraryError as exc:
         _error(pane, "Import failed", exc)
         return
@@ -68,6 +70,26 @@ async def import_cards(pane: CardList, _path: Path | None = None) -> None:
         await pane.app.push_screen_wait(ReportDialog(Content("Import"), plain(report.summary())))
     else:
         pane.notify(report.summary(), markup=False)
+
+
+DUPLICATE_LABELS = (("Replace the library's card", "replace"), ("Keep both (the new one as 'name (2)')", "keep"),
+                    ("Cancel: do not import these", "skip"))
+
+
+async def _resolve_duplicates(pane: CardList, report: lib.ImportReport) -> lib.ImportReport:
+    """Cards already in the library: ask once for all of them, then import them as chosen."""
+    names = ", ".join(same.name for _, same in report.duplicates[:3]) + ("…" if len(report.duplicates) > 3 else "")
+    choice = await pane.app.push_screen_wait(ChoiceDialog(
+        Content.assemble(f"{len(report.duplicates)} card(s) already in the library: ", plain_line(names)),
+        [Content(label) for label, _ in DUPLICATE_LABELS], 2))
+    how = DUPLICATE_LABELS[choice][1] if choice is not None else "skip"
+    again = lib.import_cards(_ctx(pane), [src for src, _ in report.duplicates], duplicates=how)
+    report.imported += again.imported
+    report.names.update(again.names)
+    report.failed += again.failed
+    report.replaced += again.replaced
+    report.duplicates = again.duplicates  # what was left out (cancel)
+    return report
 
 
 async def export_card(pane: CardList, path: Path) -> None:
@@ -150,3 +172,46 @@ async def edit_card(pane: CardList, path: Path, title: str = "Edit card") -> Non
     pane.reload(saved)
     note = "" if saved == path else f" (as a new file {saved.name})"
     pane.notify(f"Saved {edited.name}{note}", markup=False)
+
+
+async def toggle_favourite(pane: CardList, path: Path) -> None:
+    try:
+        fav = lib.toggle_favourite(_ctx(pane), path)
+    except lib.LibraryError as exc:
+        _error(pane, "Cannot change the card", exc)
+        return
+    pane.reload(path)
+    pane.notify("Favourite: listed first" if fav else "No longer a favourite", markup=False, timeout=2)
+
+
+async def edit_tags(pane: CardList, path: Path) -> None:
+    """Bulk tag edit: tick cards among those listed (the highlighted one ticked), then "+tag -tag"."""
+    paths = pane.paths
+    names = pane.listed_names()
+    choices = [(plain_line(names.get(p, p.stem)), i) for i, p in enumerate(paths)]
+    picked = await pane.app.push_screen_wait(
+        MultiChoiceDialog(Content("Edit tags of: tick the cards"), choices, [paths.index(path)],
+                          help_text="space: tick    ctrl+s: accept    esc: cancel")
+    )
+    if not picked:
+        return
+    answer = await pane.app.push_screen_wait(TextPrompt(
+        Content(f"Tags for {len(picked)} card(s): +tag adds, -tag removes"), placeholder="+fantasy -draft"))
+    add, remove = lib.parse_tag_edit(answer or "")
+    if not add and not remove:
+        return
+    problems = lib.edit_tags(_ctx(pane), [paths[i] for i in picked], add, remove)
+    pane.reload(path)
+    if problems:
+        await pane.app.push_screen_wait(ReportDialog(Content("Some cards were not changed"),
+                                                     plain("\n".join(problems))))
+    else:
+        pane.notify(f"Tags changed on {len(picked)} card(s)", markup=False, timeout=3)
+
+
+async def show_broken(pane: CardList, _path: Path | None = None) -> None:
+    """The files in the card folders that are not readable cards, each with the reason."""
+    lines = [Content.assemble(plain_line(path.name, "bold"), ": ", plain(reason)) for path, reason in pane.broken]
+    await pane.app.push_screen_wait(ReportDialog(
+        Content(f"{len(lines)} file(s) in the card folders could not be read"),
+        Content("\n").join(lines) if lines else Content("None.")))

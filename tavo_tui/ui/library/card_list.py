@@ -27,7 +27,7 @@ from textual.visual import Visual
 from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from tavo_tui.session.library import SORT_LABELS, SORTS, sorted_entries
+from tavo_tui.session.library import SORT_LABELS, SORTS, TagFolder, folder_view, sorted_entries
 from tavo_tui.ui.keys.registry import CARD_LIST, bindings_for
 from tavo_tui.ui.shared.safe_text import one_line
 
@@ -40,7 +40,8 @@ if TYPE_CHECKING:
     from tavo_tui.session import AppContext
 
 FILTER_DELAY = 0.15
-SORT_SHORT = {"chatted": "recent", "added": "added"}  # the pane is narrow: the title names the sort briefly
+# The pane is narrow: the title names the sort briefly.
+SORT_SHORT = {"chatted": "recent", "added": "added", "tag": "tag"}
 
 
 class CardLike(Protocol):
@@ -120,20 +121,31 @@ class CardList(Vertical):
 
     @dataclass
     class ViewChanged(Message):
-        """The sort order or the filter changed (the screen keeps them for the next start)."""
+        """The sort order, the filter or the tag folder changed (the screen keeps them for the next start)."""
 
         sort: str
         query: str
+        folders: bool = False
+        folder: str = ""
 
     def __init__(self, ctx: AppContext | None = None, *, sort: str = "name", query: str = "",
-                 id: str | None = None) -> None:
+                 folders: bool = False, folder: str = "", id: str | None = None) -> None:
         super().__init__(id=id)
+        # Tags as folders (SillyTavern's): at the top a row per tag and the untagged cards; in a folder a back
+        # row, then that tag's cards. A filter lists every match, folders or not. These rows come first, so
+        # option index - `_lead` is the index in `_paths`.
+        self.folders = folders
+        self.folder = folder if folders else ""
+        self._folder_rows: list[TagFolder | None] = []  # None: the back row
+        self.broken: list[tuple[Path, str]] = []  # files that are not readable cards: one row after the cards
+        self._lead = 0
         # The library: given by the screen that shows this pane (None lists nothing, for tests of the widget).
         self.ctx = ctx
         # The model of the connection in use: the detail view counts tokens with its tokenizer. The screen
         # keeps it up to date.
         self.model_name = ""
         self._paths: list[Path] = []
+        self._names: dict[Path, str] = {}
         self._active: Path | None = None
         self.sort = sort if sort in SORTS else "name"
         self._initial_query = query
@@ -164,16 +176,33 @@ class CardList(Vertical):
 
     def set_cards(self, entries: Sequence[CardLike], active: Path | None = None, *, total: int | None = None) -> None:
         """Show `entries`; `total` is the library's size when they are only its first part (start-up)."""
+        self._folder_rows = []
+        if self.folders and not self.query_text.strip():
+            tag_folders, entries = folder_view(entries, self.folder)
+            self._folder_rows = [None] if self.folder else list(tag_folders)
+        self._lead = len(self._folder_rows)
         self._paths = [entry.path for entry in entries]
+        self._names = {entry.path: entry.name for entry in entries}
         self._active = active if active is not None else self._active
         self._listed_query = self.query_text
         # Option ids are our own indexes: untrusted names never become ids or selectors (tui.md §4.1).
-        self.options.set_options(Option(CardRow(entry), id=f"card-{index}") for index, entry in enumerate(entries))
+        try:
+            self.broken = self.ctx.card_failures() if self.ctx is not None else []
+        except Exception:  # the row is a courtesy; the listing itself must still show
+            self.broken = []
+        self.options.set_options([
+            *(Option(_folder_prompt(row, self.folder), id=f"folder-{index}")
+              for index, row in enumerate(self._folder_rows)),
+            *(Option(CardRow(entry), id=f"card-{index}") for index, entry in enumerate(entries)),
+            *([Option(Content.assemble(("⚠ ", "bold $text-warning"),
+                                       (f"{len(self.broken)} file(s) could not be read", "dim")), id="broken")]
+              if self.broken and not self.query_text.strip() else []),
+        ])
         empty = self.query_one(".empty", Static)
         empty.update(Content("No card matches the filter." if self.query_text.strip() and not entries
                              else "No character cards found.\nAdd .png/.json cards with --library, or press a."))
-        empty.display = not entries
-        self.options.display = bool(entries)
+        empty.display = not self.options.option_count
+        self.options.display = bool(self.options.option_count)
         self._update_title(len(entries) if total is None else total)
         self.mark_active(self._active)
         if entries and self.query_text.strip() and self.options.highlighted is None:
@@ -202,29 +231,66 @@ class CardList(Vertical):
         keep = select or (None if filter_changed else self.highlighted_path)
         self.set_cards(entries)
         if keep in self._paths:
-            self.options.highlighted = self._paths.index(keep)
+            self.options.highlighted = self._lead + self._paths.index(keep)
         elif filter_changed and self._paths:
-            self.options.highlighted = 0
+            self.options.highlighted = self._lead
 
     def mark_active(self, path: Path | None) -> None:
         self._active = path
         if path in self._paths:
-            self.options.highlighted = self._paths.index(path)
+            self.options.highlighted = self._lead + self._paths.index(path)
 
     @property
     def highlighted_path(self) -> Path | None:
         index = self.options.highlighted
-        if index is None or not 0 <= index < len(self._paths):
+        if index is None or not 0 <= index - self._lead < len(self._paths):
             return None
-        return self._paths[index]
+        return self._paths[index - self._lead]
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
-        self.post_message(self.Chosen(self._paths[event.option_index]))
+        if event.option_index < self._lead:
+            row = self._folder_rows[event.option_index]
+            self.open_folder(row.tag if row is not None else "")
+            return
+        if event.option_index >= self._lead + len(self._paths):
+            self._run("show_broken", needs_card=False)  # the "could not be read" row
+            return
+        self.post_message(self.Chosen(self._paths[event.option_index - self._lead]))
+
+    # ---- tags as folders -------------------------------------------------------------------------------------
+    def open_folder(self, tag: str) -> None:
+        """Go into a tag's folder ("" goes back to the top), highlighting the folder just left."""
+        left = self.folder
+        self.folder = tag
+        self.reload()
+        if not tag and left:
+            for index, row in enumerate(self._folder_rows):
+                if row is not None and row.tag.casefold() == left.casefold():
+                    self.options.highlighted = index
+        elif self._paths or self._lead:
+            self.options.highlighted = self._lead if self._paths else 0
+        self._view_changed()
+
+    def action_toggle_folders(self) -> None:
+        self.folders = not self.folders
+        self.folder = ""
+        self.reload()
+        self._view_changed()
+        self.notify("Tags shown as folders" if self.folders else "Tags not shown as folders", markup=False,
+                    timeout=2)
+
+    def _view_changed(self, query: str | None = None) -> None:
+        self.post_message(self.ViewChanged(self.sort, self.query_text if query is None else query, self.folders,
+                                           self.folder))
 
     @property
     def paths(self) -> list[Path]:
         return list(self._paths)
+
+    def listed_names(self) -> dict[Path, str]:
+        """The listed cards' names by path (for dialogs that list them again)."""
+        return dict(self._names)
 
     # ---- filter and sort -------------------------------------------------------------------------------------
     def action_focus_filter(self) -> None:
@@ -239,7 +305,7 @@ class CardList(Vertical):
             self._filter_timer = None
         if event.value == self._listed_query:
             return  # nothing to list again (the restored filter as the pane mounts, or a change undone)
-        self.post_message(self.ViewChanged(self.sort, event.value))  # as typed: quitting at once keeps it too
+        self._view_changed(event.value)  # as typed: quitting at once keeps it too
         self._filter_timer = self.set_timer(FILTER_DELAY, self._apply_filter)
 
     def _apply_filter(self) -> None:
@@ -277,7 +343,7 @@ class CardList(Vertical):
         if event.key == "escape" and self.filter_input.value:
             self.filter_input.value = ""
             self._apply_filter()
-            self.post_message(self.ViewChanged(self.sort, ""))
+            self._view_changed("")
         else:
             self._flush_filter()
         if self.options.highlighted is None and self._paths:
@@ -292,7 +358,9 @@ class CardList(Vertical):
                 return  # nothing to clear: escape means what it means elsewhere
             field.value = ""
             self._apply_filter()
-            self.post_message(self.ViewChanged(self.sort, ""))
+            self._view_changed("")
+        elif event.key == "backspace" and not field.value and self.folder:
+            self.open_folder("")  # out of the tag folder, as ST's back row
         elif event.key == "backspace":
             field.value = field.value[:-1]
             field.cursor_position = len(field.value)
@@ -310,7 +378,7 @@ class CardList(Vertical):
     def action_cycle_sort(self) -> None:
         self.sort = SORTS[(SORTS.index(self.sort) + 1) % len(SORTS)]
         self.reload()
-        self.post_message(self.ViewChanged(self.sort, self.query_text))
+        self._view_changed()
         self.notify(f"Cards sorted by {SORT_LABELS[self.sort]}", markup=False, timeout=2)
 
     # ---- card actions (see library_actions) -------------------------------------------------------------------
@@ -344,6 +412,18 @@ class CardList(Vertical):
     def action_edit_card(self) -> None:
         self._run("edit_card")
 
+    def action_toggle_favourite(self) -> None:
+        self._run("toggle_favourite")
+
+    def action_edit_tags(self) -> None:
+        self._run("edit_tags")
+
+
+def _folder_prompt(row: TagFolder | None, folder: str) -> Content:
+    if row is None:
+        return Content.assemble(("‹ back", "bold"), ("  #", "dim"), (one_line(folder), "dim"))
+    return Content.assemble(("▸ #", "bold"), (one_line(row.tag), "bold"), (f"  {row.count}", "dim"))
+
 
 def _has_detail(entry: CardLike) -> bool:
     """Whether `_card_prompt` gives the card a second line (without building it)."""
@@ -352,6 +432,8 @@ def _has_detail(entry: CardLike) -> bool:
 
 def _card_prompt(entry: CardLike) -> Content:
     name = one_line(entry.name) or one_line(entry.path.stem)
+    if getattr(entry, "fav", False):
+        name = "★ " + name
     detail = ", ".join(one_line(t) for t in entry.tags[:3] if one_line(t))
     if entry.creator.strip():
         detail = f"by {one_line(entry.creator)}" + (f" · {detail}" if detail else "")

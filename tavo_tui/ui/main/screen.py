@@ -27,6 +27,7 @@ from tavo_tui.ui.chat.actions import ChatActions, ReplyStarted
 from tavo_tui.ui.chat.composer import Composer
 from tavo_tui.ui.chat.log import ChatLog
 from tavo_tui.ui.chat.reply_presenter import ReplyPresenter
+from tavo_tui.ui.chat.title import READ_ONLY_TITLE, chat_title
 from tavo_tui.ui.connections.actions import GENERATING, ConnectionActions
 from tavo_tui.ui.connections.pane import ConnectionPane
 from tavo_tui.ui.inspector.pane import PromptInspector
@@ -47,7 +48,6 @@ if TYPE_CHECKING:
 
 # A chat open in another tavo-tui is read-only here; how often (seconds) the screen tries to take it over.
 LOCK_RETRY = 2.0
-READ_ONLY_TITLE = "read-only: open in another tavo-tui"
 # Below these widths a pane starts hidden (the user can still toggle it); the chat is always shown.
 CARDS_MIN_WIDTH = 110
 SIDE_MIN_WIDTH = 150
@@ -102,6 +102,7 @@ class MainScreen(ChatActions, LayoutActions, ConnectionActions, StImportActions)
         with Horizontal(id="body"):
             view = self.ui_settings.library if self.ui_settings else None
             yield CardList(self.ctx, sort=view.sort if view else "name", query=view.filter if view else "",
+                           folders=view.folders if view else False, folder=view.folder if view else "",
                            id="cards")
             with Vertical(id="centre"):
                 yield Static(Content("No character open"), id="chat-title")
@@ -343,10 +344,7 @@ class MainScreen(ChatActions, LayoutActions, ConnectionActions, StImportActions)
         if session is None:
             return
         self._remember_where()
-        self.query_one("#chat-title", Static).update(
-            Content.assemble(("Chat with ", "dim"), plain_line(session.card.name or "(unnamed)", "bold"),
-                             *((" · ", (READ_ONLY_TITLE, "bold $text-warning")) if session.read_only else ()))
-        )
+        self._show_title()
         if session.read_only and self._lock_timer is None:
             self._lock_timer = self.set_interval(LOCK_RETRY, self._retry_lock)
         await self.chat_log.set_messages(session.messages)
@@ -357,6 +355,15 @@ class MainScreen(ChatActions, LayoutActions, ConnectionActions, StImportActions)
             return
         self._update_context()
         self._schedule_inspect(0)
+
+    def _show_title(self) -> None:
+        """The chat pane's title: character, chat name and the parent it branched from (after a rename too)."""
+        session = self.session
+        if session is None:
+            return
+        self.query_one("#chat-title", Static).update(
+            chat_title(session.card.name, session.ref.title if session.ref else None, session.parent_title,
+                       session.read_only))
 
     def _remember_where(self, *, save: bool = False) -> None:
         """Keep the open chat and the connection in use for the next start (ui.json): saved when they changed,
@@ -388,8 +395,9 @@ class MainScreen(ChatActions, LayoutActions, ConnectionActions, StImportActions)
         if self.ui_settings is None:
             return
         view = self.ui_settings.library
-        sort_changed = view.sort != event.sort
+        sort_changed = (view.sort, view.folders, view.folder) != (event.sort, event.folders, event.folder)
         view.sort, view.filter = event.sort, event.query
+        view.folders, view.folder = event.folders, event.folder
         if sort_changed:
             self._save_settings()
 
