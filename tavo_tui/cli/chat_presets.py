@@ -5,8 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from tavo_tui.cli.common import add_common, command_parser, fail
-from tavo_tui.session import AppContext
+from tavo_tui.cli.common import add_common, command_parser, fail, open_context
 from tavo_tui.session.chat_presets import chat_preset_names, export_chat_preset, import_chat_preset, open_chat_preset
 from tavo_tui.session.visible import dumps
 
@@ -42,12 +41,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     exp.set_defaults(handler=cmd_export)
 
 
-def _ctx(args: argparse.Namespace) -> AppContext:
-    return AppContext.open(getattr(args, "home", None), getattr(args, "library", []), getattr(args, "user", None))
-
 
 def cmd_list(args: argparse.Namespace) -> int:
-    names = chat_preset_names(_ctx(args))
+    names = chat_preset_names(open_context(args))
     if args.json:
         print(dumps(names, ensure_ascii=False))
         return 0
@@ -59,7 +55,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    manager = open_chat_preset(_ctx(args), args.preset)
+    manager = open_chat_preset(open_context(args), args.preset)
     prompts = manager.prompts()
     if args.json:
         print(dumps({"prompts": [vars(p) for p in prompts], "utility": manager.utility()},
@@ -73,7 +69,7 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    name = import_chat_preset(_ctx(args), args.file, args.name, replace=args.replace)
+    name = import_chat_preset(open_context(args), args.file, args.name, replace=args.replace)
     print(f"stored chat-completion preset {name!r}")
     return 0
 
@@ -81,6 +77,6 @@ def cmd_import(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     if args.out.exists() and not args.force:
         return fail(f"{args.out} exists — pass --force to overwrite it")
-    export_chat_preset(_ctx(args), args.name, args.out)
+    export_chat_preset(open_context(args), args.name, args.out)
     print(f"wrote {args.name!r} to {args.out}")
     return 0

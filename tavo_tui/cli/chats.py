@@ -7,16 +7,11 @@ import re
 import sys
 from pathlib import Path
 
-from tavo_tui.cli.common import add_common, command_parser, fail
-from tavo_tui.session import AppContext
+from tavo_tui.cli.common import add_common, command_parser, fail, open_context
 from tavo_tui.session.chat_tree import ChatNode, chat_tree
 from tavo_tui.session.chats import EXPORT_FORMATS, greeting_range_error, save_export
 from tavo_tui.session.personas import POSITIONS
 from tavo_tui.session.visible import dumps
-
-
-def _ctx(args: argparse.Namespace) -> AppContext:
-    return AppContext.open(getattr(args, "home", None), getattr(args, "library", []), getattr(args, "user", None))
 
 
 def _card(value: str) -> Path:
@@ -117,7 +112,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
 # ---- chats -------------------------------------------------------------------------------------------------
 def cmd_list(args: argparse.Namespace) -> int:
-    ctx = _ctx(args)
+    ctx = open_context(args)
     summaries = ctx.chat_summaries(_card(args.card) if args.card else None)
     if args.json:
         print(dumps([
@@ -135,7 +130,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_new(args: argparse.Namespace) -> int:
-    ctx = _ctx(args)
+    ctx = open_context(args)
     card = _card(args.card)
     problem = greeting_range_error(args.greeting, len(ctx.load_card(card).greetings()))
     if problem:
@@ -152,7 +147,7 @@ def cmd_new(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    ctx = _ctx(args)
+    ctx = open_context(args)
     card = _card(args.card)
     ref = ctx.import_chat(args.file, card)
     print(ref.id)
@@ -160,7 +155,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    ctx = _ctx(args)
+    ctx = open_context(args)
     data = ctx.export_chat(args.id, args.format)
     if args.output is None:
         if sys.stdout.isatty():  # shown through the terminal guard, controls visible
@@ -176,12 +171,12 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_rename(args: argparse.Namespace) -> int:
-    print(_ctx(args).rename_chat(args.id, args.title).id)  # refused while the chat is open elsewhere
+    print(open_context(args).rename_chat(args.id, args.title).id)  # refused while the chat is open elsewhere
     return 0
 
 
 def cmd_backups(args: argparse.Namespace) -> int:
-    backups = _ctx(args).chat_backups(args.id)
+    backups = open_context(args).chat_backups(args.id)
     if args.json:
         print(dumps([{"name": b.name, "stamp": b.stamp, "time": b.when.isoformat(), "size": b.size,
                       "path": str(b.path)} for b in backups], ensure_ascii=False))
@@ -192,13 +187,13 @@ def cmd_backups(args: argparse.Namespace) -> int:
 
 
 def cmd_restore(args: argparse.Namespace) -> int:
-    before = _ctx(args).restore_backup(args.id, args.backup)  # refused while the chat is open elsewhere
+    before = open_context(args).restore_backup(args.id, args.backup)  # refused while the chat is open elsewhere
     print(f"restored; the previous state is kept as backup {before.name}")
     return 0
 
 
 def cmd_delete(args: argparse.Namespace) -> int:
-    ctx = _ctx(args)
+    ctx = open_context(args)
     ref = ctx.find_chat(args.id)
     if not args.yes:
         if not sys.stdin.isatty():
@@ -211,7 +206,7 @@ def cmd_delete(args: argparse.Namespace) -> int:
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    ctx = _ctx(args)
+    ctx = open_context(args)
     key = ctx.card_key(_card(args.card)) if args.card else None
     hits = ctx.chats.search(args.text, key)
     if args.json:
@@ -225,7 +220,7 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 # ---- personas ----------------------------------------------------------------------------------------------
 def cmd_persona_list(args: argparse.Namespace) -> int:
-    ctx = _ctx(args)
+    ctx = open_context(args)
     default = ctx.personas.default_id
     for persona in ctx.personas.list():
         mark = "*" if persona.id == default else " "
@@ -235,7 +230,7 @@ def cmd_persona_list(args: argparse.Namespace) -> int:
 
 
 def cmd_persona_add(args: argparse.Namespace) -> int:
-    ctx = _ctx(args)
+    ctx = open_context(args)
     persona = ctx.personas.create(args.name, args.description, position=args.position, depth=args.depth,
                                   avatar=args.avatar)
     if args.default:
@@ -245,13 +240,13 @@ def cmd_persona_add(args: argparse.Namespace) -> int:
 
 
 def cmd_persona_default(args: argparse.Namespace) -> int:
-    ctx = _ctx(args)
+    ctx = open_context(args)
     ctx.personas.set_default(ctx.personas.find(args.persona).id)
     return 0
 
 
 def cmd_persona_delete(args: argparse.Namespace) -> int:
-    ctx = _ctx(args)
+    ctx = open_context(args)
     ctx.personas.delete(ctx.personas.find(args.persona).id)
     return 0
 

@@ -6,7 +6,10 @@ import argparse
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from tavo_tui.session import AppContext
 
 # Every command: its module under tavo_tui.cli and its one-line help, in the order `--help` lists them. The
 # module is imported only when its command is on the command line, so the TUI path loads none of them.
@@ -58,6 +61,13 @@ class VisibleStream:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._stream, name)
+
+
+def open_context(args: argparse.Namespace) -> AppContext:
+    """The app context for the common options (`--home`, `--library`, `--user`) a command was given."""
+    from tavo_tui.session import AppContext  # here: the TUI path imports this module and needs none of it
+
+    return AppContext.open(getattr(args, "home", None), getattr(args, "library", []), getattr(args, "user", None))
 
 
 def guard_terminal() -> None:

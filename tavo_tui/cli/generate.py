@@ -7,8 +7,8 @@ import asyncio
 import sys
 from pathlib import Path
 
-from tavo_tui.cli.common import add_common, command_parser, fail
-from tavo_tui.session import AppContext, ChatSession, Delta, Done, Failed, Inspection, Notice, Retrying
+from tavo_tui.cli.common import add_common, command_parser, fail, open_context
+from tavo_tui.session import ChatSession, Delta, Done, Failed, Inspection, Notice, Retrying
 from tavo_tui.session.errors import StoreError
 from tavo_tui.session.presets import derive_templates_for, wants_derived
 from tavo_tui.session.scripted import RunInputs, add_history, apply_inputs, open_chat_file
@@ -92,7 +92,7 @@ def run_inputs(args: argparse.Namespace) -> RunInputs:
 def _open_history(args: argparse.Namespace, *, save: bool) -> ChatSession:
     """The greeting plus the -m history (nothing written), a SillyTavern chat file's messages, or a stored
     chat with --chat ID (saved when `save`)."""
-    ctx = AppContext.open(getattr(args, "home", None), getattr(args, "library", []), getattr(args, "user", None))
+    ctx = open_context(args)
     if args.card is not None and not args.card.exists():
         raise FileNotFoundError(2, "no such card file", str(args.card))
     if args.chat and args.chat.endswith(".jsonl") and Path(args.chat).is_file():

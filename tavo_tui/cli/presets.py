@@ -5,8 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from tavo_tui.cli.common import add_common, command_parser, fail
-from tavo_tui.session import AppContext
+from tavo_tui.cli.common import add_common, command_parser, fail, open_context
 from tavo_tui.session.presets import (
     PRESET_KINDS,
     delete_preset,
@@ -49,12 +48,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     rm.set_defaults(handler=cmd_delete)
 
 
-def _ctx(args: argparse.Namespace) -> AppContext:
-    return AppContext.open(getattr(args, "home", None), getattr(args, "library", []), getattr(args, "user", None))
-
 
 def cmd_list(args: argparse.Namespace) -> int:
-    ctx = _ctx(args)
+    ctx = open_context(args)
     kinds = [args.kind] if args.kind else list(PRESET_KINDS)
     entries = [e for kind in kinds for e in list_presets(ctx, kind)]
     if args.json:
@@ -67,13 +63,13 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    preset = get_preset(_ctx(args), args.kind, args.name)
+    preset = get_preset(open_context(args), args.kind, args.name)
     print(dumps(to_sillytavern(preset), ensure_ascii=False, indent=4))
     return 0
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    report = import_presets(_ctx(args), args.path)
+    report = import_presets(open_context(args), args.path)
     if args.json:
         print(dumps({
             "imported": [{"kind": e.kind, "name": e.name, "origin": e.origin} for e in report.imported],
@@ -94,7 +90,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_delete(args: argparse.Namespace) -> int:
-    if not delete_preset(_ctx(args), args.kind, args.name):
+    if not delete_preset(open_context(args), args.kind, args.name):
         return fail(f"you have no {args.kind} preset {args.name!r} (shipped presets cannot be deleted)")
     print(f"deleted {args.kind} {args.name}")
     return 0

@@ -5,8 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from tavo_tui.cli.common import add_common, command_parser, fail
-from tavo_tui.session import AppContext
+from tavo_tui.cli.common import add_common, command_parser, fail, open_context
 from tavo_tui.session.sampler_presets import (
     FOLDERS,
     FORMATS,
@@ -58,12 +57,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     rm.set_defaults(handler=cmd_delete)
 
 
-def _ctx(args: argparse.Namespace) -> AppContext:
-    return AppContext.open(getattr(args, "home", None), getattr(args, "library", []), getattr(args, "user", None))
-
 
 def cmd_list(args: argparse.Namespace) -> int:
-    entries = list_presets(_ctx(args))
+    entries = list_presets(open_context(args))
     if args.json:
         print(dumps([{"name": e.name, "format": e.format, "path": str(e.path)} for e in entries],
                     ensure_ascii=False, indent=2))  # fmt: skip
@@ -81,7 +77,7 @@ def _show_value(value: object) -> str:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    ctx = _ctx(args)
+    ctx = open_context(args)
     profile = ctx.profiles.get(args.connection or ctx.profiles.default_name)
     kind = args.kind or profile.kind
     preset = resolve_preset(ctx, args.preset, profile)
@@ -99,7 +95,7 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def cmd_import(args: argparse.Namespace) -> int:
-    preset = import_preset(_ctx(args), args.file, args.name, args.format, replace=args.replace)
+    preset = import_preset(open_context(args), args.file, args.name, args.format, replace=args.replace)
     print(f"stored sampler preset {preset.name!r} ({FOLDERS[preset.format]})")
     return 0
 
@@ -107,12 +103,12 @@ def cmd_import(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     if args.out.exists() and not args.force:
         return fail(f"{args.out} exists — pass --force to overwrite it")
-    preset = export_preset(_ctx(args), args.name, args.out)
+    preset = export_preset(open_context(args), args.name, args.out)
     print(f"wrote {preset.name!r} ({FOLDERS[preset.format]}) to {args.out}")
     return 0
 
 
 def cmd_delete(args: argparse.Namespace) -> int:
-    entry = delete_preset(_ctx(args), args.name)
+    entry = delete_preset(open_context(args), args.name)
     print(f"deleted sampler preset {entry.name!r} ({FOLDERS[entry.format]})")
     return 0
