@@ -11,6 +11,7 @@ from textual.timer import Timer
 from textual.widgets import Static
 
 from tavo_tui.model import ConnectionProfile
+from tavo_tui.session import Delta, Retrying
 from tavo_tui.ui.shared.safe_text import plain_line
 
 DEMO_LABEL = "DEMO — no model, replies are canned"
@@ -199,12 +200,11 @@ class StatusBar(Static):
 
 
 def track(status: StatusBar, event: object) -> None:
-    """Feed a generation event to the status bar's live figures (duck-typed: a forwarded backend Progress
-    event carries `queue_position` / `eta_seconds`)."""
-    text = getattr(event, "text", None)
-    if type(event).__name__ == "Delta" and isinstance(text, str):
-        status.stream_delta(len(text))
-    elif type(event).__name__ == "Retrying":
-        status.retry_wait(float(getattr(event, "seconds", 0.0)))
+    """Feed a generation event to the status bar's live figures (a forwarded backend Progress event is matched
+    by its `queue_position` / `eta_seconds`: the UI does not import the backends)."""
+    if isinstance(event, Delta):
+        status.stream_delta(len(event.text))
+    elif isinstance(event, Retrying):
+        status.retry_wait(event.seconds)
     elif hasattr(event, "queue_position"):
         status.queue(getattr(event, "queue_position", None), getattr(event, "eta_seconds", None))

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 
 from textual.content import Content
 
+from tavo_tui.ui.keys.registry import ENTRIES, keys_label
 from tavo_tui.ui.shared.safe_text import plain
 
 # The session's message already says what happened; these say where to fix it in the TUI. The keys are the
@@ -28,8 +29,11 @@ ERROR_HINTS = {
 DEFAULT_HINT = "Test the connection with {test_connection}, switch with {pick_connection}, or retry with {retry}."
 HINT_ACTIONS = ("toggle_connections", "pick_connection", "toggle_inspector", "test_connection", "new_chat", "retry")
 UNBOUND = "the command palette"  # an action the keymap left without a key is still in the palette
-DEFAULT_KEYS = {"toggle_connections": "F3", "pick_connection": "F5", "toggle_inspector": "F4",
-                "test_connection": "ctrl+t", "new_chat": "ctrl+n", "retry": "ctrl+r"}
+
+
+def default_hint_keys() -> dict[str, str]:
+    """The registry's default keys for HINT_ACTIONS (what the advice names when no screen is asked)."""
+    return {entry.action: keys_label(entry.keys) for entry in ENTRIES if entry.action in HINT_ACTIONS and entry.keys}
 
 
 def _prose(label: str) -> str:
@@ -39,7 +43,8 @@ def _prose(label: str) -> str:
 
 def error_hint(kind: str, keys: Mapping[str, str] | None = None) -> str:
     """The advice for an error kind, naming the keys in `keys` (action → keys as read; the defaults if None)."""
-    shown = DEFAULT_KEYS if keys is None else {action: _prose(keys.get(action) or UNBOUND) for action in HINT_ACTIONS}
+    given = default_hint_keys() if keys is None else keys
+    shown = {action: _prose(given.get(action) or UNBOUND) for action in HINT_ACTIONS}
     return ERROR_HINTS.get(kind, DEFAULT_HINT).format_map(shown)
 
 

@@ -21,7 +21,8 @@ class SafeTextArea(TextArea):
     def render_line(self, y: int) -> Strip:
         strip = super().render_line(y)
         segments = list(strip)
-        if not any(one_cell(segment.text) != segment.text for segment in segments):
-            return strip
-        shown = Strip([Segment(one_cell(s.text), s.style, s.control) for s in segments])
+        texts = [one_cell(segment.text) for segment in segments]
+        if all(text is segment.text or text == segment.text for text, segment in zip(texts, segments, strict=True)):
+            return strip  # the usual case: nothing to replace, the strip (and its cache) is kept
+        shown = Strip([Segment(text, s.style, s.control) for text, s in zip(texts, segments, strict=True)])
         return shown.crop(0, max(strip.cell_length, self.size.width))
