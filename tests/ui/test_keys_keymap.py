@@ -52,7 +52,7 @@ def test_a_dialogs_binding_id_is_known() -> None:
 
 
 def test_leader_keys_are_remapped_by_id_and_checked_per_overlay() -> None:
-    assert check_keymap({"leader.regenerate": "x"}).keymap == {"leader.regenerate": "x"}
+    assert check_keymap({"leader.regenerate": "z"}).keymap == {"leader.regenerate": "z"}
     clash = check_keymap({"leader.regenerate": "d"})  # d deletes messages after the leader
     assert clash.keymap == {} and "leader.delete-messages" in clash.warnings[0]
     # The library's overlay does not offer the chat's actions: r is free there, and x is the chat's to take.
@@ -83,7 +83,7 @@ async def test_keymap_problems_are_shown_at_start_up(ctx: AppContext, alice: Pat
 
 
 async def test_a_remapped_send_key_is_what_the_hints_say(ctx: AppContext, alice: Path) -> None:
-    write_keymap(ctx, {"send": "ctrl+s", "leader.regenerate": "x"})
+    write_keymap(ctx, {"send": "ctrl+s", "leader.regenerate": "z"})
     app = TavoApp(ctx, card_path=alice)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
@@ -93,7 +93,7 @@ async def test_a_remapped_send_key_is_what_the_hints_say(ctx: AppContext, alice:
         await pilot.press("f1")
         await wait_for(pilot, lambda: isinstance(app.screen, HelpScreen))
         rows = {row.binding_id: row for row in app.screen.rows}  # type: ignore[attr-defined]
-        assert rows["send"].keys == "ctrl+s" and rows["leader.regenerate"].keys == "ctrl+g x"
+        assert rows["send"].keys == "ctrl+s" and rows["leader.regenerate"].keys == "ctrl+g z"
         await pilot.press("escape")
         # The palette names the keys in force.
         await pilot.press("ctrl+p")
@@ -113,8 +113,8 @@ async def test_a_remapped_send_key_is_what_the_hints_say(ctx: AppContext, alice:
         assert screen.session is not None and screen.session.messages[-2].mes.startswith("x")
         await pilot.press("ctrl+g")
         await wait_for(pilot, lambda: isinstance(app.screen, LeaderScreen))
-        assert "x Regenerate" in screen_text(app)
-        await pilot.press("x")
+        assert "z Regenerate" in screen_text(app)
+        await pilot.press("z")
         await wait_idle(pilot)
         assert screen.session.swipe_count() == 2
 
