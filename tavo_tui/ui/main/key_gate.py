@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import time
 from collections import deque
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import TYPE_CHECKING, Any
 
 from textual import events
@@ -40,6 +42,22 @@ class KeyGate:
         self._passing: events.Key | None = None  # the key being handed to the app's own handling
         self._busy_since: float | None = None
         self._turn = 0  # which key's path a callback belongs to (a late one from a stuck path is ignored)
+        self._holds = 0  # handlers still moving the focus (see `hold`)
+        self._release_when_free = False
+
+    @contextmanager
+    def hold(self) -> Iterator[None]:
+        """Keep the keys typed after this one until the block ends. For a handler that awaits before it moves
+        the focus (opening a card loads and mounts the chat): while it awaits, its screen takes other messages,
+        so the key's path can look done before the focus has moved."""
+        self._holds += 1
+        try:
+            yield
+        finally:
+            self._holds -= 1
+            if not self._holds and self._release_when_free:
+                self._release_when_free = False
+                self._app.call_later(self._done, self._turn)
 
     @property
     def holding(self) -> int:
@@ -50,7 +68,8 @@ class KeyGate:
         comes back once the keys before it are done."""
         if event is self._passing:
             return False
-        if self._busy_since is not None and time.monotonic() - self._busy_since > STUCK_AFTER:
+        if (self._busy_since is not None and not self._holds
+                and time.monotonic() - self._busy_since > STUCK_AFTER):
             self._busy_since = None
         self._held.append(event)
         if self._busy_since is None:
@@ -101,5 +120,14 @@ class KeyGate:
     async def _done(self, turn: int) -> None:
         if turn != self._turn:
             return
+        if self._holds:
+            self._release_when_free = True
+            return
         self._busy_since = None
         await self._next()
+
+
+def hold_keys(app: App[Any]) -> AbstractContextManager[None]:
+    """`KeyGate.hold` on the app's gate; nothing to hold under an app without one (a widget test's)."""
+    gate = getattr(app, "key_gate", None)
+    return gate.hold() if isinstance(gate, KeyGate) else nullcontext()

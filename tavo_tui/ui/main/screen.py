@@ -34,6 +34,7 @@ from tavo_tui.ui.inspector.pane import PromptInspector
 from tavo_tui.ui.keys.registry import SCREEN, bindings_for
 from tavo_tui.ui.library.card_list import CardList
 from tavo_tui.ui.library.st_import import StImportActions
+from tavo_tui.ui.main.key_gate import hold_keys
 from tavo_tui.ui.main.layout import LayoutActions
 from tavo_tui.ui.main.status_bar import StatusBar, track
 from tavo_tui.ui.shared.safe_text import plain, plain_line
@@ -315,10 +316,11 @@ class MainScreen(ChatActions, LayoutActions, ConnectionActions, StImportActions)
 
     @on(CardList.Chosen)
     async def _card_chosen(self, event: CardList.Chosen) -> None:
-        await self.open_card(event.path, new=event.new, greeting_index=event.greeting)
-        if self._layout_class == "narrow":
-            self.query_one(CardList).display = False  # give the chat its room back
-        self.composer.focus()
+        with hold_keys(self.app):  # keys typed after enter are the first words of the message
+            await self.open_card(event.path, new=event.new, greeting_index=event.greeting)
+            if self._layout_class == "narrow":
+                self.query_one(CardList).display = False  # give the chat its room back
+            self.composer.focus()
 
     async def open_card(self, path: Path, *, new: bool = False, chat_id: str | None = None,
                         greeting_index: int = 0) -> None:
