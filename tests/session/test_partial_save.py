@@ -64,9 +64,12 @@ def record_drafts(session: ChatSession) -> list[tuple[float, str]]:
     real: Callable[..., bool] = session._save_draft
 
     def recording(draft: Message, *, new_line: bool) -> bool:
+        # When the write began: the interval runs from one write's start to the next (a slow write on a loaded
+        # machine must not make the next one look early).
+        began = time.monotonic()
         ok = real(draft, new_line=new_line)
         if ok:
-            written.append((time.monotonic(), draft.mes))
+            written.append((began, draft.mes))
         return ok
 
     session._save_draft = recording  # type: ignore[method-assign]
