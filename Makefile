@@ -18,8 +18,9 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(VENV)/bin/tavo-tui --library sample_cards
 
+# One pytest worker per core (pytest-xdist): the suite is mostly Textual apps started one after another.
 test: $(STAMP)
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n auto
 
 # ruff for style, mypy for types (ui and cli included), lint-imports for the layering ([tool.importlinter]).
 lint: $(STAMP)

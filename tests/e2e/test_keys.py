@@ -20,7 +20,8 @@ pytestmark = [
     pytest.mark.tmux,
     pytest.mark.skipif(not have_tmux(), reason="tmux is not installed (.ci/run installs it)"),
 ]
-SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((160, 45), id="160x45")]
+# Each case starts a terminal and the app (~4 s): the wide ones run in the slow suite (.ci/run).
+SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((160, 45), id="160x45", marks=pytest.mark.slow)]
 
 
 @pytest.fixture

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck
 from hypothesis import strategies as st
 
 from tavo_tui.model import Card, ConnectionProfile, Lorebook, LorebookEntry, Message
 from tavo_tui.prompt import AuthorsNote, PromptSettings, assemble, preset_names, substitute
 from tavo_tui.prompt.macros import MacroEnv
 from tavo_tui.prompt.tokens import estimate_counter
+from tests.fuzzing import quick_and_long
 
 tricky = st.sampled_from(
     [
@@ -106,9 +107,7 @@ def scenario(draw: Any) -> tuple[Card, list[Message], ConnectionProfile, list[Lo
     return card, messages, profile, [], prompt_settings, draw(text)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(scenario(), st.one_of(st.none(), text), st.one_of(st.none(), text))
-def test_assemble_never_fails(
+def assemble_never_fails(
     case: tuple[Card, list[Message], ConnectionProfile, list[Lorebook], PromptSettings, str],
     pending: str | None,
     note: str | None,
@@ -142,6 +141,11 @@ def test_assemble_never_fails(
             "".join(s.content for s in result.sections).replace("\r", "") == result.text
             or prompt_settings.collapse_newlines
         )
+
+
+test_assemble_never_fails, test_assemble_never_fails_long = quick_and_long(
+    scenario(), st.one_of(st.none(), text), st.one_of(st.none(), text),
+    quick=40, long=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])(assemble_never_fails)
 
 
 def test_pathological_macros_are_bounded() -> None:

@@ -9,7 +9,6 @@ from typing import Any
 from unittest.mock import patch
 
 import pytest
-from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tavo_tui.model import Card, Lorebook, LorebookEntry
@@ -20,6 +19,7 @@ from tavo_tui.prompt.timed import TimedEffects
 from tavo_tui.prompt.tokens import estimate_counter
 from tavo_tui.prompt.wi_index import EntryIndex, entry_index
 from tavo_tui.prompt.worldinfo import ScanMessage, WIEntry, WorldInfoResult, scan_world_info
+from tests.fuzzing import quick_and_long
 
 from .conftest import bot, chat_profile, text_profile, user
 
@@ -91,9 +91,7 @@ def _timed(data: st.DataObject, uids: int) -> dict[str, Any]:
     }
 
 
-@settings(max_examples=300, deadline=None)
-@given(st.data())
-def test_indexed_scan_equals_full_scan(data: st.DataObject) -> None:
+def indexed_scan_equals_full_scan(data: st.DataObject) -> None:
     entries = [_entry(uid, data.draw) for uid in range(data.draw(st.integers(0, 14)))]
     texts = [
         " ".join(data.draw(st.lists(st.sampled_from(TEXT_WORDS), max_size=6)))
@@ -117,6 +115,10 @@ def test_indexed_scan_equals_full_scan(data: st.DataObject) -> None:
     # Small books test each phrase and odd key directly; large ones look them up: both must agree.
     with patch.object(wi_index, "DIRECT", 0):
         assert _scan(entries, texts, wi, EntryIndex(entries), timed()) == full
+
+
+test_indexed_scan_equals_full_scan, test_indexed_scan_equals_full_scan_long = quick_and_long(
+    st.data(), quick=60, long=600, deadline=None)(indexed_scan_equals_full_scan)
 
 
 def _w(uid: int, keys: list[str], **kw: Any) -> WIEntry:

@@ -10,12 +10,13 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from tavo_tui.store.chats import ChatRef, ChatStore
 from tavo_tui.store.jsonl import message_to_json
 from tests.store.crash_child import digest
 
 ROOT = Path(__file__).resolve().parents[2]
-KILLS = 100
 PARALLEL = 10
 
 
@@ -41,14 +42,25 @@ def file_state(path: Path) -> tuple[str, bool]:
     return digest([message_to_json(m) for m in messages]), clean
 
 
+def test_sigkill_20_times_never_loses_a_committed_message(tmp_path: Path) -> None:
+    kill_and_check(tmp_path, kills=20, seed=1234)
+
+
+@pytest.mark.slow
 def test_sigkill_100_times_never_loses_a_committed_message(tmp_path: Path) -> None:
-    rng = random.Random(1234)
+    kill_and_check(tmp_path, kills=100, seed=4321)
+
+
+def kill_and_check(tmp_path: Path, *, kills: int, seed: int) -> None:
+    """Kill `kills` writers (PARALLEL at a time) at random moments and check every chat file after each."""
+    wanted = kills
+    rng = random.Random(seed)
     paths = [tmp_path / "chats" / f"c{i}" / "chat.jsonl" for i in range(PARALLEL)]
     for path in paths:
         path.parent.mkdir(parents=True)
     kills = mid_change = 0
     round_no = 0
-    while kills < KILLS:
+    while kills < wanted:
         round_no += 1
         children = [start(path, round_no * 100 + i) for i, path in enumerate(paths)]
         heads: list[str] = []
@@ -89,7 +101,7 @@ def test_sigkill_100_times_never_loses_a_committed_message(tmp_path: Path) -> No
             )
     # Many kills land inside a change (between B and C), the case that matters; how many depends on disk speed.
     print(f"kills inside a change: {mid_change}/{kills}")
-    assert mid_change >= KILLS // 20, mid_change
+    assert mid_change >= wanted // 20, mid_change
     # Temp files a kill left behind never show up as chats.
     for path in paths:
         assert ChatStore(path.parent.parent).list(path.parent.name) == [ChatRef(path, path.parent.name)]

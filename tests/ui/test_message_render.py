@@ -23,7 +23,9 @@ from tests.ui.helpers import main, type_and_send, wait_for, wait_idle
 
 ROLEPLAY = '*She looks up.*\n"You came back," she says.\nThe wind howls.'
 # Filler past the Markdown head: paragraphs with a blank line between them, so the head ends at a break.
-FILLER = "\n\n".join(f"Paragraph {i} " + "filler words here " * 20 for i in range(HEAD_LIMIT // 350 + 2)) + "\n\n"
+# Past the Markdown head; few spaces, because the fake server streams a delta per word (1,000 deltas of UI
+# work would make this test slow without testing more).
+FILLER = "\n\n".join(f"Paragraph {i} " + "filler-words-here-" * 20 for i in range(HEAD_LIMIT // 350 + 2)) + "\n\n"
 
 
 def shown_lines(app: TavoApp, widget: Widget) -> list[str]:

@@ -55,7 +55,7 @@ async def test_last_sent_is_what_the_server_received_with_random_macros(
         screen = main(app)
         screen.inspector.display = True
         bodies = set()
-        for turn in range(10):
+        for turn in range(5):  # before the fix, 4 of 5 sends differed from the recorded one
             await type_and_send(pilot, f"turn {turn}")
             await wait_for(pilot, lambda n=turn: len(generations(openai_server)) == n + 1)
             await wait_idle(pilot)

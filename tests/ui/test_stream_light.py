@@ -27,7 +27,7 @@ from tavo_tui.ui.chat.roleplay_text import (
     split_head,
 )
 from tests.fakes.openai_server import FakeOpenAIServer
-from tests.ui.helpers import main, screen_text, type_and_send, wait_idle, write_card
+from tests.ui.helpers import main, screen_text, type_and_send, wait_for, wait_idle, write_card
 
 
 def styled(content: Content, style: str) -> list[str]:
@@ -211,23 +211,30 @@ async def steady(pilot: Any) -> None:
     await pilot.pause()
 
 
-async def test_a_key_just_pressed_gets_its_frame_before_the_next_flush(ctx: AppContext, alice: Path) -> None:
+async def test_a_key_just_pressed_gets_its_frame_before_the_next_flush(ctx: AppContext, alice: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     import time
+    from types import SimpleNamespace
 
+    # The view's clock is ours: on a loaded machine a real 50 ms grace can pass between two lines of the test.
+    clock = [time.monotonic()]
+    monkeypatch.setattr(message_view, "time", SimpleNamespace(monotonic=lambda: clock[0]))
     app = TavoApp(ctx, card_path=alice)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         view = await main(app).chat_log.add_reply("Alice")
         await view.add_delta("first ")
-        await pilot.pause(message_view.FLUSH_INTERVAL * 2)
+        clock[0] += message_view.FLUSH_INTERVAL * 2  # the next delta is due for a flush
         before = time.monotonic()
         await pilot.press("x")  # the app notes when a key arrived ...
         assert app.last_input >= before
-        app.last_input = time.monotonic()  # ... and here it has just arrived (press() waited for its handling)
+        app.last_input = clock[0]  # ... and, on the view's clock, it has just arrived
         await view.add_delta("second ")  # a flush is due, but the key goes first
         assert "second" not in view.body.source
-        await pilot.pause(message_view.INPUT_GRACE + 0.1)
-        assert "second" in view.body.source  # the trailing flush caught up
+        await pilot.pause(0.1)
+        assert "second" not in view.body.source  # still within the grace on the view's clock
+        clock[0] += message_view.INPUT_GRACE + 0.01
+        await wait_for(pilot, lambda: "second" in view.body.source)  # the trailing flush caught up
         await view.finish(None)
         assert view.text == "first second "
 
