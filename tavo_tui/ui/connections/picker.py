@@ -40,6 +40,8 @@ class ConnectionPicker(KeyModal[str | None]):
     }
     ConnectionPicker OptionList { height: auto; max-height: 20; border: none; }
     """
+    # Rows the dialog spends on its title and border: the list gets the rest of the 80% (see `_fit`).
+    CHROME = 3
 
     def __init__(self, profiles: Sequence[ConnectionProfile], active: str) -> None:
         super().__init__()
@@ -71,9 +73,18 @@ class ConnectionPicker(KeyModal[str | None]):
 
     def on_mount(self) -> None:
         options = self.query_one(OptionList)
+        self._fit(self.app.size.height)
         if self.profiles:
             options.highlighted = self.index
         options.focus()
+
+    def on_resize(self) -> None:
+        self._fit(self.app.size.height)
+
+    def _fit(self, height: int) -> None:
+        """Cap the list to what the dialog can show, so it scrolls to the highlighted row instead of being
+        clipped below the dialog's edge (at 24 rows the dialog is shorter than 20 rows of list)."""
+        self.query_one(OptionList).styles.max_height = max(3, min(20, height * 8 // 10 - self.CHROME))
 
     def action_move(self, step: int) -> None:
         if self.dismissed or not self.profiles:
