@@ -10,7 +10,7 @@ import asyncio
 import contextvars
 import json
 import time
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -63,6 +63,9 @@ class RetryObserver:
     notify: Callable[[RetryWait], None]
     skip: asyncio.Event = field(default_factory=asyncio.Event)
     waiting: bool = False  # a retry wait is under way (what `skip` would cut short)
+    # Set once a request's body has been written to the socket: the consumer can hold back costly work of its
+    # own (a screen redraw) until the request is on the wire.
+    sent: asyncio.Event = field(default_factory=asyncio.Event)
 
 
 RETRY_OBSERVER: contextvars.ContextVar[RetryObserver | None] = contextvars.ContextVar("retry_observer", default=None)
@@ -202,7 +205,10 @@ class Transport:
         attempt = 0
         stale_retry = True
         while True:
-            request = self.client.build_request(method, url, headers=dict(headers or {}), content=content)
+            observer = RETRY_OBSERVER.get()
+            extensions = {"trace": _body_sent_tracer(observer.sent)} if observer is not None else None
+            request = self.client.build_request(method, url, headers=dict(headers or {}), content=content,
+                                                extensions=extensions)
             sent = time.monotonic()
             try:
                 response = await self._send_within_first_token(request, url)
@@ -319,3 +325,11 @@ async def json_objects(events: AsyncIterator[SSEEvent]) -> AsyncIterator[tuple[S
             continue
         if isinstance(obj, dict):
             yield event, obj
+
+
+def _body_sent_tracer(sent: asyncio.Event) -> Callable[[str, dict[str, object]], Awaitable[None]]:
+    """An httpcore trace hook that sets `sent` when the request body has been written (HTTP/1.1 or 2)."""
+    async def trace(name: str, info: dict[str, object]) -> None:
+        if name.endswith("send_request_body.complete"):
+            sent.set()
+    return trace

@@ -43,6 +43,9 @@ from tavo_tui.session.inspection import Inspection
 from tavo_tui.session.presets import derive_templates_for, prompt_presets
 from tavo_tui.session.regex import AI_OUTPUT, REASONING, USER_INPUT, regex_scripts, stored_text
 
+# At most this long before `Started` for the request's body to be written (a cloud API's TLS handshake may take
+# longer: the fronts then draw without waiting for it).
+SENT_WAIT = 0.05
 EMPTY_STREAM = (
     "the server closed the stream without sending any text "
     "(llama-cpp-python does this when the prompt is longer than its context)"
@@ -328,6 +331,9 @@ class GenerationMixin(SessionCore):
         finally:
             RETRY_OBSERVER.reset(token)
         try:
+            # The fronts redraw on Started (a costly layout in a long chat): that waits until the request is on
+            # the wire, so the server has it first.
+            await events.on_the_wire(observer.sent, SENT_WAIT)
             yield Started(inspection, action=action, index=index)
             try:
                 async for event in events:
@@ -469,6 +475,17 @@ class EarlyStream:
 
     def __aiter__(self) -> EarlyStream:
         return self
+
+    async def on_the_wire(self, sent: asyncio.Event, limit: float) -> None:
+        """Wait until the request body is written (`sent`), the first fetch is over (an early error; a backend
+        without HTTP), or `limit` seconds, whichever comes first."""
+        if self._first is None or sent.is_set():
+            return
+        waiter = asyncio.ensure_future(sent.wait())
+        try:
+            await asyncio.wait({waiter, self._first}, timeout=limit, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            waiter.cancel()
 
     async def __anext__(self) -> StreamEvent | RetryWait:
         if self._first is None:

@@ -433,8 +433,15 @@ class MainScreen(ChatActions, LayoutActions, ConnectionActions, StImportActions)
         if not await self._writable(self.session):
             return  # the text stays in the composer, to send once the chat is writable here
         self.composer.load_text("")
-        self.generating = True
+        self._begin_generating()
         self._generation = self._generate(self.session, text)  # it also draws the user's message
+
+    def _begin_generating(self) -> None:
+        """`generating` on at once (a second send is refused) with what must happen before the request goes,
+        but not the footer's redraw: a layout pass in a long chat (100 ms and more) would delay the request.
+        `_generate` refreshes the bindings when the request is on the wire."""
+        self.set_reactive(MainScreen.generating, True)
+        self.watch_generating(True)
 
     def _display_user_message(self, text: str) -> Message:
         """A display copy of the user's message; the session creates and saves the real one."""
@@ -462,7 +469,7 @@ class MainScreen(ChatActions, LayoutActions, ConnectionActions, StImportActions)
             self.notify("Nothing to retry: the last reply is complete. Regenerate (leader menu or command "
                         "palette) writes another version of it.", markup=False)
             return
-        self.generating = True
+        self._begin_generating()
         self._generation = self._generate(session, None)
 
     async def _writable(self, session: ChatSession) -> bool:
@@ -492,13 +499,18 @@ class MainScreen(ChatActions, LayoutActions, ConnectionActions, StImportActions)
     async def _generate(self, session: ChatSession, text: str | None) -> None:
         presenter = ReplyPresenter(self.chat_log, session.card.name, keys=self.hint_keys())
         status = self.query_one(StatusBar)
-        self._show_status(GENERATING)
-        status.stream_started()
-        # The user's message is drawn after the session's first event: by then the request is on its way, so
-        # the layout pass that mounting a message costs (tens of ms in a long chat) no longer delays it.
+        # The user's message, the status and the footer are drawn after the session's first event: by then the
+        # request is on the wire, so the layout pass they cost (tens of ms in a long chat) no longer delays it.
         unshown = [self._display_user_message(text)] if text is not None else []
+        shown = False
 
         async def show_user_message() -> None:
+            nonlocal shown
+            if not shown:
+                shown = True
+                self.refresh_bindings()  # the footer's stop key (`generating` was set without its redraw)
+                self._show_status(GENERATING)
+                status.stream_started()
             while unshown:
                 await self.chat_log.add_message(unshown.pop())
 
