@@ -18,6 +18,8 @@ from tavo_tui.session.visible import dumps, mask_url
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     prompt = command_parser(sub, "prompt")
     _add_inputs(prompt)
+    _add_action(prompt, "the prompt to show: the next reply (normal), a new version of the last reply (swipe), "
+                "more of the last message (continue) or your next message written by the model (impersonate)")
     prompt.add_argument("--json", action="store_true", help='print {"url", "body", "tokens"} as JSON')
     prompt.add_argument("--offline-tokens", action="store_true",
                         help="count with tiktoken/estimate only, never ask the server's tokenizer")
@@ -25,8 +27,18 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
 
     send = command_parser(sub, "send")
     _add_inputs(send)
-    send.add_argument("text", help="the message to send")
+    _add_action(send, "normal sends TEXT and prints the reply; swipe adds a new version of the last reply; "
+                "continue appends to the last message; impersonate prints your next message as the model "
+                "writes it (nothing saved). Only normal takes TEXT")
+    send.add_argument("text", nargs="?", help="the message to send (--action normal)")
     send.set_defaults(handler=cmd_send)
+
+
+ACTIONS = ("normal", "continue", "impersonate", "swipe")
+
+
+def _add_action(p: argparse.ArgumentParser, help_text: str) -> None:
+    p.add_argument("--action", choices=ACTIONS, default="normal", help=f"{help_text} (default normal)")
 
 
 def _add_inputs(p: argparse.ArgumentParser) -> None:
@@ -114,11 +126,22 @@ def compact(obj: object) -> str:
 
 def cmd_prompt(args: argparse.Namespace) -> int:
     session = open_scripted(args)
-    inspection = session.inspect()
+    action = getattr(args, "action", "normal")
+    try:
+        inspection = session.inspect(action=action)
+    except Exception:
+        session.close()
+        raise
+    refusal = session.fit_refusal(inspection.prompt, action)
     if not args.offline_tokens and not session.is_demo:
         inspection = asyncio.run(_server_counts(session, inspection))
+    else:
+        session.close()
     if args.json:
-        print(compact(inspection.as_json()))
+        shape = inspection.as_json()
+        shape["action"] = action
+        shape["refusal"] = refusal.text if refusal is not None else None
+        print(compact(shape))
         return 0
     prompt = inspection.prompt
     print(f"{inspection.request.method} {mask_url(inspection.request.url)}")
@@ -130,6 +153,8 @@ def cmd_prompt(args: argparse.Namespace) -> int:
     for name, count in inspection.section_tokens().items():
         print(f"  {name:<32} {count:>7}")
     print(f"  {'total':<32} {prompt.token_total:>7} / {prompt.max_context} context")
+    if refusal is not None:
+        print(f"note: `send` would refuse this: {refusal.text}")
     return 0
 
 
@@ -143,12 +168,29 @@ async def _server_counts(session: ChatSession, inspection: Inspection) -> Inspec
 
 
 def cmd_send(args: argparse.Namespace) -> int:
-    session = open_scripted(args, save=True)
+    action = getattr(args, "action", "normal")
+    if action == "normal" and args.text is None:
+        return fail("give the message to send (or --action continue|impersonate|swipe)", 2)
+    if action != "normal" and args.text is not None:
+        return fail(f"--action {action} takes no message text (it works on the chat as it stands)", 2)
+    # An impersonation is printed, never added to the chat: it opens the chat read-only, like `prompt`.
+    session = open_scripted(args, save=action != "impersonate")
+    events = {
+        "normal": lambda: session.send(args.text),
+        "swipe": session.new_swipe,
+        "continue": session.continue_last,
+        "impersonate": session.impersonate,
+    }[action]()
 
     async def run() -> int:
         code = 0
         try:
-            async for event in session.send(args.text):
+            async for event in events:
+                if isinstance(event, Done) and action == "impersonate":
+                    print(event.message.mes)  # cleaned as the TUI's composer gets it (no leading "You:")
+                    continue
+                if isinstance(event, Delta) and action == "impersonate":
+                    continue
                 if isinstance(event, Delta):
                     sys.stdout.write(event.text)
                     sys.stdout.flush()
