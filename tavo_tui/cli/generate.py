@@ -9,6 +9,7 @@ from pathlib import Path
 
 from tavo_tui.cli.common import add_common, command_parser, fail
 from tavo_tui.session import AppContext, ChatSession, Delta, Done, Failed, Inspection, Notice, Retrying
+from tavo_tui.session.budget import over_budget
 from tavo_tui.session.errors import StoreError
 from tavo_tui.session.scripted import RunInputs, add_history, apply_inputs, open_chat_file
 from tavo_tui.session.server_tokens import ServerTokenCache, count_on_server
@@ -137,10 +138,11 @@ def cmd_prompt(args: argparse.Namespace) -> int:
         inspection = asyncio.run(_server_counts(session, inspection))
     else:
         session.close()
+    reason = refusal.text if refusal is not None else over_budget(inspection.prompt)
     if args.json:
         shape = inspection.as_json()
         shape["action"] = action
-        shape["refusal"] = refusal.text if refusal is not None else None
+        shape["refusal"] = reason
         print(compact(shape))
         return 0
     prompt = inspection.prompt
@@ -153,8 +155,8 @@ def cmd_prompt(args: argparse.Namespace) -> int:
     for name, count in inspection.section_tokens().items():
         print(f"  {name:<32} {count:>7}")
     print(f"  {'total':<32} {prompt.token_total:>7} / {prompt.max_context} context")
-    if refusal is not None:
-        print(f"note: `send` would refuse this: {refusal.text}")
+    if reason is not None:
+        print(f"note: `send` would refuse this: {reason}" if refusal is not None else f"note: {reason}")
     return 0
 
 

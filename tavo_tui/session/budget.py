@@ -92,3 +92,13 @@ def refusal_for(prompt: AssembledPrompt, newest: tuple[str, str, bool] | None, c
 
 def _is_history(section: PromptSection) -> bool:
     return section_origin(section).kind == "history"
+
+
+def over_budget(prompt: AssembledPrompt) -> str | None:
+    """The prompt's own total (e.g. as the server counted it, chat template included) past the room the
+    budget has: the engine's offline figure was low, and the server would cut the prompt or refuse it."""
+    budget = max(0, prompt.max_context - prompt.max_tokens)
+    if prompt.token_total <= budget:
+        return None
+    return (f"the prompt is {prompt.token_total} tokens as counted ({prompt.token_method}); {budget} are "
+            f"available (context {prompt.max_context}, reply {prompt.max_tokens})")
