@@ -75,8 +75,7 @@ async def count_on_server(backend: Backend, inspection: Inspection, cache: Serve
         whole = await cache.whole(backend, inspection.request)
         if whole is not None:
             total = whole
-            method += ", whole request as the server evaluates it" + (
-                " (chat template applied)" if prompt.mode == "chat" else " (special tokens included)")
+            method += ", chat template applied" if prompt.mode == "chat" else ", special tokens included"
         elif prompt.mode == "text" and prompt.text:
             text_total = await cache.count(backend, prompt.text)
             if text_total is None:
@@ -87,7 +86,7 @@ async def count_on_server(backend: Backend, inspection: Inspection, cache: Serve
             total = sum(counts) + MESSAGE_OVERHEAD * len(inspection.request.body.get("messages") or ()) \
                 + REPLY_PRIMING
             exact = False
-            method += f" + estimated framing ({MESSAGE_OVERHEAD}/message, {REPLY_PRIMING} reply priming)"
+            method += " + estimated framing"  # MESSAGE_OVERHEAD a message, REPLY_PRIMING for the reply
     except BackendError:
         return None
     sections = [s.model_copy(update={"tokens": n}) for s, n in zip(prompt.sections, counts, strict=True)]
