@@ -72,16 +72,18 @@ def refusal_for(prompt: AssembledPrompt, newest: tuple[str, str, bool] | None, c
     if not text.strip() or (not is_user and not continuing):
         return None
     budget = max(0, prompt.max_context - prompt.max_tokens)
-    history = [s for s in prompt.sections if _is_history(s)]
-    rest = prompt.token_total - sum(s.tokens for s in history)
     if continuing:
         if prompt.token_total <= budget:
             return None
         mine = next((s.tokens for s in prompt.sections if s.source == source), None)
     else:
-        if any(s.source == source for s in prompt.sections):
+        # Not cut by the budget when nothing was (a message whose macros leave it empty is not in the prompt
+        # either); the newest message sits at the end, so look from there.
+        if not prompt.dropped or any(s.source == source for s in reversed(prompt.sections)):
             return None
         mine = None
+    # Only a refusal needs the figures (every send checks; a long chat has thousands of sections).
+    rest = prompt.token_total - sum(s.tokens for s in prompt.sections if _is_history(s))
     if mine is None:
         from tavo_tui.prompt.chat_completion import MESSAGE_OVERHEAD
 

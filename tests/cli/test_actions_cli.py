@@ -137,6 +137,8 @@ def test_prompt_carries_the_refusal_as_a_note(home: Path, capsys: pytest.Capture
     # Old history trimmed by the budget is not a refusal: the newest message is in.
     fine = prompt_json(capsys, "-m", huge, "-m", "reply", "-m", "short", "--max-context", "2048")
     assert fine["refusal"] is None and fine["body"]["messages"][-1]["content"] == "short"
+    text = prompt_json(capsys, "-m", "older", "-m", "reply", "-m", huge, "--max-context", "2048", "--mode", "text")
+    assert text["refusal"].startswith("your message is ") and huge.strip() not in text["body"]["prompt"]
     # Continuing a message that cannot fit is refused too.
     cont = prompt_json(capsys, "-m", "hi", "-m", huge, "--max-context", "2048", "--action", "continue")
     assert cont["refusal"].startswith("the message to continue is ")

@@ -26,6 +26,8 @@ def test_newest_source_skips_hidden_messages_and_names_the_pending_one() -> None
 
 def test_a_left_out_user_message_is_refused_with_its_size_and_the_room() -> None:
     prompt = chat_prompt(section("preset.main", 300), section("history[0]", 50), total=353)
+    assert refusal_for(prompt, ("history[3]", "word " * 400, True), estimate_counter()) is None  # nothing cut
+    prompt.dropped = [section("history[1]..history[3]", 0)]
     refusal = refusal_for(prompt, ("history[3]", "word " * 400, True), estimate_counter())
     assert refusal is not None
     # 2000 chars / 4 + 4 framing; room: 1000 - 200 - (353 - 50 history) = 497
