@@ -396,8 +396,11 @@ class OpenAICompatBackend:
         root = root_url(self.base_url)
         body = request.body
         if isinstance(body.get("messages"), list):
+            if getattr(self, "_no_template", False):
+                return None
             templated = await self._try_json(join(root, "apply-template"), {"messages": body["messages"]})
             text = templated.get("prompt") if isinstance(templated, dict) else None
+            self._no_template = text is None  # an older build (or another server): not asked again
         else:
             text = body.get("prompt")
         if not isinstance(text, str):

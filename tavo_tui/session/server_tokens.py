@@ -11,6 +11,7 @@ priming) are added as an estimate; the label then says "estimate".
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 
@@ -21,6 +22,7 @@ from tavo_tui.prompt.chat_completion import MESSAGE_OVERHEAD, REPLY_PRIMING
 from tavo_tui.session.inspection import Inspection
 
 _ONE_ENDPOINT = re.compile(r"/[\w/.-]+")  # a declared endpoint path, not "probed" guesses
+_KEEP_REQUESTS = 16
 
 
 def has_local_tokenizer(kind: str) -> bool:
@@ -49,13 +51,17 @@ class ServerTokenCache:
         """What the server evaluates for the whole request (None when it cannot say, remembered too)."""
         if not isinstance(backend, PromptTokenCounter):
             return None
-        key = json.dumps([request.url, request.body.get("messages"), request.body.get("prompt")],
-                         ensure_ascii=False, sort_keys=True)
+        # A digest, and only the last few: the inspector asks again on every keystroke in the composer.
+        key = hashlib.sha256(json.dumps([request.url, request.body.get("messages"), request.body.get("prompt")],
+                                        ensure_ascii=False, sort_keys=True).encode()).hexdigest()
         if key not in self._requests:
             try:
-                self._requests[key] = await backend.prompt_tokens(request)
+                value = await backend.prompt_tokens(request)
             except BackendError:  # e.g. a build without /apply-template: the sections still count
-                self._requests[key] = None
+                value = None
+            self._requests[key] = value
+            while len(self._requests) > _KEEP_REQUESTS:
+                del self._requests[next(iter(self._requests))]
         return self._requests[key]
 
 

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from tavo_tui.cli import main
-from tavo_tui.model import ConnectionProfile
+from tavo_tui.model import AssembledPrompt, ConnectionProfile, PromptSection
 from tavo_tui.session import AppContext
 from tests.fakes.local_servers import FakeLlamaCppServer
-from tests.fakes.openai_server import FakeOpenAIServer, apply_chatml, fake_tokenize
+from tests.fakes.openai_server import FakeOpenAIServer, apply_chatml, error, fake_tokenize
 
 CARD = Path(__file__).resolve().parents[2] / "sample_cards" / "grimble.json"
 
@@ -62,3 +62,27 @@ def test_without_a_template_endpoint_the_framing_is_a_labelled_estimate(
     tokens = prompt(capsys)["tokens"]
     assert tokens["exact"] is False and "estimated framing" in tokens["method"]
     assert tokens["total"] > sum(n for name, n in tokens["sections"].items() if name != "(message framing)")
+
+
+async def test_a_build_without_apply_template_is_asked_once(openai_server: FakeOpenAIServer) -> None:
+    from tavo_tui.backends.registry import make_backend
+    from tavo_tui.session.inspection import Inspection
+    from tavo_tui.session.server_tokens import ServerTokenCache, count_on_server
+
+    openai_server.tokenizer = "llama.cpp"
+    openai_server.script.append(error(404, {"error": {"code": 404, "message": "File Not Found"}},
+                                      path="/apply-template"))
+    backend = make_backend(ConnectionProfile(name="local", kind="llamacpp", api="openai",
+                                             base_url=openai_server.root), None)
+    cache = ServerTokenCache()
+    try:
+        for text in ("one", "two words"):
+            prompt = AssembledPrompt(mode="chat", messages=[{"role": "user", "content": text}], max_context=100,
+                                     sections=[PromptSection(name="m", source="pending", content=text)])
+            refined = await count_on_server(backend, Inspection(prompt, backend.prepare(prompt)), cache,
+                                            label="llamacpp")
+            assert refined is not None and refined.prompt.token_exact is False  # framing estimated, labelled
+            assert refined.prompt.token_total == len(text.split()) + 4 + 3
+    finally:
+        await backend.aclose()
+    assert [r.path for r in openai_server.requests].count("/apply-template") == 1
