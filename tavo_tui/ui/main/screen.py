@@ -20,7 +20,7 @@ from textual.widgets import Footer, Static, TextArea
 from textual.worker import Worker, WorkerCancelled, WorkerFailed
 
 from tavo_tui.model import Message
-from tavo_tui.session.events import Started
+from tavo_tui.session.events import ActionError, Started
 from tavo_tui.session.library import sorted_entries
 from tavo_tui.session.resume import remember, resume_point
 from tavo_tui.ui.chat.actions import ChatActions, ReplyStarted
@@ -517,6 +517,10 @@ class MainScreen(ChatActions, LayoutActions, ConnectionActions, StImportActions)
             await show_user_message()
             await presenter.stopped()
             raise
+        except ActionError as exc:  # refused before anything was sent or saved (e.g. the message cannot fit)
+            if text is not None and not self.composer.text:
+                self.composer.load_text(text)  # the text goes back, to shorten or send later
+            self.notify(str(exc), markup=False, severity="warning", timeout=8)
         except Exception as exc:  # the session reports failures as events; anything else is still shown
             await show_user_message()
             await presenter.crashed(exc)
