@@ -139,6 +139,8 @@ class TavoApp(App[int]):
             self.notify(error, markup=False, severity="warning", timeout=8)
         # Any theme change (our palette entries or Textual's own theme picker) is remembered.
         self.watch(self, "theme", self._remember_theme, init=False)
+        if self.welcome:
+            self.call_after_refresh(self.main_screen.action_welcome)
 
     def get_default_screen(self) -> Screen[Any]:
         # The main screen is the app's first screen: pushing it over Textual's blank default screen cost a

@@ -262,6 +262,8 @@ ENTRIES: tuple[KeyAction, ...] = (
               title="Edit current connection", help="Change the connection the chat uses now"),
     KeyAction("discover-servers", "discover_servers", "Discover servers", SCREEN, "everywhere",
               title="Discover local servers", help="Find LLM servers on this machine and add them as connections"),
+    KeyAction("welcome", "welcome", "Set up a connection", SCREEN, "everywhere",
+              title="Set up a connection", help="The first-run welcome: server, URL, key, model and a test message"),
 )
 
 BY_ID: dict[str, KeyAction] = {entry.id: entry for entry in ENTRIES}
