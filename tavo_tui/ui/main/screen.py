@@ -34,6 +34,7 @@ from tavo_tui.ui.keys.registry import SCREEN, bindings_for
 from tavo_tui.ui.library.card_list import CardList
 from tavo_tui.ui.main.layout import LayoutActions
 from tavo_tui.ui.main.status_bar import StatusBar, track
+from tavo_tui.ui.shared.avatar import Avatar, avatar_mode
 from tavo_tui.ui.shared.safe_text import plain, plain_line
 
 if TYPE_CHECKING:
@@ -51,6 +52,9 @@ READ_ONLY_TITLE = "read-only: open in another tavo-tui"
 CARDS_MIN_WIDTH = 110
 SIDE_MIN_WIDTH = 150
 INSPECT_DELAY = 0.3
+# The character's avatar beside the chat (columns, rows), shown from this terminal width up.
+CHAT_AVATAR = (10, 5)
+CHAT_AVATAR_MIN_WIDTH = 160
 # Cards listed for the first frame: more than any screen shows; the rest follow right after it.
 FIRST_FRAME_CARDS = 200
 
@@ -66,6 +70,7 @@ class MainScreen(ChatActions, LayoutActions, ConnectionActions):
     MainScreen #body { height: 1fr; }
     MainScreen #centre { width: 1fr; min-width: 24; }
     MainScreen #chat-title { height: 1; padding: 0 1; background: $panel; text-style: bold; }
+    MainScreen #chat-avatar { dock: right; margin: 1 1 0 1; }
     MainScreen #centre.-has-focus > #chat-title { background: $primary 35%; }
     MainScreen #side { width: 40%; max-width: 64; min-width: 30; border-left: solid $panel; }
     /* Narrow terminals: side panes only appear when toggled, and then they shrink to leave the chat room. */
@@ -104,6 +109,7 @@ class MainScreen(ChatActions, LayoutActions, ConnectionActions):
                            id="cards")
             with Vertical(id="centre"):
                 yield Static(Content("No character open"), id="chat-title")
+                yield Avatar(None, *CHAT_AVATAR, mode=avatar_mode(self.ui_settings), id="chat-avatar")
                 yield ChatLog(id="chat")
                 yield Composer(id="composer", send_on_enter=self._send_on_enter())
             with Vertical(id="side"):
@@ -182,6 +188,15 @@ class MainScreen(ChatActions, LayoutActions, ConnectionActions):
 
     def on_resize(self) -> None:
         self._auto_layout(self.app.size.width)
+        self._show_chat_avatar()
+
+    def _show_chat_avatar(self) -> None:
+        """The open character's avatar beside the chat, on terminals wide enough to spare the columns."""
+        wide = self.app.size.width >= CHAT_AVATAR_MIN_WIDTH
+        path = self.session.card_path if self.session is not None and wide else None
+        avatar = self.query_one("#chat-avatar", Avatar)
+        if path != avatar.path:
+            avatar.show_card(path)
 
     # The pane holding the focus gets the -has-focus class, which lights its title. (A `:focus-within` rule
     # on the pane's title is never re-applied when the focus moves, so the titles stayed as first drawn.)
@@ -346,6 +361,7 @@ class MainScreen(ChatActions, LayoutActions, ConnectionActions):
             Content.assemble(("Chat with ", "dim"), plain_line(session.card.name or "(unnamed)", "bold"),
                              *((" · ", (READ_ONLY_TITLE, "bold $text-warning")) if session.read_only else ()))
         )
+        self._show_chat_avatar()
         if session.read_only and self._lock_timer is None:
             self._lock_timer = self.set_interval(LOCK_RETRY, self._retry_lock)
         await self.chat_log.set_messages(session.messages)
