@@ -280,6 +280,8 @@ ENTRIES: tuple[KeyAction, ...] = (
     KeyAction("import-sillytavern", "import_sillytavern", "Import from SillyTavern", SCREEN, "everywhere",
               title="Import from SillyTavern…",
               help="Characters, chats, personas, presets, world info and tags from a SillyTavern data folder"),
+    KeyAction("welcome", "welcome", "Set up a connection", SCREEN, "everywhere",
+              title="Set up a connection", help="The first-run welcome: server, URL, key, model and a test message"),
 )
 
 BY_ID: dict[str, KeyAction] = {entry.id: entry for entry in ENTRIES}

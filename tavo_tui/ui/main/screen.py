@@ -37,6 +37,7 @@ from tavo_tui.ui.library.st_import import StImportActions
 from tavo_tui.ui.main.key_gate import hold_keys
 from tavo_tui.ui.main.layout import LayoutActions
 from tavo_tui.ui.main.status_bar import StatusBar, track
+from tavo_tui.ui.shared.avatar import Avatar, avatar_mode
 from tavo_tui.ui.shared.safe_text import plain, plain_line
 
 if TYPE_CHECKING:
@@ -53,6 +54,9 @@ LOCK_RETRY = 2.0
 CARDS_MIN_WIDTH = 110
 SIDE_MIN_WIDTH = 150
 INSPECT_DELAY = 0.3
+# The character's avatar beside the chat (columns, rows), shown from this terminal width up.
+CHAT_AVATAR = (10, 5)
+CHAT_AVATAR_MIN_WIDTH = 160
 # Cards listed for the first frame: more than any screen shows; the rest follow right after it.
 FIRST_FRAME_CARDS = 200
 
@@ -68,6 +72,7 @@ class MainScreen(ChatActions, LayoutActions, ConnectionActions, StImportActions)
     MainScreen #body { height: 1fr; }
     MainScreen #centre { width: 1fr; min-width: 24; }
     MainScreen #chat-title { height: 1; padding: 0 1; background: $panel; text-style: bold; }
+    MainScreen #chat-avatar { dock: right; margin: 1 1 0 1; }
     MainScreen #centre.-has-focus > #chat-title { background: $primary 35%; }
     MainScreen #side { width: 40%; max-width: 64; min-width: 30; border-left: solid $panel; }
     /* Narrow terminals: side panes only appear when toggled, and then they shrink to leave the chat room. */
@@ -107,6 +112,7 @@ class MainScreen(ChatActions, LayoutActions, ConnectionActions, StImportActions)
                            id="cards")
             with Vertical(id="centre"):
                 yield Static(Content("No character open"), id="chat-title")
+                yield Avatar(None, *CHAT_AVATAR, mode=avatar_mode(self.ui_settings), id="chat-avatar")
                 yield ChatLog(id="chat")
                 yield Composer(id="composer", send_on_enter=self._send_on_enter())
             with Vertical(id="side"):
@@ -185,6 +191,15 @@ class MainScreen(ChatActions, LayoutActions, ConnectionActions, StImportActions)
 
     def on_resize(self) -> None:
         self._auto_layout(self.app.size.width)
+        self._show_chat_avatar()
+
+    def _show_chat_avatar(self) -> None:
+        """The open character's avatar beside the chat, on terminals wide enough to spare the columns."""
+        wide = self.app.size.width >= CHAT_AVATAR_MIN_WIDTH
+        path = self.session.card_path if self.session is not None and wide else None
+        avatar = self.query_one("#chat-avatar", Avatar)
+        if path != avatar.path:
+            avatar.show_card(path)
 
     # The pane holding the focus gets the -has-focus class, which lights its title. (A `:focus-within` rule
     # on the pane's title is never re-applied when the focus moves, so the titles stayed as first drawn.)
@@ -347,6 +362,7 @@ class MainScreen(ChatActions, LayoutActions, ConnectionActions, StImportActions)
             return
         self._remember_where()
         self._show_title()
+        self._show_chat_avatar()
         if session.read_only and self._lock_timer is None:
             self._lock_timer = self.set_interval(LOCK_RETRY, self._retry_lock)
         await self.chat_log.set_messages(session.messages)
