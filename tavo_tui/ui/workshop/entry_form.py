@@ -17,6 +17,7 @@ from tavo_tui.ui.keys.modal import KeyModal
 from tavo_tui.ui.shared.dialogs import DIALOG_CSS
 from tavo_tui.ui.shared.editor import edit_in_editor
 from tavo_tui.ui.shared.safe_text import plain_line
+from tavo_tui.ui.shared.safe_text_area import SafeTextArea
 
 TRISTATE: dict[str, bool | None] = {"global setting": None, "yes": True, "no": False}
 _TRI_KEYS = {None: "global setting", True: "yes", False: "no"}
@@ -92,7 +93,7 @@ class EntryFormDialog(KeyModal[EntryFields | None]):
             return
         yield Static(Content(label), classes="label")
         if kind == "long":
-            yield TextArea(str(value), soft_wrap=True, tab_behavior="focus", id=wid)
+            yield SafeTextArea(str(value), soft_wrap=True, tab_behavior="focus", id=wid)
         elif kind == "keys":
             yield Input(", ".join(value), id=wid)
         elif kind in ("int", "optint"):

@@ -15,6 +15,7 @@ from tavo_tui.ui.keys.modal import KeyModal
 from tavo_tui.ui.shared.dialogs import DIALOG_CSS
 from tavo_tui.ui.shared.editor import edit_in_editor
 from tavo_tui.ui.shared.safe_text import plain_line
+from tavo_tui.ui.shared.safe_text_area import SafeTextArea
 
 ROLES = ("system", "user", "assistant")
 POSITIONS = {0: "relative (where it is in the list)", 1: "in chat, at a depth"}
@@ -69,7 +70,7 @@ class PromptEntryDialog(KeyModal[PromptEntry | None]):
                     yield Static(Content("Order (in chat, same depth: lower first)"), classes="label")
                     yield Input(str(entry.injection_order), type="integer", id="pf-order")
                     yield Static(Content("Text"), classes="label")
-                    yield TextArea(entry.content, soft_wrap=True, tab_behavior="focus", id="pf-content")
+                    yield SafeTextArea(entry.content, soft_wrap=True, tab_behavior="focus", id="pf-content")
             yield Static(Content("ctrl+s: save    ctrl+e: text in $EDITOR    esc: cancel"), classes="dialog-help")
 
     def on_mount(self) -> None:

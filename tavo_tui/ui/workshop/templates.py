@@ -19,6 +19,7 @@ from textual.widgets import Checkbox, Input, Select, Static, TextArea
 from tavo_tui.session.workshop import InstructTemplate, PresetError, PromptSettings, load_instruct, preset_names
 from tavo_tui.ui.keys.modal import KeyModal
 from tavo_tui.ui.shared.dialogs import DIALOG_CSS
+from tavo_tui.ui.shared.safe_text_area import SafeTextArea
 
 PAIRED = "(the instruct template's own)"
 NAMES = {"force": "in groups and for past personas", "always": "always", "none": "never"}
@@ -93,7 +94,7 @@ class TemplatesDialog(KeyModal[TemplateChoice | None]):
                 yield Static(Content("Start reply with"), classes="label")
                 yield Input(s.start_reply_with, id="tp-start_reply_with")
                 yield Static(Content("Custom stop strings (one per line)"), classes="label")
-                yield TextArea("\n".join(_shown(x) for x in s.custom_stopping_strings), id="tp-stops")
+                yield SafeTextArea("\n".join(_shown(x) for x in s.custom_stopping_strings), id="tp-stops")
             yield Static(Content("ctrl+s: save    esc: cancel    (sequences: \\n is a newline)"),
                          classes="dialog-help")
 
