@@ -172,3 +172,28 @@ def test_edit_targets_for_each_kind_of_section() -> None:
     assert lore_target("Eldoria[2] the [old] forest") == EditTarget("lore", "Eldoria", "2")
     assert lore_target("Cape[0]") == EditTarget("lore", "Cape", "0")
 
+
+
+def test_world_info_json_in_and_out(home: Path, tmp_path: Path) -> None:
+    from tavo_tui.session.workshop_lore import LoreError, export_world, import_world
+
+    ctx, path = _ctx(home, tmp_path)
+    session = ctx.open_chat(path, persist=False)
+    source = tmp_path / "Moor.json"
+    source.write_text(json.dumps({"entries": [{"uid": 5, "key": ["bog"], "content": "Wet.", "odd": 1}]}))
+    first = import_world(session, source)
+    second = import_world(session, source)
+    assert (first.name, second.name) == ("Moor", "Moor (2)")
+    doc = open_book(session, first)
+    assert doc.entries()[0][0] == "5" and doc.get("5").content == "Wet."
+    out = tmp_path / "out.json"
+    export_world(doc, out)
+    assert json.loads(out.read_text())["entries"] == {"5": {"uid": 5, "key": ["bog"], "content": "Wet.", "odd": 1}}
+    bad = tmp_path / "bad.json"
+    bad.write_text("[1, 2]")
+    try:
+        import_world(session, bad)
+    except LoreError as exc:
+        assert "not a SillyTavern world-info file" in str(exc)
+    else:
+        raise AssertionError("a non-world file was imported")
