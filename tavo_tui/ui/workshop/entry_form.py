@@ -107,7 +107,11 @@ class EntryFormDialog(KeyModal[EntryFields | None]):
             yield Input(str(value), id=wid)
 
     def on_mount(self) -> None:
-        self.query_one(f"#ef-{self.focus_name}").focus(scroll_visible=False)
+        # Focused without scrolling now (before the first layout it would centre the field and hide the title),
+        # then brought into view once laid out.
+        widget = self.query_one(f"#ef-{self.focus_name}")
+        widget.focus(scroll_visible=False)
+        self.call_after_refresh(widget.scroll_visible, animate=False)
 
     def edited(self) -> EntryFields:
         values = self.fields.model_dump()
