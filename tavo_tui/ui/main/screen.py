@@ -39,6 +39,7 @@ from tavo_tui.ui.main.layout import LayoutActions
 from tavo_tui.ui.main.status_bar import StatusBar, track
 from tavo_tui.ui.shared.avatar import Avatar, avatar_mode
 from tavo_tui.ui.shared.safe_text import plain, plain_line
+from tavo_tui.ui.workshop.actions import WorkshopActions
 
 if TYPE_CHECKING:
     # A chat session and what it brings (prompt engine, backends) load when the first chat opens, or in the
@@ -61,7 +62,7 @@ CHAT_AVATAR_MIN_WIDTH = 160
 FIRST_FRAME_CARDS = 200
 
 
-class MainScreen(ChatActions, LayoutActions, ConnectionActions, StImportActions):
+class MainScreen(ChatActions, LayoutActions, ConnectionActions, StImportActions, WorkshopActions):
     """Owns the open ChatSession and routes user actions to it."""
 
     # Generated from the key registry (ids, descriptions and keys live there once).
@@ -361,6 +362,9 @@ class MainScreen(ChatActions, LayoutActions, ConnectionActions, StImportActions)
         if session is None:
             return
         self._remember_where()
+        from tavo_tui.session.workshop import use_saved_settings  # the editors' kept settings
+
+        use_saved_settings(session)
         self._show_title()
         self._show_chat_avatar()
         if session.read_only and self._lock_timer is None:
