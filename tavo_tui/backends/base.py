@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, runtime_checkable
 
 from tavo_tui.model import AssembledPrompt, ConnectionProfile, PreparedRequest
 
@@ -107,6 +107,16 @@ class ConnectionCheck:
     server: str = ""  # a guess at what answered, e.g. "llama.cpp server"
     models: tuple[str, ...] = ()
     error_kind: ErrorKind | None = None  # set when ok is False
+
+
+@runtime_checkable
+class PromptTokenCounter(Protocol):
+    """A backend that can say how many tokens the server evaluates for a whole request: its chat template
+    and the special tokens it adds included (llama.cpp). Optional: the session checks for it."""
+
+    async def prompt_tokens(self, request: PreparedRequest) -> int | None:
+        """The server's own count for `request`, or None when it cannot say."""
+        ...
 
 
 class Backend(Protocol):

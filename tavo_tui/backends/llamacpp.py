@@ -136,6 +136,16 @@ class LlamaCppBackend(NativeBackend):
 
         return await self.timed_check(probe)
 
+    async def prompt_tokens(self, request: PreparedRequest) -> int | None:
+        """Tokens /completion evaluates for `request`: its prompt with the special tokens (BOS) the server
+        adds, which a bare /tokenize leaves out."""
+        text = request.body.get("prompt")
+        if not isinstance(text, str):
+            return None
+        data = await self.post_json(join(self.root, "tokenize"), {"content": text, "add_special": True})
+        tokens = data.get("tokens") if isinstance(data, dict) else None
+        return len(tokens) if isinstance(tokens, list) else None
+
     async def count_tokens(self, text: str) -> int | None:
         data = await self.post_json(join(self.root, "tokenize"), {"content": text})
         tokens = data.get("tokens") if isinstance(data, dict) else None

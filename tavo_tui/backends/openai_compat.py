@@ -384,6 +384,46 @@ class OpenAICompatBackend:
             return None
         return response.text.strip()[:60] or "ok"
 
+    async def prompt_tokens(self, request: PreparedRequest) -> int | None:
+        """Tokens a llama.cpp server evaluates for `request`: the messages through its own chat template
+        (POST /apply-template) and the text tokenized with the special tokens it adds (BOS), as its
+        completion handlers do. None for other servers, or a llama.cpp build without these endpoints."""
+        if LLAMACPP_TOKENIZE not in self.tokenizers or self._tokenizer not in (None, LLAMACPP_TOKENIZE.name):
+            return None
+        root = root_url(self.base_url)
+        body = request.body
+        if isinstance(body.get("messages"), list):
+            if getattr(self, "_no_template", False):
+                return None
+            templated = await self._try_json(join(root, "apply-template"), {"messages": body["messages"]})
+            text = templated.get("prompt") if isinstance(templated, dict) else None
+            self._no_template = text is None  # an older build (or another server): not asked again
+        else:
+            text = body.get("prompt")
+        if not isinstance(text, str):
+            return None
+        tokens = await self._try_json(join(root, "tokenize"), {"content": text, "add_special": True})
+        ids = tokens.get("tokens") if isinstance(tokens, dict) else None
+        return len(ids) if isinstance(ids, list) else None
+
+    async def _try_json(self, url: str, payload: dict[str, Any]) -> Any:
+        """POST `payload`; the JSON answer, or None when the server has no such endpoint."""
+        try:
+            response = await self._transport.request(
+                "POST",
+                url,
+                headers={"Content-Type": "application/json", **self.auth_headers()},
+                content=json.dumps(payload, ensure_ascii=False).encode("utf-8"),
+            )
+        except BackendError as err:
+            if err.status in _UNSUPPORTED:
+                return None
+            raise
+        try:
+            return response.json()
+        except ValueError:
+            return None
+
     async def _try_count(self, url: str, payload: dict[str, Any]) -> int | None:
         try:
             response = await self._transport.request(

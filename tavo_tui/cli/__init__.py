@@ -60,8 +60,13 @@ def _run_tui(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from tavo_tui.session import AppContext
+    from tavo_tui.session.first_run import seed_samples, wants_welcome
 
     ctx = AppContext.open(args.home, args.library, args.user)
+    # A new home gets the sample characters in its cards/ folder (not with --library: that names the cards).
+    if not args.library:
+        seed_samples(ctx)
+    welcome = wants_welcome(ctx) and not args.card and not args.connection
     if args.connection:
         ctx.profiles.get(args.connection)  # a clear error before the screen opens
     card = Path(args.card) if args.card else None
@@ -72,7 +77,7 @@ def _run_tui(args: argparse.Namespace) -> int:
 
     # The collector stays off through the app's own start-up too: the app freezes the heap and turns it
     # back on once its first frame is on screen.
-    return run_tui(ctx, card_path=card, connection=args.connection)
+    return run_tui(ctx, card_path=card, connection=args.connection, welcome=welcome)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -17,6 +17,7 @@ from tavo_tui.session.connections import (
     discover_servers,
     mask_secret,
     model_ids,
+    used_base_url,
 )
 from tavo_tui.session.visible import dumps, mask_url
 
@@ -26,7 +27,7 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     add_common(p)
     csub = p.add_subparsers(dest="connection_command", metavar="ACTION", required=True)
 
-    add = csub.add_parser("add", help="add or replace a profile")
+    add = csub.add_parser("add", help="add a profile (--replace to overwrite one of the same name)")
     add_common(add)
     add.add_argument("name")
     add.add_argument("--kind", default="openai-compatible", help="backend kind (see `connection kinds`)")
@@ -49,6 +50,8 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
                      "(`tavo-tui sampler list`)")
     add.add_argument("--keep-lengths", action="store_true", help="keep this connection's --max-context and "
                      "--max-tokens even when its sampler preset has its own")
+    add.add_argument("--replace", action="store_true",
+                     help="overwrite an existing profile of this name (its stored key too, when a key is given)")
     add.set_defaults(handler=cmd_add)
 
     lst = csub.add_parser("list", help="list profiles")
@@ -122,6 +125,10 @@ def cmd_add(args: argparse.Namespace) -> int:
     options = _options(args.option)
     if isinstance(options, str):
         return fail(options)
+    store = _ctx(args).profiles
+    # Checked before the key is read: a refused add consumes nothing and changes nothing.
+    if args.name in store.names() and not args.replace and args.name != "demo":
+        return fail(f"a connection named {args.name!r} exists; add --replace to overwrite it", 2)
     key = sys.stdin.readline().strip() if args.api_key_stdin else None
     key_env = args.api_key_env
     if key_env is None and key is None and info.needs_key and info.key_env:
@@ -147,7 +154,6 @@ def cmd_add(args: argparse.Namespace) -> int:
         fields["sampler_preset"] = args.sampler_preset
     if args.keep_lengths:
         fields["preset_lengths"] = False
-    store = _ctx(args).profiles
     store.save(ConnectionProfile.model_validate(fields), api_key=key, default=args.default)
     note = f"; API key read from ${key_env}" if key_env and key_env != args.api_key_env else ""
     print(f"saved connection {args.name!r}" + (" (default)" if args.default else "") + note)
@@ -169,14 +175,15 @@ def cmd_list(args: argparse.Namespace) -> int:
     if args.json:
         rows = [
             {**p.model_dump(mode="json"), "base_url": mask_url(p.base_url), "default": p.name == default,
-             "api_key": _key_label(ctx, p)}
+             "api_key": _key_label(ctx, p), "url_used": mask_url(used_base_url(p))}
             for p in profiles
         ]
         print(dumps(rows, ensure_ascii=False, indent=2))
         return 0
     for p in profiles:
         mark = "*" if p.name == default else " "
-        url = mask_url(p.base_url) if p.base_url else "-"
+        # As requests will use it (/v1 added where the API needs it); the demo makes no requests.
+        url = mask_url(used_base_url(p)) if p.kind != "demo" else "-"
         print(f"{mark} {p.name:<16} {p.kind:<18} {p.mode:<5} {p.model or '-':<24} {url}  key: {_key_label(ctx, p)}")
     return 0
 

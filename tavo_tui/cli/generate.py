@@ -9,6 +9,7 @@ from pathlib import Path
 
 from tavo_tui.cli.common import add_common, command_parser, fail, open_context
 from tavo_tui.session import ChatSession, Delta, Done, Failed, Inspection, Notice, Retrying
+from tavo_tui.session.budget import Refusal, over_budget
 from tavo_tui.session.errors import StoreError
 from tavo_tui.session.presets import derive_templates_for, wants_derived
 from tavo_tui.session.scripted import RunInputs, add_history, apply_inputs, open_chat_file
@@ -19,15 +20,28 @@ from tavo_tui.session.visible import dumps, mask_url
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     prompt = command_parser(sub, "prompt")
     _add_inputs(prompt)
-    prompt.add_argument("--json", action="store_true", help='print {"url", "body", "tokens", "notes"} as JSON')
+    _add_action(prompt, "the prompt to show: the next reply (normal), a new version of the last reply (swipe), "
+                "more of the last message (continue) or your next message written by the model (impersonate)")
+    prompt.add_argument("--json", action="store_true",
+                        help='print {"url", "body", "tokens", "notes", "action", "refusal"} as JSON')
     prompt.add_argument("--offline-tokens", action="store_true",
                         help="count with tiktoken/estimate only, never ask the server's tokenizer")
     prompt.set_defaults(handler=cmd_prompt)
 
     send = command_parser(sub, "send")
     _add_inputs(send)
-    send.add_argument("text", help="the message to send")
+    _add_action(send, "normal sends TEXT and prints the reply; swipe adds a new version of the last reply; "
+                "continue appends to the last message; impersonate prints your next message as the model "
+                "writes it (nothing saved). Only normal takes TEXT")
+    send.add_argument("text", nargs="?", help="the message to send (--action normal)")
     send.set_defaults(handler=cmd_send)
+
+
+ACTIONS = ("normal", "continue", "impersonate", "swipe")
+
+
+def _add_action(p: argparse.ArgumentParser, help_text: str) -> None:
+    p.add_argument("--action", choices=ACTIONS, default="normal", help=f"{help_text} (default normal)")
 
 
 def _add_inputs(p: argparse.ArgumentParser) -> None:
@@ -126,12 +140,21 @@ def compact(obj: object) -> str:
 
 def cmd_prompt(args: argparse.Namespace) -> int:
     session = open_scripted(args)
+    action = getattr(args, "action", "normal")
     if not session.is_demo and (not args.offline_tokens or wants_derived(session.profile)):
-        inspection = asyncio.run(_online_inspection(session, count=not args.offline_tokens))
+        inspection, refusal = asyncio.run(_online_inspection(session, action, count=not args.offline_tokens))
     else:
-        inspection = session.inspect()
+        try:
+            inspection = session.inspect(action=action)
+            refusal = session.fit_refusal(inspection.prompt, action)
+        finally:
+            session.close()
+    reason = refusal.text if refusal is not None else over_budget(inspection.prompt)
     if args.json:
-        print(compact(inspection.as_json()))
+        shape = inspection.as_json()
+        shape["action"] = action
+        shape["refusal"] = reason
+        print(compact(shape))
         return 0
     prompt = inspection.prompt
     print(f"{inspection.request.method} {mask_url(inspection.request.url)}")
@@ -143,6 +166,8 @@ def cmd_prompt(args: argparse.Namespace) -> int:
     for name, count in inspection.section_tokens().items():
         print(f"  {name:<32} {count:>7}")
     print(f"  {'total':<32} {prompt.token_total:>7} / {prompt.max_context} context")
+    if reason is not None:
+        print(f"note: `send` would refuse this: {reason}" if refusal is not None else f"note: {reason}")
     if prompt.notes:
         print()
         print("notes:")
@@ -151,28 +176,48 @@ def cmd_prompt(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _online_inspection(session: ChatSession, *, count: bool) -> Inspection:
-    """The request, with "auto" templates derived from the server's chat template, and the connection's own
-    token counts when it has a tokenizer (`count`); the offline figures otherwise."""
+async def _online_inspection(session: ChatSession, action: str, *,
+                             count: bool) -> tuple[Inspection, Refusal | None]:
+    """The request for `action`, with "auto" templates derived from the server's chat template, and the
+    connection's own token counts when it has a tokenizer (`count`); the offline figures otherwise. Also why
+    `send` would refuse it (judged on the budget's own figures, before the server's count)."""
     try:
         await derive_templates_for(session)
-        inspection = session.inspect()
+        inspection = session.inspect(action=action)
+        refusal = session.fit_refusal(inspection.prompt, action)
         refined = None
         if count:
             refined = await count_on_server(session.backend, inspection, ServerTokenCache(),
                                             label=session.profile.kind)
     finally:
         await session.aclose()
-    return refined or inspection
+    return refined or inspection, refusal
 
 
 def cmd_send(args: argparse.Namespace) -> int:
-    session = open_scripted(args, save=True)
+    action = getattr(args, "action", "normal")
+    if action == "normal" and args.text is None:
+        return fail("give the message to send (or --action continue|impersonate|swipe)", 2)
+    if action != "normal" and args.text is not None:
+        return fail(f"--action {action} takes no message text (it works on the chat as it stands)", 2)
+    # An impersonation is printed, never added to the chat: it opens the chat read-only, like `prompt`.
+    session = open_scripted(args, save=action != "impersonate")
+    events = {
+        "normal": lambda: session.send(args.text),
+        "swipe": session.new_swipe,
+        "continue": session.continue_last,
+        "impersonate": session.impersonate,
+    }[action]()
 
     async def run() -> int:
         code = 0
         try:
-            async for event in session.send(args.text):
+            async for event in events:
+                if isinstance(event, Done) and action == "impersonate":
+                    print(event.message.mes)  # cleaned as the TUI's composer gets it (no leading "You:")
+                    continue
+                if isinstance(event, Delta) and action == "impersonate":
+                    continue
                 if isinstance(event, Delta):
                     sys.stdout.write(event.text)
                     sys.stdout.flush()

@@ -27,6 +27,9 @@ class PromptSection(BaseModel):
     role: Literal["system", "user", "assistant"] = "system"
     content: str
     tokens: int = 0
+    # Where the text is edited when `source` names its slot rather than its owner: "card.system_prompt" for a
+    # main prompt the card's system prompt replaced ("" when `source` says it).
+    origin: str = ""
 
 
 class AssembledPrompt(BaseModel):

@@ -54,6 +54,7 @@ class _Msg:
     speaker: str | None = None  # OpenAI `name` field
     frozen: bool = False  # memoised history message: tokens and section never change
     cached_section: PromptSection | None = None
+    origin: str = ""  # PromptSection.origin
 
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"role": self.role, "content": self.content}
@@ -123,11 +124,17 @@ def assemble_chat(
             and card.system
             and not entry.forbid_overrides
         ):
+            origins["main"] = "card.system_prompt"
             return substitute(card.system, env, original=substitute(content, env))
         if entry.identifier == "jailbreak" and settings.prefer_character_jailbreak and card.jailbreak:
             if not entry.forbid_overrides:
+                origins["jailbreak"] = "card.post_history_instructions"
                 return substitute(card.jailbreak, env, original=substitute(content, env))
         return substitute(content, env)
+
+    # The card's prompts that replaced a preset prompt: the section keeps the preset's source (its slot) and
+    # names the card field as where its text is edited.
+    origins: dict[str, str] = {}
 
     def wi(texts: list[str]) -> str:
         joined = "\n".join(texts)
@@ -182,7 +189,8 @@ def assemble_chat(
                     )
                 )
             continue
-        relative.append((entry, _Msg(entry.role, content, entry.name or entry.identifier, source)))
+        relative.append((entry, _Msg(entry.role, content, entry.name or entry.identifier, source,
+                                     origin=origins.get(entry.identifier, ""))))
 
     # SillyTavern adds relative prompts in this priority order; output order stays the prompt order.
     priority = [
@@ -444,7 +452,7 @@ def _section(msg: _Msg) -> PromptSection:
         return msg.cached_section
     role: Role = "user" if msg.role == "user" else "assistant" if msg.role == "assistant" else "system"
     section = PromptSection.model_construct(
-        name=msg.name, source=msg.source, role=role, content=msg.content, tokens=msg.tokens
+        name=msg.name, source=msg.source, role=role, content=msg.content, tokens=msg.tokens, origin=msg.origin
     )
     if msg.frozen:
         msg.cached_section = section

@@ -15,6 +15,7 @@ from tavo_tui.backends.base import BackendError, ConnectionCheck
 from tavo_tui.backends.discover import DEFAULT_PORTS, DiscoveredServer, discover_local
 from tavo_tui.backends.registry import KINDS, KindInfo, make_backend
 from tavo_tui.backends.sampler_table import accepted_fields
+from tavo_tui.backends.used_url import used_base_url
 from tavo_tui.model import ConnectionProfile
 from tavo_tui.store.secrets import mask_secret
 
@@ -27,7 +28,7 @@ __all__ = [
     "DEFAULT_PORTS", "EDITABLE_SAMPLERS", "KINDS", "BackendError", "ConnectionCheck", "DiscoveredServer", "KindInfo",
     "ModelListing", "add_discovered", "already_known", "check_profile", "discover_servers", "editable_kinds",
     "filter_models", "key_status", "kind_info", "list_models", "mask_secret", "model_ids", "sampler_fields",
-    "set_model", "unique_name",
+    "set_model", "unique_name", "used_base_url",
 ]  # fmt: skip
 
 # The sampler knobs an editor offers (a sensible subset of SamplerSettings; the rest are kept as they are).

@@ -25,6 +25,7 @@ from tavo_tui.model import AssembledPrompt, Message
 from tavo_tui.model.chat import now_send_date
 from tavo_tui.prompt.assembly import assemble
 from tavo_tui.prompt.tokens import counter_for_model
+from tavo_tui.session.budget import MessageDoesNotFit, Refusal, newest_source, refusal_for
 from tavo_tui.session.core import SessionCore, make_message
 from tavo_tui.session.events import (
     ActionError,
@@ -114,6 +115,23 @@ class GenerationMixin(SessionCore):
             return self._assemble(self.messages, pending=pending, generation_type="impersonate")
         return self._assemble(self.messages, pending=pending)
 
+    def fit_refusal(self, prompt: AssembledPrompt, action: str = "normal",
+                    pending: str | None = None) -> Refusal | None:
+        """Why `prompt` (built for `action`) cannot be sent: the user's newest message was left out by the
+        context budget, or the message to continue does not fit (session/budget.py); None when it can."""
+        history: Sequence[Message] = self.messages
+        if action == "swipe" and self.messages:
+            history = self.messages.head(len(self.messages) - 1)
+        newest = newest_source(history, pending if action in ("normal", "impersonate") else None)
+        return refusal_for(prompt, newest, counter_for_model(self.profile.model), continuing=action == "continue")
+
+    def _checked_prompt(self, action: str) -> AssembledPrompt:
+        prompt = self.build_prompt(action)
+        refusal = self.fit_refusal(prompt, action)
+        if refusal is not None:
+            raise MessageDoesNotFit(refusal)
+        return prompt
+
     def inspect(self, pending: str | None = None, action: str = "normal") -> Inspection:
         """The exact request the next generation would send (with `pending` as the new user message)."""
         prompt = self.build_prompt(action, pending)
@@ -164,11 +182,19 @@ class GenerationMixin(SessionCore):
     async def send(self, text: str) -> AsyncGenerator[GenerationEvent, None]:
         """Add the user's message (saved before the request), then stream the character's reply."""
         self.ensure_writable()  # before the message is added: the front end keeps the text to send later
+        # "auto" templates: read the chat template first (once), before the message is added, so the budget
+        # check below judges the prompt that is sent and a cancelled read leaves the chat as it was.
+        await derive_templates_for(self)
         message = self.add_user_message(text)
+        try:
+            prompt = self._checked_prompt("normal")
+        except Exception:
+            self.messages.pop()  # refused before it was saved: the front end keeps the text
+            raise
         notice = self._save_new(message)
         if notice:
             yield notice
-        async with contextlib.aclosing(self.generate()) as events:
+        async with contextlib.aclosing(self._run("reply", prompt, None)) as events:
             async for event in events:
                 yield event
 
@@ -176,7 +202,7 @@ class GenerationMixin(SessionCore):
         """Stream a new character message for the chat as it stands."""
         self.ensure_writable()
         await derive_templates_for(self)  # "auto" templates: read the chat template first (once)
-        async with contextlib.aclosing(self._run("reply", self.build_prompt("normal"), None)) as events:
+        async with contextlib.aclosing(self._run("reply", self._checked_prompt("normal"), None)) as events:
             async for event in events:
                 yield event
 
@@ -192,7 +218,7 @@ class GenerationMixin(SessionCore):
         self.ensure_writable()
         index = self._swipe_target()
         await derive_templates_for(self)  # "auto" templates: read the chat template first (once)
-        async with contextlib.aclosing(self._run("swipe", self.build_prompt("swipe"), index)) as events:
+        async with contextlib.aclosing(self._run("swipe", self._checked_prompt("swipe"), index)) as events:
             async for event in events:
                 yield event
 
@@ -201,14 +227,15 @@ class GenerationMixin(SessionCore):
         self.ensure_writable()
         index = self._continue_target()
         await derive_templates_for(self)  # "auto" templates: read the chat template first (once)
-        async with contextlib.aclosing(self._run("continue", self.build_prompt("continue"), index)) as events:
+        async with contextlib.aclosing(self._run("continue", self._checked_prompt("continue"), index)) as events:
             async for event in events:
                 yield event
 
     async def impersonate(self) -> AsyncGenerator[GenerationEvent, None]:
         """Write the user's next message. `Done.message` is not added to the chat: it belongs in the composer."""
         await derive_templates_for(self)  # "auto" templates: read the chat template first (once)
-        async with contextlib.aclosing(self._run("impersonate", self.build_prompt("impersonate"), None)) as events:
+        async with contextlib.aclosing(self._run("impersonate", self._checked_prompt("impersonate"),
+                                                 None)) as events:
             async for event in events:
                 yield event
 

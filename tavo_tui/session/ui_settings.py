@@ -69,6 +69,10 @@ class UiSettings(BaseModel):
     # Added later: files written before them load with the defaults.
     last: LastChat = Field(default_factory=LastChat)
     library: LibraryView = Field(default_factory=LibraryView)
+    # The first-run welcome was finished or skipped: it is not offered again (the palette still opens it).
+    welcome_done: bool = False
+    # Character avatars: "auto" (the terminal's graphics if known, else half blocks), "halfblock" or "off".
+    avatars: Literal["auto", "halfblock", "off"] = "auto"
 
 
 T = TypeVar("T")

@@ -67,8 +67,10 @@ class TavoApp(App[int]):
         card_path: Path | None = None,
         connection: str | None = None,
         theme_dirs: Iterable[Path] = (),
+        welcome: bool = False,
     ) -> None:
         super().__init__()
+        self.welcome = welcome  # open the first-run welcome over the main screen once it is up
         self.ctx = ctx
         self.card_path = card_path
         self.connection = connection
@@ -137,6 +139,8 @@ class TavoApp(App[int]):
             self.notify(error, markup=False, severity="warning", timeout=8)
         # Any theme change (our palette entries or Textual's own theme picker) is remembered.
         self.watch(self, "theme", self._remember_theme, init=False)
+        if self.welcome:
+            self.call_after_refresh(self.main_screen.action_welcome)
 
     def get_default_screen(self) -> Screen[Any]:
         # The main screen is the app's first screen: pushing it over Textual's blank default screen cost a
@@ -235,10 +239,11 @@ def user_theme_dir(ctx: AppContext) -> Path:
     return Path(ctx.paths.config_dir) / "themes"
 
 
-def run_tui(ctx: AppContext, card_path: Path | None = None, connection: str | None = None) -> int:
-    """Run the app until the user quits; returns the process exit code."""
+def run_tui(ctx: AppContext, card_path: Path | None = None, connection: str | None = None, *,
+            welcome: bool = False) -> int:
+    """Run the app until the user quits; returns the process exit code (`welcome`: open the first-run welcome)."""
     heap.tune_collector()
-    app = TavoApp(ctx, card_path=card_path, connection=connection)
+    app = TavoApp(ctx, card_path=card_path, connection=connection, welcome=welcome)
     app.tune_heap = True
     app.run()
     return app.return_code or 0

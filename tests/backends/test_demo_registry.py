@@ -29,27 +29,27 @@ def chat(user: str, *, max_tokens: int = 300) -> AssembledPrompt:
 
 async def test_demo_streams_an_in_character_reply_word_by_word() -> None:
     backend = demo(char_name="Seraphina")
-    req = backend.prepare(chat("Where am I?"))
+    req = backend.prepare(chat("Where is the lighthouse?"))
     assert req.url == "demo://local"
-    assert req.body["messages"][-1] == {"role": "user", "content": "Where am I?"}
+    assert req.body["messages"][-1] == {"role": "user", "content": "Where is the lighthouse?"}
     assert req.body["model"] == "demo" and req.body["stream"] is True
     events = await collect(backend, req)
     text = text_of(events)
-    assert "Seraphina" in text and "Where am I?" in text
+    assert "Seraphina" in text and "lighthouse" in text.lower() and "Where is the lighthouse?" not in text
     assert "wolf attack" in text  # something from the scenario
     assert sum(isinstance(e, TextDelta) for e in events) > 10
     assert events[-1] == Finish("stop", {"completion_tokens": len(events) - 1})
-    reply = await backend.complete(backend.prepare(chat("Where am I?"), stream=False))
-    assert reply.text == text
+    fresh = demo(char_name="Seraphina")  # the same turn on a new backend: the same first reply
+    assert (await fresh.complete(fresh.prepare(chat("Where is the lighthouse?"), stream=False))).text == text
 
 
 async def test_demo_guesses_the_name_without_char_name() -> None:
     body = {"messages": [{"role": "system", "content": "Write Bob's next reply in a chat."},
                          {"role": "user", "content": "hey"}]}
     assert "Bob" in demo_reply(body)
-    text_body = {"prompt": "Narrator: It was dark.\nYou: Hello there\nMilo:"}
+    text_body = {"prompt": "Narrator: It was dark.\nYou: Hello there, where are the dragons?\nMilo:"}
     reply = demo_reply(text_body)
-    assert "Milo" in reply and "Hello there" in reply
+    assert "Milo" in reply and "dragons" in reply and "Hello there" not in reply
 
 
 async def test_demo_honours_max_tokens_and_stop() -> None:
@@ -122,3 +122,37 @@ async def test_demo_uses_the_scenario_section_not_the_instructions() -> None:
     req = fresh.prepare(AssembledPrompt(mode="chat", messages=messages, max_tokens=300))
     fallback = (await fresh.complete(req)).text
     assert "next reply" not in fallback and desc in fallback
+
+
+async def test_demo_regenerate_gives_a_different_reply_each_time() -> None:
+    backend = demo(char_name="Seraphina")
+    replies = [(await backend.complete(backend.prepare(chat("Tell me about the wolves")))).text for _ in range(12)]
+    assert len(set(replies)) == 12  # twelve asks of one turn: twelve different replies
+    assert all("wolves" in r.lower() for r in replies)
+    other = await backend.complete(backend.prepare(chat("And the river?")))
+    assert other.text not in replies and "river" in other.text.lower()
+
+
+async def test_demo_impersonate_writes_as_the_user() -> None:
+    backend = demo(char_name="Seraphina")
+    messages = [{"role": "system", "content": SYSTEM},
+                {"role": "assistant", "content": "The moonflowers in my glade will mend your wounds."},
+                {"role": "user", "content": "Thank you."}]
+    prompt = AssembledPrompt(
+        mode="chat", messages=[*messages, {"role": "system", "content": "[Write your next reply as User]"}],
+        sections=[PromptSection(role="system", content="[Write your next reply as User]", name="Impersonation",
+                                source="preset.impersonation_prompt")],
+    )
+    line = (await backend.complete(backend.prepare(prompt))).text
+    assert "*I " in line and "moonflowers" in line and not line.startswith("*Seraphina")
+    again = (await backend.complete(backend.prepare(prompt))).text
+    assert again != line and "*I " in again
+    normal = (await backend.complete(backend.prepare(AssembledPrompt(mode="chat", messages=messages)))).text
+    assert normal.startswith("*Seraphina")
+
+
+async def test_demo_text_mode_impersonation_is_the_final_user_line() -> None:
+    backend = demo(char_name="Milo")
+    prompt = AssembledPrompt(mode="text", text="Milo: The harbour bells ring at dusk.\nYou: I see.\nYou:")
+    line = (await backend.complete(backend.prepare(prompt))).text
+    assert line.startswith("*I ") and "harbour" in line

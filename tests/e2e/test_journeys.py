@@ -4,13 +4,12 @@ connection mid-chat, open the inspector and copy the prompt (OSC 52 reaches tmux
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.e2e.tmux_driver import TAVO, TmuxSession, have_tmux
+from tests.e2e.tmux_driver import TAVO, TmuxSession, have_tmux, shows
 from tests.fakes.openai_server import FakeOpenAIServer
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -51,7 +50,9 @@ def saved_chat(home: Path) -> str:
 
 def test_first_run_on_the_demo_connection(term, home: Path) -> None:  # type: ignore[no-untyped-def]
     session = term("--library", str(SAMPLES))
-    screen = session.wait_for("DEMO")
+    session.wait_for("Welcome to tavo-tui")  # a new home: the first-run welcome comes first
+    session.send_keys("Escape")  # skip it (for good)
+    screen = session.wait_for(check=lambda s: "DEMO" in s and "Welcome to tavo-tui" not in s)
     assert "Pick a character" in screen
     session.wait_for("Characters")  # with no character open, the library is in front and focused
     session.send_keys("g")  # vim-style: the first character
@@ -59,7 +60,7 @@ def test_first_run_on_the_demo_connection(term, home: Path) -> None:  # type: ig
     session.wait_for("Chat with")
     session.send_keys("Hello there", literal=True)
     session.send_keys("C-j")
-    session.wait_for(check=lambda s: any(p in s for p in DEMO_PHRASES))
+    session.wait_for(check=lambda s: any(shows(s, p) for p in DEMO_PHRASES))
     session.send_keys("C-q")
     session.wait_exit()
     assert "Hello there" in saved_chat(home)
@@ -68,22 +69,28 @@ def test_first_run_on_the_demo_connection(term, home: Path) -> None:  # type: ig
 def test_import_a_card_and_start_a_chat(term, home: Path, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     downloads = tmp_path / "downloads"
     downloads.mkdir()
-    shutil.copy(SAMPLES / "grimble.json", downloads / "grimble.json")
+    # Not a packaged sample: a bare start on a new home already has those in its cards/ folder.
+    card = json.loads((SAMPLES / "grimble.json").read_text(encoding="utf-8"))
+    card["name"] = card["data"]["name"] = "Bramwell"
+    (downloads / "bramwell.json").write_text(json.dumps(card), encoding="utf-8")
     session = term()
-    session.wait_for("DEMO")
+    session.wait_for("Welcome to tavo-tui")  # a new home: the first-run welcome comes first
+    session.send_keys("Escape")
+    session.wait_for(check=lambda s: "DEMO" in s and "Welcome to tavo-tui" not in s)
     session.send_keys("F2")  # show and focus the character list (alt+1 does too, where the terminal sends it)
     session.wait_for("Characters")
     session.send_keys("C-g", "a")  # the leader, then a: import (a typed letter alone filters the list)
     session.wait_for("Import cards")
-    session.send_keys(str(downloads / "grimble.json"), literal=True)
+    session.send_keys(str(downloads / "bramwell.json"), literal=True)
     session.send_keys("Enter")
-    session.wait_for("Grimble")
-    session.send_keys("Enter")
-    session.wait_for("Chat with Grimble")
+    session.wait_for("Bramwell")
+    session.send_keys("Enter")  # the imported card is the highlighted one
+    session.wait_for("Chat with Bramwell")
     session.send_keys("What do you sell?", literal=True)
     session.send_keys("C-j")
-    session.wait_for(check=lambda s: any(p in s for p in DEMO_PHRASES))
-    assert (home / "data" / "cards" / "grimble.json").exists()
+    session.wait_for(check=lambda s: any(shows(s, p) for p in DEMO_PHRASES))
+    assert (home / "data" / "cards" / "bramwell.json").exists()
+    assert (home / "data" / "cards" / "grimble.json").exists()  # the samples the first start put there
 
 
 def test_switch_connection_mid_chat(term, home: Path,  # type: ignore[no-untyped-def]
@@ -94,7 +101,7 @@ def test_switch_connection_mid_chat(term, home: Path,  # type: ignore[no-untyped
     session.wait_for("Tea first")
     session.send_keys("First on the demo.", literal=True)
     session.send_keys("C-j")
-    session.wait_for(check=lambda s: any(p in s for p in DEMO_PHRASES))
+    session.wait_for(check=lambda s: any(shows(s, p) for p in DEMO_PHRASES))
     session.wait_for(check=lambda s: "generating" not in s)
     session.send_keys("F5")  # the connection picker: demo (in use, highlighted), then local
     session.wait_for("Switch connection")

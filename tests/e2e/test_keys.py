@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.tmux_driver import TAVO, TmuxSession, have_tmux
+from tests.e2e.tmux_driver import TAVO, TmuxSession, have_tmux, shows
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "sample_cards"
@@ -35,7 +35,7 @@ def chat(home: Path, request: pytest.FixtureRequest):  # type: ignore[no-untyped
         session.wait_for("Chat with")
         session.send_keys("Hello", literal=True)
         session.send_keys("C-j")
-        session.wait_for(check=lambda s: any(p in s for p in DEMO_PHRASES) and not generating(s))
+        session.wait_for(check=lambda s: any(shows(s, p) for p in DEMO_PHRASES) and not generating(s))
         yield session
     finally:
         session.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
@@ -14,6 +15,14 @@ TAVO = Path(sys.executable).parent / "tavo-tui"
 
 def have_tmux() -> bool:
     return shutil.which("tmux") is not None
+
+
+def shows(screen: str, phrase: str) -> bool:
+    """`phrase` is on the screen, perhaps wrapped: any space in it may be a row break, after which the next row
+    may start with other panes' text and the message gutter. (The demo's replies are built from the
+    conversation, so where they wrap changes with the card, the message and the terminal's width.)"""
+    words = [rf"\b{re.escape(word)}" for word in phrase.split()]
+    return re.search(r"(?: +|[^\n]*\n[^\n]*?)".join(words), screen) is not None
 
 
 class TmuxSession:

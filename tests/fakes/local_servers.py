@@ -41,7 +41,7 @@ def data_events(*objs: dict[str, Any], event: str | None = None) -> bytes:
 
 
 class FakeLlamaCppServer(FakeOpenAIServer):
-    """llama-server: /health, /props, /completion, /tokenize, plus the OpenAI routes under /v1."""
+    """llama-server: /health, /props, /completion, /tokenize, /apply-template, plus the OpenAI routes under /v1."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -74,7 +74,7 @@ class FakeLlamaCppServer(FakeOpenAIServer):
                 "stop": True,
                 "stop_type": self.stop_type,
                 "stopping_word": "",
-                "tokens_evaluated": 12,
+                "tokens_evaluated": self.evaluated(str(payload.get("prompt", "")), fixed=12),
                 "truncated": False,
                 "timings": {"predicted_n": len(pieces)},
             }

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 import socket
 import threading
 import time
@@ -120,8 +121,27 @@ def words(text: str) -> list[str]:
     return pieces
 
 
+SPECIAL = re.compile(r"(<\|\w+\|>)")  # ChatML-style special tokens: one token each
+BOS_ID = 1
+
+
+def fake_tokenize(text: str, *, add_special: bool = False) -> list[int]:
+    """The fakes' tiny deterministic tokenizer: a token per whitespace-separated word, a special token
+    (`<|im_start|>`) is one token of its own, and `add_special` puts BOS first as llama.cpp does."""
+    words_ = SPECIAL.sub(r" \1 ", text).split()
+    return ([BOS_ID] if add_special else []) + [10 + i for i in range(len(words_))]
+
+
+def apply_chatml(messages: list[dict[str, Any]]) -> str:
+    """What llama.cpp's /apply-template answers for a ChatML model: each message framed, then the reply
+    priming (the text the server tokenizes for /v1/chat/completions)."""
+    framed = "".join(f"<|im_start|>{m.get('role', '')}\n{m.get('content', '')}<|im_end|>\n" for m in messages)
+    return framed + "<|im_start|>assistant\n"
+
+
 def chat_chunks(
-    text: str, *, reasoning: str = "", finish: str | None = "stop", usage: bool = True, model: str = "fake"
+    text: str, *, reasoning: str = "", finish: str | None = "stop", usage: bool = True, model: str = "fake",
+    prompt_tokens: int = 9,
 ) -> list[dict[str, Any]]:
     def chunk(delta: dict[str, Any], reason: str | None = None) -> dict[str, Any]:
         return {
@@ -143,7 +163,8 @@ def chat_chunks(
                 "id": "c1",
                 "object": "chat.completion.chunk",
                 "choices": [],
-                "usage": {"prompt_tokens": 9, "completion_tokens": len(pieces), "total_tokens": 9 + len(pieces)},
+                "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": len(pieces),
+                          "total_tokens": prompt_tokens + len(pieces)},
             }
         )
     return out
@@ -202,6 +223,9 @@ class FakeOpenAIServer:
         self.reasoning = ""
         self.api_key: str | None = None
         self.tokenizer: str | None = None  # "llama.cpp" or "llama-cpp-python": which tokenize API exists
+        # True: usage reports the prompt tokens the server evaluated (fake_tokenize of the templated prompt,
+        # with BOS) instead of a fixed figure; only with the llama.cpp tokenizer.
+        self.report_evaluated = False
         self.script: list[Canned] = []
         self.requests: list[RecordedRequest] = []
         self.disconnected = threading.Event()
@@ -248,6 +272,12 @@ class FakeOpenAIServer:
                     return self.script.pop(i)
         return None
 
+    def evaluated(self, prompt: str, fixed: int = 9) -> int:
+        """The prompt tokens usage reports: what a llama.cpp server evaluates, or a fixed figure."""
+        if self.report_evaluated and self.tokenizer == "llama.cpp":
+            return len(fake_tokenize(prompt, add_special=True))
+        return fixed
+
     def default_answer(self, method: str, path: str, headers: dict[str, str], body: bytes) -> Canned:
         """What a healthy server says when nothing is scripted."""
         if path in ("/health", f"{self.prefix}/health"):
@@ -260,7 +290,8 @@ class FakeOpenAIServer:
             return Canned(chunks=[json.dumps({"object": "list", "data": data}).encode()])
         if method == "POST" and path == f"{self.prefix}/chat/completions":
             if payload.get("stream"):
-                return sse_answer(sse(*chat_chunks(self.reply, reasoning=self.reasoning)))
+                evaluated = self.evaluated(apply_chatml(payload.get("messages") or []))
+                return sse_answer(sse(*chat_chunks(self.reply, reasoning=self.reasoning, prompt_tokens=evaluated)))
             message: dict[str, Any] = {"role": "assistant", "content": self.reply}
             if self.reasoning:
                 message["reasoning_content"] = self.reasoning
@@ -281,8 +312,10 @@ class FakeOpenAIServer:
             }
             return Canned(chunks=[json.dumps(reply, ensure_ascii=False).encode()])
         if method == "POST" and path == "/tokenize" and self.tokenizer == "llama.cpp":
-            tokens = list(range(len(str(payload.get("content", "")).split())))
+            tokens = fake_tokenize(str(payload.get("content", "")), add_special=payload.get("add_special") is True)
             return Canned(chunks=[json.dumps({"tokens": tokens}).encode()])
+        if method == "POST" and path == "/apply-template" and self.tokenizer == "llama.cpp":
+            return Canned(chunks=[json.dumps({"prompt": apply_chatml(payload.get("messages") or [])}).encode()])
         if method == "POST" and path == "/extras/tokenize/count" and self.tokenizer == "llama-cpp-python":
             return Canned(chunks=[json.dumps({"count": len(str(payload.get("input", "")).split())}).encode()])
         return error(404, {"detail": "Not Found"})

@@ -11,7 +11,7 @@ import pytest
 from tavo_tui.backends.registry import make_backend
 from tavo_tui.cli import main
 from tavo_tui.model import ConnectionProfile
-from tavo_tui.session import AppContext
+from tavo_tui.session import AppContext, Failed
 from tavo_tui.session.presets import derive_templates_for, needs_derivation
 from tests.fakes.local_servers import FakeKoboldServer, FakeLlamaCppServer, FakeOllamaServer
 
@@ -106,3 +106,23 @@ async def test_an_unreachable_server_is_not_asked_again_at_once(home: Path) -> N
     assert prompt.text.startswith("<|im_start|>")
     assert any(n.startswith("instruct: auto, but the server's chat template could not be read") for n in prompt.notes)
     await session.aclose()
+
+
+async def test_send_derives_the_templates_before_the_budget_check_builds_the_prompt(
+    home: Path, llamacpp_server: FakeLlamaCppServer
+) -> None:
+    # send() builds its budget-checked prompt itself (it no longer goes through generate()): the derivation
+    # must still come first, or the first message of a chat goes out in the ChatML fallback.
+    llamacpp_server.chat_template = LLAMA3
+    ctx = AppContext.open(home)
+    ctx.profiles.save(ConnectionProfile(name="auto-send", kind="llamacpp", base_url=llamacpp_server.base_url,
+                                        mode="text", instruct="auto"))
+    session = ctx.open_chat(CARD, "auto-send", new=True, persist=False)
+    try:
+        events = [event async for event in session.send("hi")]
+    finally:
+        await session.aclose()
+    assert not [event for event in events if isinstance(event, Failed)]
+    sent = [json.loads(r.body) for r in llamacpp_server.requests if r.path == "/completion"]
+    assert len(sent) == 1
+    assert "<|start_header_id|>user<|end_header_id|>\n\nhi<|eot_id|>" in sent[0]["prompt"]

@@ -23,7 +23,7 @@ async def test_inspector_uses_the_server_tokenizer(ctx: AppContext, alice: Path,
         def method() -> str:
             return inspector.current.prompt.token_method if inspector.current else ""
 
-        await wait_for(pilot, lambda: method() == "server tokenizer (llamacpp)")
+        await wait_for(pilot, lambda: method() == "server tokenizer (llamacpp), chat template applied")
         prompt = inspector.current.prompt  # type: ignore[union-attr]
         # The fake server counts words: every section's figure is its word count.
         assert all(s.tokens == len(s.content.split()) for s in prompt.sections)

@@ -45,6 +45,7 @@ from tavo_tui.ui.shared.dialogs import (
     TextEditDialog,
     TextPrompt,
 )
+from tavo_tui.ui.welcome.screen import WelcomeScreen
 from tests.fakes.openai_server import FakeOpenAIServer
 from tests.ui.helpers import main, screen_text, wait_for, write_card
 
@@ -161,6 +162,8 @@ DIALOGS: dict[str, tuple[Factory, tuple[str, ...], tuple[str, ...]]] = {
     "save-path": (lambda ctx, card: SavePathPrompt("/tmp/" + "long/" * 40 + "request.json"), ("esc cancels",), ()),
     "section-viewer": (lambda ctx, card: SectionViewer(Content("Section"), LONG_TEXT), ("esc closes",),
                        ("Section",)),
+    "welcome": (lambda ctx, card: WelcomeScreen(ctx, ports=[1], timeout=0.1), ("Save (ctrl+s)", "Skip (esc)"),
+                ("Welcome to tavo-tui",)),
     "help": (lambda ctx, card: HelpScreen([KeyRow(f"ctrl+{i}", f"action {i}", f"id-{i}", "Chat") for i in range(MANY)]),
              ("esc closes",), ()),
 }

@@ -149,6 +149,11 @@ class ConnectionActions(Screen[None]):
     def action_add_connection(self) -> None:
         self.edit_connection(None)
 
+    def action_welcome(self) -> None:
+        from tavo_tui.ui.welcome.screen import open_welcome
+
+        open_welcome(self)
+
     def edit_connection(self, name: str | None) -> None:
         profile = next((p for p in self._profiles() if p.name == name), None) if name else None
         if profile is not None and profile.kind == "demo":

@@ -15,6 +15,8 @@ from textual.widgets import Button, OptionList, Static
 from textual.widgets.option_list import Option
 
 from tavo_tui.model import ConnectionProfile
+from tavo_tui.session.connections import used_base_url
+from tavo_tui.session.visible import mask_url
 from tavo_tui.ui.keys.registry import CONNECTION_PANE, bindings_for
 from tavo_tui.ui.shared.safe_text import plain_line
 
@@ -138,7 +140,7 @@ class ConnectionPane(Vertical):
                     " · ",
                     plain_line(profile.model or "(no model)"),
                     f" · {profile.mode}\n",
-                    plain_line(profile.base_url or "(no URL)"),
+                    plain_line(mask_url(used_base_url(profile))),  # as requests will use it
                     ("\nkey: ", "dim"),
                     plain_line(self._key_hints.get(profile.name, "none")),
                 )

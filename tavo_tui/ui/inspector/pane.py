@@ -14,6 +14,7 @@ from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Vertical
 from textual.content import Content
+from textual.message import Message
 from textual.reactive import reactive
 from textual.widget import Widget
 from textual.widgets import OptionList, Static, TextArea
@@ -22,6 +23,7 @@ from textual.widgets.option_list import Option
 from tavo_tui.model import AssembledPrompt, PreparedRequest, PromptSection
 from tavo_tui.session.prompt_diff import PromptDiff, SentPrompts, diff_inspections
 from tavo_tui.session.prompt_sources import section_origin
+from tavo_tui.session.workshop_sources import EditTarget, edit_target, lore_target
 from tavo_tui.ui.inspector.render import (
     Rows,
     clip_body,
@@ -120,6 +122,14 @@ class PromptInspector(Vertical):
         self._stale: set[str] = set(VIEWS)
         self._lore: tuple[int, list[LoreLine]] | None = None
         self._targets: dict[str, list[PromptSection | None]] = {}
+        self._lore_labels: dict[str, dict[int, str]] = {}
+
+    class EditSource(Message):
+        """The user asked to edit where a section (or lorebook entry) came from; the screen opens the editor."""
+
+        def __init__(self, target: EditTarget) -> None:
+            super().__init__()
+            self.target = target
 
     def compose(self) -> ComposeResult:
         yield ViewTitle(classes="pane-title")
@@ -250,9 +260,11 @@ class PromptInspector(Vertical):
         highlighted = options.highlighted
         if isinstance(rows, Rows):
             self._targets[view] = rows.targets
+            self._lore_labels[view] = rows.lore_labels
             contents = rows.contents
         else:
             self._targets[view] = []
+            self._lore_labels[view] = {}
             contents = rows
         options.set_options([Option(row) for row in contents])
         if highlighted is not None and contents:
@@ -325,6 +337,35 @@ class PromptInspector(Vertical):
         return session, inspection
 
     # ---- actions -------------------------------------------------------------------------------------------
+    def highlighted_target(self) -> EditTarget | None:
+        """Where the highlighted row of the sections or lore view is edited (None: nothing editable there)."""
+        if self.view not in ("sections", "lore"):
+            return None
+        index = self.view_list(self.view).highlighted
+        if index is None:
+            return None
+        label = self._lore_labels.get(self.view, {}).get(index)
+        if label is not None:
+            return lore_target(label)
+        targets = self._targets.get(self.view, [])
+        section = targets[index] if 0 <= index < len(targets) else None
+        if section is None:
+            return None
+        session = self._session()
+        ids = frozenset(p.identifier for p in session.prompt_settings().chat_completion.prompts) if session else (
+            frozenset())
+        return edit_target(section, ids)
+
+    def action_edit_source(self) -> None:
+        if self.view not in ("sections", "lore"):
+            self.flash("Edit source works on a row of the sections or lore view (tab switches views).", error=True)
+            return
+        target = self.highlighted_target()
+        if target is None:
+            self.flash("Nothing to edit for this row (chat messages are edited in the chat log).", error=True)
+            return
+        self.post_message(self.EditSource(target))
+
     def action_next_view(self) -> None:
         self.set_view(VIEWS[(VIEWS.index(self.view) + 1) % len(VIEWS)])
 

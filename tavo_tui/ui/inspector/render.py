@@ -47,6 +47,12 @@ class Rows:
 
     contents: list[Content] = field(default_factory=list)
     targets: list[PromptSection | None] = field(default_factory=list)
+    # Row index -> the label of the lorebook entry the row shows (the "edit source" key opens that entry).
+    lore_labels: dict[int, str] = field(default_factory=dict)
+
+    def add_lore(self, content: Content, label: str) -> None:
+        self.lore_labels[len(self.contents)] = label
+        self.add(content)
 
     def add(self, content: Content, target: PromptSection | None = None) -> None:
         self.contents.append(content)
@@ -169,7 +175,9 @@ def section_rows(prompt: AssembledPrompt, lore: Sequence[LoreLine], show_all: bo
         section = sections[index]
         rows.add(section_row(section), section)
         if section_origin(section).kind in ("world_info", "system", "authors_note"):
-            rows.extend(lore_sub_row(line) for line in fired if _lands_in(line, section))
+            for line in fired:
+                if _lands_in(line, section):
+                    rows.add_lore(lore_sub_row(line), line.label)
 
     for i in head:
         add(i)
@@ -214,10 +222,10 @@ def lore_rows(prompt: AssembledPrompt, lore: Sequence[LoreLine], show_all: bool)
     for i in (*head, *tail):
         line = lore[i]
         mark, style = marks[line.status]
-        rows.append(Content.assemble(
+        rows.add_lore(Content.assemble(
             (f" {mark} ", style), plain_line(line.label, "bold" if line.status == "fired" else ""),
             (f"  {line.status} · {line.position} · ~{line.tokens_hint} tok  ", "dim"), plain_line(line.reason),
-        ))
+        ), line.label)
         if hidden and i == head[-1]:
             rows.append(fold_row(hidden, "entries"))
     if lore:

@@ -188,6 +188,15 @@ ENTRIES: tuple[KeyAction, ...] = (
           "Chats", "This character's chats: open, new, rename, delete, branch", keys=("f8",)),
     _chat("personas", "personas", "Personas", "", ("u",),
           "Personas", "Who you play: create, edit, default, this chat's choice", keys=("f9",)),
+    # The editors of what shapes the request (ui/workshop).
+    _chat("prompt-manager", "prompt_manager", "Prompt manager", "", ("P",),
+          "Prompt manager", "Chat completion's prompts: order, on/off, text, role, position, add, delete"),
+    _chat("lorebook-editor", "lorebook_editor", "Lorebooks", "", ("W",),
+          "Lorebook editor", "The chat's and character's lorebooks and world files: entries and all their fields"),
+    _chat("templates", "templates", "Templates", "", ("T",),
+          "Text completion templates", "Instruct, context and system prompt; instruct options, stop strings"),
+    _chat("edit-chat-card", "edit_chat_card", "Edit card", "", ("E",),
+          "Edit this chat's card", "Every field of the open chat's character, its note too; used at once"),
     # ---- the chat log (single keys while it has the focus) -----------------------------------------------------
     _log("r", "regenerate", "Regenerate"),
     _log("left_square_bracket", "swipe(-1)", "Swipe left"),
@@ -270,6 +279,8 @@ ENTRIES: tuple[KeyAction, ...] = (
     KeyAction("inspector.diff-other", "diff_other", "Diff conn", INSPECTOR, "inspector", keys=("o",), show=True,
               title="Inspector: diff with another connection", help="The same turn built for another connection"),
     KeyAction("inspector.show-all", "toggle_all", "Show all", INSPECTOR, "inspector", keys=("a",)),
+    KeyAction("inspector.edit-source", "edit_source", "Edit source", INSPECTOR, "inspector", keys=("e",),
+              title="Inspector: edit the source", help="Open the editor for where the highlighted section came from"),
     # ---- palette only ------------------------------------------------------------------------------------------
     KeyAction("add-connection", "add_connection", "Add connection", SCREEN, "everywhere",
               title="Add connection", help="Create a new connection profile"),
@@ -280,6 +291,8 @@ ENTRIES: tuple[KeyAction, ...] = (
     KeyAction("import-sillytavern", "import_sillytavern", "Import from SillyTavern", SCREEN, "everywhere",
               title="Import from SillyTavern…",
               help="Characters, chats, personas, presets, world info and tags from a SillyTavern data folder"),
+    KeyAction("welcome", "welcome", "Set up a connection", SCREEN, "everywhere",
+              title="Set up a connection", help="The first-run welcome: server, URL, key, model and a test message"),
 )
 
 BY_ID: dict[str, KeyAction] = {entry.id: entry for entry in ENTRIES}

@@ -7,16 +7,18 @@ from typing import ClassVar
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.content import Content
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 
 from tavo_tui.session.library import CardDetail
 from tavo_tui.ui.keys.modal import KeyModal
+from tavo_tui.ui.shared.avatar import Avatar, avatar_mode
 from tavo_tui.ui.shared.safe_text import one_line, plain, plain_line
 
 GREETING_PREVIEW = 160
+AVATAR_COLS, AVATAR_ROWS = 12, 6  # the card's image beside its name (small: the fields matter more at 80x24)
 
 # (field, title) in the order the view shows them after the greetings.
 TEXT_FIELDS = (
@@ -47,7 +49,9 @@ class CardDetailScreen(KeyModal[str | None]):
     CardDetailScreen { align: center middle; }
     CardDetailScreen > Vertical { width: 90%; max-width: 120; height: 90%; border: round $primary;
                                   background: $surface; }
-    CardDetailScreen #detail-head { height: auto; padding: 0 1; background: $panel; }
+    CardDetailScreen #detail-top { height: auto; background: $panel; }
+    CardDetailScreen #detail-avatar { margin: 0 0 0 1; }
+    CardDetailScreen #detail-head { height: auto; width: 1fr; padding: 0 1; background: $panel; }
     CardDetailScreen #detail-body { height: 1fr; padding: 0 1; }
     CardDetailScreen .section { text-style: bold; color: $primary; margin-top: 1; height: 1; }
     CardDetailScreen .field { height: auto; }
@@ -62,7 +66,10 @@ class CardDetailScreen(KeyModal[str | None]):
     def compose(self) -> ComposeResult:
         card = self.detail.card
         with Vertical():
-            yield Static(self._head(), id="detail-head")
+            with Horizontal(id="detail-top"):
+                yield Avatar(self.detail.path, AVATAR_COLS, AVATAR_ROWS,
+                             mode=avatar_mode(getattr(self.app, "ui_settings", None)), id="detail-avatar")
+                yield Static(self._head(), id="detail-head")
             with VerticalScroll(id="detail-body"):
                 yield Static(Content("Greetings — enter starts a new chat with the highlighted one"), classes="section")
                 greetings = card.greetings()

@@ -20,7 +20,7 @@ from textual.widgets import Footer, Static, TextArea
 from textual.worker import Worker, WorkerCancelled, WorkerFailed
 
 from tavo_tui.model import Message
-from tavo_tui.session.events import Started
+from tavo_tui.session.events import ActionError, Started
 from tavo_tui.session.library import sorted_entries
 from tavo_tui.session.resume import remember, resume_point
 from tavo_tui.ui.chat.actions import ChatActions, ReplyStarted
@@ -37,7 +37,9 @@ from tavo_tui.ui.library.st_import import StImportActions
 from tavo_tui.ui.main.key_gate import hold_keys
 from tavo_tui.ui.main.layout import LayoutActions
 from tavo_tui.ui.main.status_bar import StatusBar, track
+from tavo_tui.ui.shared.avatar import Avatar, avatar_mode
 from tavo_tui.ui.shared.safe_text import plain, plain_line
+from tavo_tui.ui.workshop.actions import WorkshopActions
 
 if TYPE_CHECKING:
     # A chat session and what it brings (prompt engine, backends) load when the first chat opens, or in the
@@ -53,11 +55,14 @@ LOCK_RETRY = 2.0
 CARDS_MIN_WIDTH = 110
 SIDE_MIN_WIDTH = 150
 INSPECT_DELAY = 0.3
+# The character's avatar beside the chat (columns, rows), shown from this terminal width up.
+CHAT_AVATAR = (10, 5)
+CHAT_AVATAR_MIN_WIDTH = 160
 # Cards listed for the first frame: more than any screen shows; the rest follow right after it.
 FIRST_FRAME_CARDS = 200
 
 
-class MainScreen(ChatActions, LayoutActions, ConnectionActions, StImportActions):
+class MainScreen(ChatActions, LayoutActions, ConnectionActions, StImportActions, WorkshopActions):
     """Owns the open ChatSession and routes user actions to it."""
 
     # Generated from the key registry (ids, descriptions and keys live there once).
@@ -68,6 +73,7 @@ class MainScreen(ChatActions, LayoutActions, ConnectionActions, StImportActions)
     MainScreen #body { height: 1fr; }
     MainScreen #centre { width: 1fr; min-width: 24; }
     MainScreen #chat-title { height: 1; padding: 0 1; background: $panel; text-style: bold; }
+    MainScreen #chat-avatar { dock: right; margin: 1 1 0 1; }
     MainScreen #centre.-has-focus > #chat-title { background: $primary 35%; }
     MainScreen #side { width: 40%; max-width: 64; min-width: 30; border-left: solid $panel; }
     /* Narrow terminals: side panes only appear when toggled, and then they shrink to leave the chat room. */
@@ -107,6 +113,7 @@ class MainScreen(ChatActions, LayoutActions, ConnectionActions, StImportActions)
                            id="cards")
             with Vertical(id="centre"):
                 yield Static(Content("No character open"), id="chat-title")
+                yield Avatar(None, *CHAT_AVATAR, mode=avatar_mode(self.ui_settings), id="chat-avatar")
                 yield ChatLog(id="chat")
                 yield Composer(id="composer", send_on_enter=self._send_on_enter())
             with Vertical(id="side"):
@@ -185,6 +192,15 @@ class MainScreen(ChatActions, LayoutActions, ConnectionActions, StImportActions)
 
     def on_resize(self) -> None:
         self._auto_layout(self.app.size.width)
+        self._show_chat_avatar()
+
+    def _show_chat_avatar(self) -> None:
+        """The open character's avatar beside the chat, on terminals wide enough to spare the columns."""
+        wide = self.app.size.width >= CHAT_AVATAR_MIN_WIDTH
+        path = self.session.card_path if self.session is not None and wide else None
+        avatar = self.query_one("#chat-avatar", Avatar)
+        if path != avatar.path:
+            avatar.show_card(path)
 
     # The pane holding the focus gets the -has-focus class, which lights its title. (A `:focus-within` rule
     # on the pane's title is never re-applied when the focus moves, so the titles stayed as first drawn.)
@@ -346,7 +362,11 @@ class MainScreen(ChatActions, LayoutActions, ConnectionActions, StImportActions)
         if session is None:
             return
         self._remember_where()
+        from tavo_tui.session.workshop import use_saved_settings  # the editors' kept settings
+
+        use_saved_settings(session)
         self._show_title()
+        self._show_chat_avatar()
         if session.read_only and self._lock_timer is None:
             self._lock_timer = self.set_interval(LOCK_RETRY, self._retry_lock)
         await self.chat_log.set_messages(session.messages)
@@ -529,6 +549,10 @@ class MainScreen(ChatActions, LayoutActions, ConnectionActions, StImportActions)
             await show_user_message()
             await presenter.stopped()
             raise
+        except ActionError as exc:  # refused before anything was sent or saved (e.g. the message cannot fit)
+            if text is not None and not self.composer.text:
+                self.composer.load_text(text)  # the text goes back, to shorten or send later
+            self.notify(str(exc), markup=False, severity="warning", timeout=8)
         except Exception as exc:  # the session reports failures as events; anything else is still shown
             await show_user_message()
             await presenter.crashed(exc)
