@@ -75,7 +75,10 @@ class Backups:
         if self._pool is None:
             self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="tavo-backup")
         self._futures = [f for f in self._futures if not f.done()]
-        self._futures.append(self._pool.submit(self._copy, ref))
+        try:
+            self._futures.append(self._pool.submit(self._copy, ref))
+        except RuntimeError:  # the interpreter is exiting (a timer fired after the app quit unflushed): copy here
+            self._copy(ref)
 
     def _copy(self, ref: ChatRef) -> None:
         try:

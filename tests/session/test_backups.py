@@ -110,3 +110,21 @@ def test_a_damaged_backup_is_refused_and_nothing_changes(home: Path) -> None:
     with pytest.raises(StoreError, match="line 1 is not valid JSON"):
         ctx.restore_backup(session.ref.id, backup.name)
     assert session.ref.path.read_bytes() == before
+
+
+def test_a_backup_due_after_the_pool_shut_down_is_still_made(home: Path) -> None:
+    """As at interpreter exit, when a timer fires after the app quit without flushing: no RuntimeError in the
+    timer's thread, and the backup is copied in place."""
+    ctx = AppContext.open(home, user_name="Ann")
+    clock = Clock()
+    ctx.backups = Backups(BackupStore(home / "data" / "backups"), limit=5, interval=10.0, clock=clock)
+    session = ctx.open_chat(CARD, new=True)
+    assert session.rewrite_file() is None and session.ref is not None
+    ctx.backups.flush()
+    assert ctx.backups._pool is not None
+    ctx.backups._pool.shutdown()  # what concurrent.futures does to every pool as the interpreter exits
+    clock.now += 11
+    session.insert_narrator("After the pool.")
+    backups = ctx.chat_backups(session.ref.id)
+    assert len(backups) == 2 and b"After the pool." in backups[0].path.read_bytes()
+    session.close()
