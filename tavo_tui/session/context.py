@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import uuid
 from collections.abc import Iterable, Iterator
@@ -29,6 +30,7 @@ from tavo_tui.store.chats import ChatSummary, OpenedChat, safe_name
 from tavo_tui.store.files import atomic_write
 from tavo_tui.store.interchange import export_chat, import_chat
 from tavo_tui.store.jsonl import new_header
+from tavo_tui.store.tags import TAGS_FILE, read_tags, tag_names_by_card
 
 if TYPE_CHECKING:
     from tavo_tui.session.chat_session import ChatSession
@@ -42,6 +44,21 @@ def replace_names(text: str, char: str, user: str) -> str:
     return text.replace("{{char}}", char).replace("{{user}}", user).replace("<BOT>", char).replace("<USER>", user)
 
 
+def with_user_tags(entries: list[CardEntry], tags: dict[str, list[str]], cards_dir: Path) -> list[CardEntry]:
+    """`entries` with each card's tags.json tags added after its own (cards in `cards_dir` only: tag_map is
+    keyed by file name there)."""
+    if not tags:
+        return entries
+    out: list[CardEntry] = []
+    for entry in entries:
+        extra = tags.get(entry.path.name) if entry.path.parent == cards_dir else None
+        if extra:
+            own = {t.casefold() for t in entry.tags}
+            entry = dataclasses.replace(entry, tags=[*entry.tags, *(t for t in extra if t.casefold() not in own)])
+        out.append(entry)
+    return out
+
+
 class AppContext:
     """Built once per process by the TUI or the CLI; holds no UI state."""
 
@@ -53,6 +70,7 @@ class AppContext:
         self.backups = Backups(BackupStore(paths.data_dir / "backups"))
         self.cards = CardLibrary(self.card_folders(), paths.cache_dir / "cards.json")
         self.personas = PersonaStore(paths.config_dir / "personas.json")
+        self._user_tags: tuple[tuple[int, int] | None, dict[str, list[str]]] = (None, {})
         self.user_override = user_name  # --user: wins over the default persona
         self.user_name = user_name or self._settings().get("user_name") or DEFAULT_USER
 
@@ -75,11 +93,30 @@ class AppContext:
         return [entry.path for entry in self.cards.entries()]
 
     def card_entries(self, query: str = "", *, sort: str = "name") -> list[CardEntry]:
-        """Readable cards in the library folders (cheap: cached by path+mtime, parsed lazily)."""
+        """Readable cards in the library folders (cheap: cached by path+mtime, parsed lazily), with the tags
+        the user gave them in tags.json (SillyTavern's tag_map, brought over by the import) beside their own."""
         order: SortKey = "added" if sort == "added" else "name"
-        if query.strip():
-            return self.cards.search(query, sort=order)
-        return self.cards.entries(sort=order)
+        tags = self.user_tags()
+        if query.strip():  # the last listing, no disk access: search-as-you-type
+            return [e for e in with_user_tags(self.cards.search("", sort=order), tags, self.paths.cards_dir)
+                    if e.matches(query)]
+        return with_user_tags(self.cards.entries(sort=order), tags, self.paths.cards_dir)
+
+    def user_tags(self) -> dict[str, list[str]]:
+        """tags.json's tags per card file name in cards/, read again only when the file changed."""
+        path = self.paths.data_dir / TAGS_FILE
+        try:
+            stat = path.stat()
+        except OSError:
+            return {}
+        key = (stat.st_mtime_ns, stat.st_size)
+        if self._user_tags[0] != key:
+            try:
+                names = tag_names_by_card(read_tags(path))
+            except StoreError:
+                names = {}  # a damaged tags.json hides its folders; the cards themselves still list
+            self._user_tags = (key, names)
+        return self._user_tags[1]
 
     def card_failures(self) -> list[tuple[Path, str]]:
         """Files in the library folders that could not be read as cards, and why (as last listed)."""

@@ -92,3 +92,14 @@ def merge(data: TagFile, tags: list[Tag], tag_map: dict[str, list[str]], favorit
             data.favorites.append(key)
             added += 1
     return added
+
+
+def tag_names_by_card(data: TagFile) -> dict[str, list[str]]:
+    """Card file name -> the names of its tags in `tag_map`, in order (ids with no tag defined are left out)."""
+    names = {t.id: t.name for t in data.tags}
+    out: dict[str, list[str]] = {}
+    for card, ids in data.tag_map.items():
+        found = [names[i] for i in ids if i in names]
+        if found:
+            out[card] = found
+    return out

@@ -80,3 +80,28 @@ def test_failures_name_each_unreadable_file_with_its_reason(ctx: AppContext, fol
     ctx.cards.entries()
     ((path, reason),) = ctx.card_failures()
     assert path.name == "bad.json" and reason
+
+
+def test_tags_brought_over_from_sillytavern_list_filter_and_make_folders(ctx: AppContext) -> None:
+    """SillyTavern keeps the user's tags in settings.json's tag_map (the import writes them to tags.json): the
+    library shows them beside the card's own tags, `#tag` finds them, and they are folders."""
+    cards = ctx.paths.cards_dir
+    cards.mkdir(parents=True, exist_ok=True)
+    v2_json(cards, "Aria", ["own"])
+    v2_json(cards, "Bram", [])
+    tags_file = ctx.paths.data_dir / "tags.json"
+    tags_file.write_text(json.dumps({
+        "tags": [{"id": "1", "name": "Fantasy"}, {"id": "2", "name": "own"}],
+        "tag_map": {"aria.json": ["1", "2", "404"], "bram.json": ["1"], "gone.json": ["1"]},
+    }), encoding="utf-8")
+    by_name = {e.name: e.tags for e in lib.sorted_entries(ctx)}
+    assert by_name == {"Aria": ["own", "Fantasy"], "Bram": ["Fantasy"]}  # no duplicate "own", no unknown id
+    assert names(ctx, query="#fantasy") == ["Aria", "Bram"]
+    folders, loose = lib.folder_view(lib.sorted_entries(ctx))
+    assert {f.tag for f in folders} >= {"Fantasy", "own"} and loose == []
+    # Read again when the file changes; a damaged file hides only its tags.
+    tags_file.write_text(json.dumps({"tags": [{"id": "1", "name": "Sci-fi"}], "tag_map": {"bram.json": ["1"]}}),
+                         encoding="utf-8")
+    assert {e.name: e.tags for e in lib.sorted_entries(ctx)} == {"Aria": ["own"], "Bram": ["Sci-fi"]}
+    tags_file.write_text("{not json", encoding="utf-8")
+    assert {e.name: e.tags for e in lib.sorted_entries(ctx)} == {"Aria": ["own"], "Bram": []}
