@@ -14,7 +14,7 @@ from tavo_tui.ui.chat.log import MAX_MOUNTED, PAGE
 from tavo_tui.ui.shared.dialogs import ChoiceDialog, ReportDialog, TextPrompt
 from tests.ui.helpers import kept_for_reply, main, type_and_send, wait_for, wait_idle
 
-COUNT = 100  # plus the greeting
+COUNT = 70  # plus the greeting; past two pages (PAGE) beyond what is mounted (MAX_MOUNTED)
 
 
 def long_chat(ctx: AppContext, card: Path) -> None:
@@ -44,7 +44,7 @@ async def test_k_at_the_first_shown_message_brings_in_the_previous_page(ctx: App
         await wait_for(pilot, lambda: log.hidden_count == hidden - PAGE)
         await wait_idle(pilot)
         assert len(log.message_views()) == MAX_MOUNTED + PAGE
-        assert log.selected_index == COUNT - MAX_MOUNTED  # "line 69" is message 70 (the greeting is 0)
+        assert log.selected_index == COUNT - MAX_MOUNTED  # "line N-1" is message N (the greeting is 0)
         assert log.selected is not None and log.selected.text == f"line {COUNT - MAX_MOUNTED - 1}"
         assert f"{hidden - PAGE} earlier messages not shown" in log.query_one(".older").render().plain  # type: ignore[attr-defined]
 
@@ -95,7 +95,7 @@ async def test_sending_after_paging_up_trims_back_to_the_tail(ctx: AppContext, a
         kept = kept_for_reply(log)
         assert kept < MAX_MOUNTED  # one-line messages: fewer fill the log
         assert texts(app)[-2] == "back to the present"
-        assert log.hidden_count == COUNT + 3 - kept  # greeting + 100 + our message + the reply
+        assert log.hidden_count == COUNT + 3 - kept  # greeting + COUNT + our message + the reply
 
 
 async def test_a_search_hit_older_than_the_tail_is_shown_in_place(ctx: AppContext, alice: Path) -> None:
