@@ -20,6 +20,7 @@ from tavo_tui.backends.registry import make_backend
 from tavo_tui.model import Card, Chat, ChatHeader, ConnectionProfile, Message
 from tavo_tui.model.chat import now_send_date
 from tavo_tui.model.swipes import sync_swipe
+from tavo_tui.prompt.common import GlobalBook
 from tavo_tui.prompt.settings import PromptSettings
 from tavo_tui.session.events import ActionError, Notice
 from tavo_tui.session.sampler_presets import effective_profile
@@ -159,7 +160,8 @@ class SessionCore:
 
     def prompt_settings(self) -> PromptSettings:
         """Prompt settings with the persona's description position applied."""
-        settings = self.settings or PromptSettings()
+        # The stored world-info settings apply to every chat unless this session was given its own settings.
+        settings = self.settings or PromptSettings(world_info=self.ctx.world_info.settings())
         persona = self.persona
         if persona is None:
             return settings
@@ -169,10 +171,20 @@ class SessionCore:
         )
 
     def lorebooks(self) -> list[Mapping[str, Any]]:
-        """The chat's own lorebook (`chat_metadata.world_info`), read from the data dir's worlds/ folder."""
+        """The chat's own lorebook (`chat_metadata.world_info`, read from the data dir's worlds/ folder), then
+        the globally selected books (`tavo-tui worldinfo global`). As in SillyTavern a book is loaded once: a
+        chat book that is also global counts as global, and a global book the card links as its own world is
+        the card's (its embedded copy stands for it)."""
         name = self.metadata.get("world_info")
-        if not isinstance(name, str) or not name:
-            return []
+        linked = self.card.extensions.get("world") if self.card.character_book is not None else None
+        skip = {linked} if isinstance(linked, str) and linked else set()
+        books = self.ctx.world_info.global_books(skip)
+        selected = {book.world for book in books if isinstance(book, GlobalBook)}
+        if not isinstance(name, str) or not name or name in selected:
+            return books
+        return [*self._chat_lorebook(name), *books]
+
+    def _chat_lorebook(self, name: str) -> list[Mapping[str, Any]]:
         path = self.ctx.worlds_dir / f"{name}.json"
         try:
             stat = path.stat()
