@@ -1,0 +1,51 @@
+"""Global lorebooks and stored world-info settings in every chat's prompt, and the inspector's lore report saying
+which book (and which source) each entry comes from."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tavo_tui.model import Lorebook, LorebookEntry
+from tavo_tui.session import AppContext
+from tavo_tui.session import world_info as wi
+from tavo_tui.session.lore_report import lore_report, lore_sources
+
+ROOT = Path(__file__).resolve().parents[2]
+GRIMBLE = ROOT / "sample_cards" / "grimble.json"
+
+
+def store_book(ctx: AppContext, tmp_path: Path, name: str, key: str, content: str) -> None:
+    source = tmp_path / f"{name}.json"
+    source.write_text(json.dumps({"entries": {"0": {"uid": 0, "key": [key], "content": content, "order": 50}}}),
+                      "utf-8")
+    wi.import_book(ctx, source)
+
+
+def test_report_names_each_entrys_book_and_source(home: Path, tmp_path: Path) -> None:
+    ctx = AppContext.open(home)
+    store_book(ctx, tmp_path, "Realm", "lantern", "REALM-LORE")
+    store_book(ctx, tmp_path, "Chatbook", "lantern", "CHAT-LORE")
+    wi.set_global(ctx, ["Realm"])
+    session = ctx.open_chat(GRIMBLE, persist=False)
+    session.card = session.card.model_copy(update={"character_book": Lorebook(name="Inn", entries=[
+        LorebookEntry(keys=["lantern"], content="INN-LORE", insertion_order=10, enabled=True)])})
+    session.metadata["world_info"] = "Chatbook"
+    prompt = session.build_prompt(pending="Is the lantern lit?")
+    text = "\n".join(s.content for s in prompt.sections)
+    assert all(marker in text for marker in ("REALM-LORE", "CHAT-LORE", "INN-LORE"))
+    lines = lore_report(session, prompt, "Is the lantern lit?")
+    assert {(line.book, line.scope, line.status) for line in lines} == {
+        ("Realm", "global", "fired"), ("Inn", "character", "fired"), ("lorebook", "chat", "fired")}
+    assert [scope for scope, _, _ in lore_sources(lines)] == ["chat", "character", "global"]
+
+
+def test_stored_settings_reach_the_engine_and_a_damaged_file_falls_back(home: Path) -> None:
+    ctx = AppContext.open(home)
+    wi.update_settings(ctx, {"depth": 7, "character_strategy": "sorted_evenly", "budget_cap": 300})
+    session = ctx.open_chat(GRIMBLE, persist=False)
+    settings = session.prompt_settings().world_info
+    assert (settings.depth, settings.character_strategy, settings.budget_cap) == (7, 0, 300)
+    assert session.prompt_settings().world_info is settings  # unchanged file: the same object (engine caches)
+    (home / "data" / "worldinfo.json").write_text("{broken", "utf-8")
+    assert session.prompt_settings().world_info.depth == 2  # SillyTavern's default; `worldinfo settings` explains
