@@ -107,6 +107,45 @@ def _compiled(find: str) -> regex.Pattern[str] | str:
         return f"invalid regex: {exc}"
 
 
+@lru_cache(maxsize=1024)
+def _count(find: str) -> int:
+    """How many matches a find regex replaces: all with the `g` flag (0 to the regex module), else the first."""
+    parsed = parse_find_regex(find)
+    return 0 if parsed is not None and parsed.global_ else 1
+
+
+@lru_cache(maxsize=1024)
+def _template(replace_string: str) -> tuple[str | int, ...]:
+    """A replace string as literal pieces and group numbers (`{{match}}` is `$0`), parsed once per script
+    text rather than once per match."""
+    template = _MATCH_MACRO.sub("$0", replace_string)
+    parts: list[str | int] = []
+    position = 0
+    for ref in _GROUP_REF.finditer(template):
+        parts.append(template[position:ref.start()])
+        parts.append(int(ref.group(1)))
+        position = ref.end()
+    parts.append(template[position:])
+    return tuple(p for p in parts if p != "")
+
+
+@lru_cache(maxsize=1024)
+def _group_template(parts: tuple[str | int, ...], groups: int) -> str | None:
+    """The replace pieces as a regex-module template (`\\g<N>`), when they are only the pattern's own groups and
+    literals with nothing a macro or an escape could start from; else None."""
+    out: list[str] = []
+    for part in parts:
+        if isinstance(part, int):
+            if part > groups:
+                return None  # JavaScript's offset and whole-string arguments: the slow path knows them
+            out.append(f"\\g<{part}>")
+        elif "{" in part or "<" in part or "\\" in part:
+            return None
+        else:
+            out.append(part)
+    return "".join(out)
+
+
 def _escape_macro(value: str) -> str:
     return _REGEX_SPECIAL.sub(lambda m: _ESCAPES.get(m.group(0), "\\" + m.group(0)), value)
 
@@ -151,33 +190,47 @@ def run_script(script: RegexScript, text: str, substitute: Callable[[str], str],
         if run is not None:
             run.note_problem(f"{script.label}: {compiled}")
         return text
-    parsed = parse_find_regex(find)
-    count = 0 if parsed is not None and parsed.global_ else 1
-    template = _MATCH_MACRO.sub("$0", script.replaceString)
-    trims = [substitute(t) for t in script.trimStrings]
+    count = _count(find)
+    parts = _template(script.replaceString)
+    replace: str | Callable[[regex.Match[str]], str]
+    if len(parts) <= 1 and not any(isinstance(p, int) for p in parts):
+        constant = str(parts[0]) if parts else ""
+        if "{{" in constant or "<" in constant or "\\" in constant:
+            def replace(_m: regex.Match[str]) -> str:  # macros: expanded per match, as SillyTavern does
+                return substitute(constant)
+        else:
+            replace = constant  # nothing to expand and no backslash: the regex module's fast path
+    elif (fast := _group_template(parts, compiled.groups)) is not None and not any(script.trimStrings) and not (
+        "{" in text or "<" in text or "\\" in text
+    ):
+        # Only groups of the pattern and plain literals, and no macro can come of the text: the regex module
+        # fills the groups itself (an unmatched group gives "", as in JavaScript), with nothing to expand after.
+        replace = fast
+    else:
+        trims = [substitute(t) for t in script.trimStrings]
 
-    def replace(m: regex.Match[str]) -> str:
-        groups = m.groups()
-
-        def group(ref: re.Match[str]) -> str:
-            number = int(ref.group(1))
-            if number == 0:
-                value: str | None = m.group(0)
-            elif number <= len(groups):
-                value = groups[number - 1]
-            elif number == len(groups) + 1:
-                value = str(m.start()) if m.start() else None  # JavaScript passes the offset next
-            elif number == len(groups) + 2:
-                value = text  # then the whole string
-            else:
-                value = None
-            if not value:
-                return ""
-            for trim in trims:
-                value = value.replace(trim, "") if trim else value
-            return value
-
-        return substitute(_GROUP_REF.sub(group, template))
+        def replace(m: regex.Match[str]) -> str:
+            groups = m.groups()
+            out: list[str] = []
+            for part in parts:
+                if isinstance(part, str):
+                    out.append(part)
+                    continue
+                if part == 0:
+                    value: str | None = m.group(0)
+                elif part <= len(groups):
+                    value = groups[part - 1]
+                elif part == len(groups) + 1:
+                    value = str(m.start()) if m.start() else None  # JavaScript passes the offset next
+                elif part == len(groups) + 2:
+                    value = text  # then the whole string
+                else:
+                    value = None
+                if value:
+                    for trim in trims:
+                        value = value.replace(trim, "") if trim else value
+                    out.append(value)
+            return substitute("".join(out))
 
     try:
         result: str = compiled.sub(replace, text, count=count, timeout=REGEX_TIMEOUT)

@@ -1,0 +1,45 @@
+"""The regex-script fast paths (a constant replacement, a plain group template) give exactly what the general
+per-match path gives."""
+
+from __future__ import annotations
+
+import pytest
+
+from tavo_tui.model.regex_script import RegexScript
+from tavo_tui.prompt import regex_scripts
+from tavo_tui.prompt.regex_scripts import run_script
+
+CASES = [
+    ("/dragon/gi", "wyrm", "The Dragon met a dragon."),
+    ("/(\\w+) lantern/g", "$1 lamp", "the old lantern and a red lantern"),
+    ("/(a)|(b)/g", "[$1|$2]", "abc"),  # an unmatched group is empty
+    ("/(x)(y)?/", "$2$1$1", "xz"),
+    ("/storm(s)?/i", "{{match}}!", "Storms and a storm"),
+    ("/ +$/gm", "", "line one   \nline two  "),
+    ("ancient", "[$0]", "ancient ancient"),  # no g flag: the first only
+    ("/(q)/g", "$9", "qq"),  # a group the pattern lacks: empty
+]
+
+
+def script(find: str, replace: str) -> RegexScript:
+    return RegexScript.from_raw({"scriptName": "t", "findRegex": find, "replaceString": replace, "placement": [2]})
+
+
+@pytest.mark.parametrize(("find", "replace", "text"), CASES)
+def test_fast_paths_equal_the_general_path(find: str, replace: str, text: str,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    fast = run_script(script(find, replace), text, lambda t: t)
+    monkeypatch.setattr(regex_scripts, "_group_template", lambda parts, groups: None)
+    slow = run_script(script(find, replace), text, lambda t: t)
+    assert fast == slow
+
+
+def test_macros_in_the_text_or_the_replacement_still_expand_per_match() -> None:
+    calls: list[str] = []
+
+    def substitute(text: str) -> str:
+        calls.append(text)
+        return text.replace("{{user}}", "Sam")
+
+    assert run_script(script("/x/g", "{{user}}"), "x x", substitute) == "Sam Sam" and len(calls) == 2
+    assert run_script(script("/(\\{\\{user\\}\\})/g", "<$1>"), "hi {{user}}", substitute) == "hi <Sam>"
