@@ -48,3 +48,21 @@ def test_a_global_book_is_labelled_by_its_stored_name() -> None:
     card = Card(name="Keeper")
     entries = lorebook_entries(card, [GlobalBook(world("x", 1), "Realm")], PromptSettings())
     assert [e.world for e in entries] == ["Realm"] and entries[0].label.startswith("Realm[0]")
+
+
+def test_overflow_alert_puts_a_note_first_only_when_asked() -> None:
+    from tavo_tui.model import ConnectionProfile
+    from tavo_tui.prompt import assemble, counter_for_model
+
+    card = Card(name="Keeper", character_book=Lorebook(name="Keeper", entries=[
+        LorebookEntry(keys=["gate"], content="lore " * 40, insertion_order=100 - i, enabled=True) for i in range(3)]))
+    profile = ConnectionProfile(name="p", model="gpt-4o", max_context=400, max_tokens=100)
+
+    def notes(alert: bool) -> list[str]:
+        settings = PromptSettings(world_info=WorldInfoSettings(budget=20, overflow_alert=alert))
+        return assemble(card, [], user_name="Sam", profile=profile, counter=counter_for_model("gpt-4o"),
+                        settings=settings, pending_user="open the gate").notes
+
+    alerted = notes(True)
+    assert alerted[0].startswith("world-info budget overflow: 2 entries left out")
+    assert not any(n.startswith("world-info budget overflow") for n in notes(False))
