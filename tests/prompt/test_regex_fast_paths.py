@@ -43,3 +43,21 @@ def test_macros_in_the_text_or_the_replacement_still_expand_per_match() -> None:
 
     assert run_script(script("/x/g", "{{user}}"), "x x", substitute) == "Sam Sam" and len(calls) == 2
     assert run_script(script("/(\\{\\{user\\}\\})/g", "<$1>"), "hi {{user}}", substitute) == "hi <Sam>"
+
+
+BOUNDED = [r"\bdragon\b", r"(\w+) lantern", r" +$", r"\b(silver|golden)\b", r"ancient (\w+)", "tavern",
+           r"\{\{char\}\} says", r"(?<=the )forest", r"\.\.\.", r"[\s\S]*?x", r"a{2,3}b+", r"[]a*]+", r"\p{L}+x"]
+UNBOUNDED = [r"(a|aa)+$", r"(a+)+b", r"a*a*b", r"\w+\w+x", r"(x)\1", r"(?:ab)*", r"a{2,}b{3,}", r"a?b?c?",
+             r"[[:alpha:]]+", r"(?P<n>a)(?P=n)", r"a{e<=1}", r"a|b|c|d|e|f|g|h|i", r"storm(s)?", "[unclosed"]
+
+
+def test_only_patterns_that_cannot_backtrack_long_skip_the_timeout() -> None:
+    assert [p for p in BOUNDED if not regex_scripts.bounded_pattern(p)] == []
+    assert [p for p in UNBOUNDED if regex_scripts.bounded_pattern(p)] == []
+
+
+def test_a_catastrophic_script_on_a_short_text_is_still_cut_by_the_timeout() -> None:
+    run = regex_scripts.RegexRun()
+    text = "a" * 40 + "!"
+    assert run_script(script("/(a|aa)+$/", "x"), text, lambda t: t, run) == text
+    assert run.problems and "ran past" in run.problems[0]
