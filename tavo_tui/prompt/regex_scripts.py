@@ -412,6 +412,17 @@ class PromptRegex:
     depth_offset: int = 0  # 1 when continuing: the message being extended is at depth -1
     cap: int | None = None
     signature: int = 0
+    # Depths -1..cap, each mapped to the smallest depth at which the same scripts are in their depth range:
+    # messages of one class get the same result, so a memo keyed by class survives a new message shifting
+    # every depth by one (a maxDepth of 50 no longer makes the 50 newest messages run again).
+    classes: tuple[int, ...] = ()
+
+    def depth_class(self, depth: int) -> int:
+        """The memo key standing for `depth` (clipped to -1..cap)."""
+        classes = self.classes
+        if not classes:
+            return depth
+        return classes[min(max(depth, -1), len(classes) - 2) + 1]
 
     @property
     def active(self) -> bool:
@@ -439,5 +450,14 @@ def prompt_regex(scripts: Sequence[RegexScript], generation_type: str = "normal"
     if not (user or bot or world):
         return None
     chat = user + bot
-    return PromptRegex(user, bot, world, 1 if generation_type == "continue" else 0, depth_cap(chat),
-                       hash(tuple(_fingerprint(s) for s in chat)))
+    cap = depth_cap(chat)
+    return PromptRegex(user, bot, world, 1 if generation_type == "continue" else 0, cap,
+                       hash(tuple(_fingerprint(s) for s in chat)), depth_classes(chat, cap))
+
+
+def depth_classes(scripts: Sequence[RegexScript], cap: int | None) -> tuple[int, ...]:
+    """For depths -1..cap, the smallest depth at which exactly the same of `scripts` are in their depth range."""
+    if cap is None:
+        return ()
+    first: dict[tuple[bool, ...], int] = {}
+    return tuple(first.setdefault(tuple(_in_depth(s, d) for s in scripts), d) for d in range(-1, cap + 1))

@@ -61,3 +61,35 @@ def test_a_catastrophic_script_on_a_short_text_is_still_cut_by_the_timeout() -> 
     text = "a" * 40 + "!"
     assert run_script(script("/(a|aa)+$/", "x"), text, lambda t: t, run) == text
     assert run.problems and "ran past" in run.problems[0]
+
+
+def test_depth_classes_group_depths_with_the_same_scripts_in_range() -> None:
+    near = RegexScript.from_raw({"findRegex": "/a/g", "placement": [1, 2], "promptOnly": True, "maxDepth": 3})
+    far = RegexScript.from_raw({"findRegex": "/b/g", "placement": [1, 2], "promptOnly": True, "minDepth": 2})
+    regex = regex_scripts.prompt_regex([near, far])
+    assert regex is not None and regex.cap == 4
+    assert [regex.depth_class(d) for d in range(-1, 9)] == [-1, -1, -1, 2, 2, 4, 4, 4, 4, 4]
+
+
+def test_a_memoised_history_with_depth_limited_scripts_equals_a_fresh_one() -> None:
+    from tavo_tui.model import Card, ConnectionProfile, Message
+    from tavo_tui.prompt import assemble
+    from tavo_tui.prompt.tokens import TokenCounter
+
+    scripts = [RegexScript.from_raw({"findRegex": "/lamp/g", "replaceString": "LAMP", "placement": [1, 2],
+                                     "promptOnly": True, "maxDepth": 2}),
+               RegexScript.from_raw({"findRegex": "/oil/g", "replaceString": "OIL", "placement": [1, 2],
+                                     "promptOnly": True, "minDepth": 3})]
+    card = Card(name="Keeper", first_mes="The lamp is lit.")
+    profile = ConnectionProfile(name="p", model="gpt-4o", max_context=4000, max_tokens=100)
+    history = [Message(name="Keeper", is_user=False, mes="The lamp is lit.")]
+    shared = TokenCounter("estimate", False)
+    for i in range(8):
+        history.append(Message(name="Sam" if i % 2 == 0 else "Keeper", is_user=i % 2 == 0,
+                               mes=f"lamp and oil number {i}"))
+        memo = assemble(card, history, user_name="Sam", profile=profile, counter=shared, regex_scripts=scripts)
+        fresh = assemble(card, history, user_name="Sam", profile=profile, counter=TokenCounter("estimate", False),
+                         regex_scripts=scripts)
+        assert memo.messages == fresh.messages
+    texts = [m["content"] for m in memo.messages if "number" in m["content"]]
+    assert "LAMP and oil number 7" in texts[-1] and "lamp and OIL number 0" in texts[0]
