@@ -224,8 +224,13 @@ class CoreChat(Sequence[ChatItem]):
         if self._regex is None:
             yield from self._memoised(self._kind, self._convert)
             return
+        notes, last = self.regex_notes, None
         for item in self._memoised(self._kind, self._convert):
-            yield self._noted(item)
+            # Inline _noted: most messages repeat the notes of the one before (the same scripts changed them).
+            if item.regex and item.regex != last:
+                notes.update(dict.fromkeys(item.regex))
+                last = item.regex
+            yield item
 
     def iter_newest_derived(self, kind: str, derive: Callable[[ChatItem], T]) -> Iterator[tuple[ChatItem, T]]:
         """Items newest first, each with a value derived from it (e.g. its formatted prompt text).
