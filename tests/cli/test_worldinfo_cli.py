@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from tavo_tui.cli import main
+from tests.fakes.openai_server import FakeOpenAIServer
 
 from .test_prompt_flags import GRIMBLE, contents, prompt_json
 
@@ -135,3 +136,13 @@ def test_a_chat_book_that_is_also_global_is_loaded_once(home: Path, tmp_path: Pa
     assert text.count("ONCE-ONLY") == 1
     assert session.lorebooks() == session.lorebooks() and len(session.lorebooks()) == 1
     assert session.lorebooks()[0] is session.lorebooks()[0]  # the same object while the file is unchanged
+
+
+def test_send_carries_the_global_books_entry(home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                             openai_server: FakeOpenAIServer) -> None:
+    assert run(capsys, "worldinfo", "import", str(book(tmp_path, "Roads", "lantern", "GLOBAL-ROADS-LORE")))[0] == 0
+    assert run(capsys, "worldinfo", "global", "--add", "Roads")[0] == 0
+    run(capsys, "connection", "add", "local", "--url", openai_server.base_url, "--model", "fake-model")
+    code, out, _ = run(capsys, "send", "--card", str(GRIMBLE), "--connection", "local", "Is the lantern lit?")
+    assert code == 0 and out == openai_server.reply + "\n"
+    assert b"GLOBAL-ROADS-LORE" in openai_server.requests[-1].body
