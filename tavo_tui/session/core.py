@@ -160,8 +160,9 @@ class SessionCore:
 
     def prompt_settings(self) -> PromptSettings:
         """Prompt settings with the persona's description position applied."""
-        # The stored world-info settings apply to every chat unless this session was given its own settings.
-        settings = self.settings or PromptSettings(world_info=self.ctx.world_info.settings())
+        # The world-info settings kept with `tavo-tui worldinfo settings` apply to every chat.
+        world_info = self.ctx.world_info
+        settings = world_info.apply(self.settings or world_info.default_settings)
         persona = self.persona
         if persona is None:
             return settings

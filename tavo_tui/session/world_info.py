@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from tavo_tui.model.world_info import STRATEGY_NAMES, WorldInfoConfig
 from tavo_tui.prompt.common import GlobalBook
-from tavo_tui.prompt.settings import WorldInfoSettings
+from tavo_tui.prompt.settings import PromptSettings, WorldInfoSettings
 from tavo_tui.store.errors import StoreError
 from tavo_tui.store.world_info import WorldInfoStore
 
@@ -48,6 +48,9 @@ class WorldInfoService:
         self.store = store
         self._engine: tuple[WorldInfoConfig, WorldInfoSettings] | None = None
         self._global: dict[str, tuple[dict[str, Any], GlobalBook]] = {}
+        self._applied: tuple[PromptSettings, WorldInfoSettings, PromptSettings] | None = None
+        # For sessions without settings of their own: one object, so what is derived from it stays memoised.
+        self.default_settings = PromptSettings()
 
     def settings(self) -> WorldInfoSettings:
         """The stored settings as the prompt engine takes them (SillyTavern's defaults if there are none, or if
@@ -59,6 +62,30 @@ class WorldInfoService:
         if self._engine is None or self._engine[0] is not config:
             self._engine = (config, engine_settings(config))
         return self._engine[1]
+
+    def stored_settings(self) -> WorldInfoSettings | None:
+        """The settings kept in worldinfo.json, or None when there is no such file (or it is damaged): then a
+        session's own prompt settings, or SillyTavern's defaults, say it."""
+        if not self.store.settings_file.exists():
+            return None
+        try:
+            self.store.config()
+        except StoreError:
+            return None
+        return self.settings()
+
+    def apply(self, settings: PromptSettings) -> PromptSettings:
+        """`settings` with the stored world-info settings in place of their own (worldinfo.json is where they
+        are kept: the TUI's other settings file may hold an older copy). The same object for the same inputs."""
+        stored = self.stored_settings()
+        if stored is None or settings.world_info is stored:
+            return settings
+        hit = self._applied
+        if hit is not None and hit[0] is settings and hit[1] is stored:
+            return hit[2]
+        result = settings.model_copy(update={"world_info": stored})
+        self._applied = (settings, stored, result)
+        return result
 
     def global_books(self, skip: Set[str] = frozenset()) -> list[Mapping[str, Any]]:
         """The globally selected books for a prompt, in selection order; a missing or unreadable one is left

@@ -49,3 +49,17 @@ def test_stored_settings_reach_the_engine_and_a_damaged_file_falls_back(home: Pa
     assert session.prompt_settings().world_info is settings  # unchanged file: the same object (engine caches)
     (home / "data" / "worldinfo.json").write_text("{broken", "utf-8")
     assert session.prompt_settings().world_info.depth == 2  # SillyTavern's default; `worldinfo settings` explains
+
+
+def test_worldinfo_json_wins_over_a_sessions_own_copy_of_the_settings(home: Path) -> None:
+    from tavo_tui.prompt.settings import PromptSettings, WorldInfoSettings
+
+    ctx = AppContext.open(home)
+    session = ctx.open_chat(GRIMBLE, persist=False)
+    # As the TUI's editors keep them (prompt_settings.json): a whole PromptSettings, world info included.
+    session.settings = PromptSettings(sysprompt_name="Roleplay - Simple", world_info=WorldInfoSettings(depth=9))
+    assert session.prompt_settings().world_info.depth == 9  # no worldinfo.json yet: the session's own
+    wi.update_settings(ctx, {"depth": 4})
+    settings = session.prompt_settings()
+    assert settings.world_info.depth == 4 and settings.sysprompt_name == "Roleplay - Simple"
+    assert session.prompt_settings() is settings  # unchanged inputs: the same object
