@@ -52,7 +52,8 @@ def test_a_global_book_is_labelled_by_its_stored_name() -> None:
 
 def test_overflow_alert_puts_a_note_first_only_when_asked() -> None:
     from tavo_tui.model import ConnectionProfile
-    from tavo_tui.prompt import assemble, counter_for_model
+    from tavo_tui.prompt import assemble
+    from tavo_tui.prompt.tokens import TokenCounter
 
     card = Card(name="Keeper", character_book=Lorebook(name="Keeper", entries=[
         LorebookEntry(keys=["gate"], content="lore " * 40, insertion_order=100 - i, enabled=True) for i in range(3)]))
@@ -60,7 +61,7 @@ def test_overflow_alert_puts_a_note_first_only_when_asked() -> None:
 
     def notes(alert: bool) -> list[str]:
         settings = PromptSettings(world_info=WorldInfoSettings(budget=20, overflow_alert=alert))
-        return assemble(card, [], user_name="Sam", profile=profile, counter=counter_for_model("gpt-4o"),
+        return assemble(card, [], user_name="Sam", profile=profile, counter=TokenCounter("estimate", False),
                         settings=settings, pending_user="open the gate").notes
 
     alerted = notes(True)
