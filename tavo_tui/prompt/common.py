@@ -31,14 +31,22 @@ def _book_fingerprint(book: LorebookLike) -> tuple[object, ...]:
     return (book.get("name"), Same(raw), len(raw) if isinstance(raw, Mapping | list) else 0)
 
 
-class GlobalBook(dict[str, Any]):
-    """A world file active through the global selection (SillyTavern's `world_info.globalSelect`), under the name
-    it is stored as. Its `entries` are the stored book's own object, so the caches see an unchanged book; the
-    insertion strategy orders its entries against the character's (see `source_tiers`)."""
+class NamedBook(dict[str, Any]):
+    """A world file under the name it is stored as, and the source it is active through (the subclasses). Its
+    `entries` are the stored book's own object, so the caches see an unchanged book; the insertion strategy
+    orders its entries against the other sources' (see `source_tiers`)."""
 
     def __init__(self, data: Mapping[str, Any], world: str) -> None:
         super().__init__(data)
         self.world = world
+
+
+class GlobalBook(NamedBook):
+    """A world file active through the global selection (SillyTavern's `world_info.globalSelect`)."""
+
+
+class CharacterWorld(NamedBook):
+    """The world file a card links as its own (`data.extensions.world`) and does not embed: character lore."""
 
 
 def source_tiers(strategy: int) -> tuple[int, int, int]:
@@ -74,7 +82,7 @@ def lorebook_entries(
     card: Card, lorebooks: Sequence[LorebookLike], settings: PromptSettings, cache: PromptCache | None = None
 ) -> list[WIEntry]:
     """Entries of the character's book followed by any other books (a book is not loaded twice). Books given as
-    `GlobalBook` are global lore; the rest are the chat's.
+    `GlobalBook` are global lore, a `CharacterWorld` the character's; the rest are the chat's.
 
     With a cache, the same books give back the same list object (so what is derived from it can be memoised
     too): callers must not modify it.
@@ -100,11 +108,12 @@ def _book_entries(
         if isinstance(linked, str) and linked:
             seen.add(linked)
     for book in lorebooks:
-        if isinstance(book, GlobalBook):
-            if book.world in seen:
+        if isinstance(book, NamedBook):
+            if book.world in seen or (isinstance(book, CharacterWorld) and not settings.use_card_lorebook):
                 continue
             seen.add(book.world)
-            entries.append(_entries_cached(book, book.world, cache, global_tier))
+            tier = character_tier if isinstance(book, CharacterWorld) else global_tier
+            entries.append(_entries_cached(book, book.world, cache, tier))
             continue
         name = book.name if isinstance(book, Lorebook) else book.get("name")
         if isinstance(name, str) and name and name in seen:

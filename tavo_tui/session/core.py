@@ -20,7 +20,6 @@ from tavo_tui.backends.registry import make_backend
 from tavo_tui.model import Card, Chat, ChatHeader, ConnectionProfile, Message
 from tavo_tui.model.chat import now_send_date
 from tavo_tui.model.swipes import sync_swipe
-from tavo_tui.prompt.common import GlobalBook
 from tavo_tui.prompt.settings import PromptSettings
 from tavo_tui.session.events import ActionError, Notice
 from tavo_tui.session.sampler_presets import effective_profile
@@ -172,18 +171,25 @@ class SessionCore:
         )
 
     def lorebooks(self) -> list[Mapping[str, Any]]:
-        """The chat's own lorebook (`chat_metadata.world_info`, read from the data dir's worlds/ folder), then
-        the globally selected books (`tavo-tui worldinfo global`). As in SillyTavern a book is loaded once: a
-        chat book that is also global counts as global, and a global book the card links as its own world is
-        the card's (its embedded copy stands for it)."""
+        """The chat's own lorebook (`chat_metadata.world_info`, read from the data dir's worlds/ folder), the
+        world file the card links as its own when it embeds no book, then the globally selected books (`tavo-tui
+        worldinfo global`). As in SillyTavern a book is loaded once: a book that is global counts as global
+        (a chat's, or a card's linked one), a chat book the card links counts as the card's, and a global book
+        the card links and embeds is the card's embedded copy."""
         name = self.metadata.get("world_info")
-        linked = self.card.extensions.get("world") if self.card.character_book is not None else None
-        skip = {linked} if isinstance(linked, str) and linked else set()
-        books = self.ctx.world_info.global_books(skip)
-        selected = {book.world for book in books if isinstance(book, GlobalBook)}
-        if not isinstance(name, str) or not name or name in selected:
-            return books
-        return [*self._chat_lorebook(name), *books]
+        linked = self.card.extensions.get("world")
+        linked = linked if isinstance(linked, str) and linked else None
+        world_info = self.ctx.world_info
+        embedded = self.card.character_book is not None
+        books = world_info.global_books({linked} if linked and embedded else set())
+        selected = set(world_info.global_names())
+        use_card = self.settings.use_card_lorebook if self.settings is not None else True
+        character = (world_info.character_world(linked)
+                     if use_card and linked and not embedded and linked not in selected else None)
+        own = [character] if character is not None else []
+        if not isinstance(name, str) or not name or name in selected or (character is not None and name == linked):
+            return [*own, *books]
+        return [*self._chat_lorebook(name), *own, *books]
 
     def _chat_lorebook(self, name: str) -> list[Mapping[str, Any]]:
         path = self.ctx.worlds_dir / f"{name}.json"

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from tavo_tui.model import AssembledPrompt
-from tavo_tui.prompt.common import GlobalBook, lorebook_entries
+from tavo_tui.prompt.common import CharacterWorld, GlobalBook, lorebook_entries
 from tavo_tui.prompt.lorebook import WIEntry
 from tavo_tui.prompt.settings import WorldInfoSettings
 from tavo_tui.prompt.tokens import counter_for_model
@@ -149,8 +149,9 @@ def lore_report(session: ChatSession, prompt: AssembledPrompt, pending: str | No
         window.append(pending)
     globals_ = {book.world for book in books if isinstance(book, GlobalBook)}
     card_book = session.card.character_book
-    card_world = (card_book.name or str(session.card.extensions.get("world") or session.card.name or "character")
-                  if card_book is not None and settings.use_card_lorebook else None)
+    card_worlds = {book.world for book in books if isinstance(book, CharacterWorld)}
+    if card_book is not None and settings.use_card_lorebook:
+        card_worlds.add(card_book.name or str(session.card.extensions.get("world") or session.card.name or "character"))
     lines: list[LoreLine] = []
     for entry in entries:
         label = entry.label
@@ -171,7 +172,7 @@ def lore_report(session: ChatSession, prompt: AssembledPrompt, pending: str | No
                 tokens_hint=len(entry.content) // 4,
                 lands_in=POSITION_SECTIONS.get(entry.position, ""),
                 book=entry.world,
-                scope="global" if entry.world in globals_ else "character" if entry.world == card_world else "chat",
+                scope="global" if entry.world in globals_ else "character" if entry.world in card_worlds else "chat",
             )
         )
     order = {"fired": 0, "over budget": 1, "not fired": 2, "disabled": 3}

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tavo_tui.model.world_info import STRATEGY_NAMES, WorldInfoConfig
-from tavo_tui.prompt.common import GlobalBook
+from tavo_tui.prompt.common import CharacterWorld, GlobalBook, NamedBook
 from tavo_tui.prompt.settings import PromptSettings, WorldInfoSettings
 from tavo_tui.store.errors import StoreError
 from tavo_tui.store.world_info import WorldInfoStore
@@ -47,7 +47,7 @@ class WorldInfoService:
     def __init__(self, store: WorldInfoStore) -> None:
         self.store = store
         self._engine: tuple[WorldInfoConfig, WorldInfoSettings] | None = None
-        self._global: dict[str, tuple[dict[str, Any], GlobalBook]] = {}
+        self._wrapped: dict[tuple[type[NamedBook], str], tuple[dict[str, Any], NamedBook]] = {}
         self._applied: tuple[PromptSettings, WorldInfoSettings, PromptSettings] | None = None
         # For sessions without settings of their own: one object, so what is derived from it stays memoised.
         self.default_settings = PromptSettings()
@@ -94,20 +94,28 @@ class WorldInfoService:
             names = self.store.config().global_select
         except StoreError:
             return []
-        books: list[Mapping[str, Any]] = []
-        for name in names:
-            if name in skip:
-                continue
-            try:
-                data = self.store.book(name)
-            except StoreError:
-                continue
-            hit = self._global.get(name)
-            if hit is None or hit[0] is not data:
-                hit = (data, GlobalBook(data, name))
-                self._global[name] = hit
-            books.append(hit[1])
-        return books
+        return [book for name in names if name not in skip and (book := self._named(name, GlobalBook)) is not None]
+
+    def global_names(self) -> list[str]:
+        try:
+            return self.store.config().global_select
+        except StoreError:
+            return []
+
+    def character_world(self, name: str) -> Mapping[str, Any] | None:
+        """The world file `name` as a card's own lore (None when there is no such readable file)."""
+        return self._named(name, CharacterWorld)
+
+    def _named(self, name: str, kind: type[NamedBook]) -> NamedBook | None:
+        try:
+            data = self.store.book(name)
+        except StoreError:
+            return None
+        hit = self._wrapped.get((kind, name))
+        if hit is None or hit[0] is not data:
+            hit = (data, kind(data, name))
+            self._wrapped[(kind, name)] = hit
+        return hit[1]
 
 
 def world_info_store(ctx: AppContext) -> WorldInfoStore:

@@ -63,3 +63,25 @@ def test_worldinfo_json_wins_over_a_sessions_own_copy_of_the_settings(home: Path
     settings = session.prompt_settings()
     assert settings.world_info.depth == 4 and settings.sysprompt_name == "Roleplay - Simple"
     assert session.prompt_settings() is settings  # unchanged inputs: the same object
+
+
+def test_a_linked_world_file_is_the_characters_lore_and_is_loaded_once(home: Path, tmp_path: Path) -> None:
+    from tavo_tui.prompt.settings import PromptSettings
+
+    ctx = AppContext.open(home)
+    store_book(ctx, tmp_path, "Linked", "lantern", "LINKED-LORE")
+    session = ctx.open_chat(GRIMBLE, persist=False)
+    session.card = session.card.model_copy(update={"character_book": None,
+                                                   "extensions": {**session.card.extensions, "world": "Linked"}})
+    session.metadata["world_info"] = "Linked"  # also the chat's book: still one copy, the character's
+    prompt = session.build_prompt(pending="the lantern")
+    assert "\n".join(s.content for s in prompt.sections).count("LINKED-LORE") == 1
+    assert [(line.book, line.scope) for line in lore_report(session, prompt, "the lantern")] == [
+        ("Linked", "character")]
+    session.settings = PromptSettings(use_card_lorebook=False)  # the card's lore off: the chat's copy stands
+    assert [(line.book, line.scope) for line in lore_report(session, session.build_prompt(pending="the lantern"),
+                                                            "the lantern")] == [("lorebook", "chat")]
+    session.settings = None
+    wi.set_global(ctx, ["Linked"])  # selected globally too: SillyTavern counts it as global
+    assert [(line.book, line.scope) for line in lore_report(session, session.build_prompt(pending="the lantern"),
+                                                            "the lantern")] == [("Linked", "global")]
