@@ -24,6 +24,9 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "sampler": ("samplers", "sampler presets (SillyTavern TextGen / OpenAI Settings files): list, import, export"),
     "chat-preset": ("chat_presets", "chat-completion presets (SillyTavern prompt manager files): list, show, "
                     "import, export"),
+    "regex": ("regex", "regex scripts (SillyTavern's regex extension): list, import, export, enable, a card's own"),
+    "worldinfo": ("worldinfo", "lorebooks (SillyTavern world-info files), the global selection, world-info "
+                  "settings"),
     "import": ("st_import", "bring characters, chats, personas and presets over from SillyTavern"),
     "serve": ("serve", "serve the TUI to a web browser, behind a token printed at start (keep it on localhost)"),
 }

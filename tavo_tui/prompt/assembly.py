@@ -125,6 +125,11 @@ def assemble(
     )
     notes = [f"world info: {e.label}" for e in ext.world.activated]
     notes += [f"world info over budget ({ext.world.budget} tokens): {e.label}" for e in ext.world.dropped_by_budget]
+    if settings.world_info.overflow_alert and ext.world.dropped_by_budget:
+        # SillyTavern's "alert on overflow": said first, where the inspector lists the notes, not only per entry.
+        notes.insert(0, f"world-info budget overflow: {len(ext.world.dropped_by_budget)} entr"
+                        f"{'y' if len(ext.world.dropped_by_budget) == 1 else 'ies'} left out "
+                        f"(budget {ext.world.budget} tokens)")
     notes += [f"lorebook regex key skipped: its search ran past {REGEX_TIMEOUT * 1000:.0f} ms: {key}"
               for key in ext.world.timed_out_keys]
     if chat_mode:

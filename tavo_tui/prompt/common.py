@@ -31,22 +31,58 @@ def _book_fingerprint(book: LorebookLike) -> tuple[object, ...]:
     return (book.get("name"), Same(raw), len(raw) if isinstance(raw, Mapping | list) else 0)
 
 
-def _entries_cached(book: LorebookLike, world: str | None, cache: PromptCache | None) -> list[WIEntry]:
+class NamedBook(dict[str, Any]):
+    """A world file under the name it is stored as, and the source it is active through (the subclasses). Its
+    `entries` are the stored book's own object, so the caches see an unchanged book; the insertion strategy
+    orders its entries against the other sources' (see `source_tiers`)."""
+
+    def __init__(self, data: Mapping[str, Any], world: str) -> None:
+        super().__init__(data)
+        self.world = world
+
+
+class GlobalBook(NamedBook):
+    """A world file active through the global selection (SillyTavern's `world_info.globalSelect`)."""
+
+
+class CharacterWorld(NamedBook):
+    """The world file a card links as its own (`data.extensions.world`) and does not embed: character lore."""
+
+
+def source_tiers(strategy: int) -> tuple[int, int, int]:
+    """Scan-order tiers of (chat lore, character lore, global lore) for SillyTavern's insertion strategy: chat
+    lore always first; then sorted evenly (0), character first (1) or global first (2)."""
+    if strategy == 0:
+        return (0, 1, 1)
+    if strategy == 2:
+        return (0, 2, 1)
+    return (0, 1, 2)
+
+
+def _entries_cached(book: LorebookLike, world: str | None, cache: PromptCache | None, tier: int = 0) -> list[WIEntry]:
     if cache is None:
-        return entries_of(book, world)
-    fingerprint = (world, _book_fingerprint(book))
+        return _tiered(entries_of(book, world), tier)
+    fingerprint = (world, tier, _book_fingerprint(book))
     found = cache.lookup("lorebook", book, fingerprint)
     if found is None:
         with bulk():
-            found = cache.put("lorebook", book, fingerprint, entries_of(book, world))
+            found = cache.put("lorebook", book, fingerprint, _tiered(entries_of(book, world), tier))
     entries: list[WIEntry] = found
+    return entries
+
+
+def _tiered(entries: list[WIEntry], tier: int) -> list[WIEntry]:
+    if tier:
+        for entry in entries:  # new objects, made for this book and tier only
+            entry.tier = tier
     return entries
 
 
 def lorebook_entries(
     card: Card, lorebooks: Sequence[LorebookLike], settings: PromptSettings, cache: PromptCache | None = None
 ) -> list[WIEntry]:
-    """Entries of the character's book followed by any other books (a book is not loaded twice).
+    """Entries of the character's book followed by any other books (a book is not loaded twice). Books given as
+    `GlobalBook` are global lore, a `CharacterWorld` the character's; the rest are the chat's.
 
     With a cache, the same books give back the same list object (so what is derived from it can be memoised
     too): callers must not modify it.
@@ -63,20 +99,28 @@ def _book_entries(
 ) -> list[list[WIEntry]]:
     entries: list[list[WIEntry]] = []
     seen: set[str] = set()
+    chat_tier, character_tier, global_tier = source_tiers(settings.world_info.character_strategy)
     if settings.use_card_lorebook and card.character_book is not None:
         world = card.character_book.name or str(card.extensions.get("world") or card.name or "character")
-        entries.append(_entries_cached(card.character_book, world, cache))
+        entries.append(_entries_cached(card.character_book, world, cache, character_tier))
         seen.add(world)
         linked = card.extensions.get("world")
         if isinstance(linked, str) and linked:
             seen.add(linked)
     for book in lorebooks:
+        if isinstance(book, NamedBook):
+            if book.world in seen or (isinstance(book, CharacterWorld) and not settings.use_card_lorebook):
+                continue
+            seen.add(book.world)
+            tier = character_tier if isinstance(book, CharacterWorld) else global_tier
+            entries.append(_entries_cached(book, book.world, cache, tier))
+            continue
         name = book.name if isinstance(book, Lorebook) else book.get("name")
         if isinstance(name, str) and name and name in seen:
             continue
         if isinstance(name, str) and name:
             seen.add(name)
-        entries.append(_entries_cached(book, None, cache))
+        entries.append(_entries_cached(book, None, cache, chat_tier))
     return entries
 
 

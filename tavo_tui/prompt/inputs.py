@@ -194,7 +194,8 @@ class CoreChat(Sequence[ChatItem]):
     def _bucket(self, position: int) -> int | None:
         if self._depth_cap is None:
             return None
-        return min(self._depth(bisect_left(self._index, position)), self._depth_cap)
+        assert self._regex is not None
+        return self._regex.depth_class(self._depth(bisect_left(self._index, position)))
 
     def _regexed(self, item: ChatItem, visible_index: int) -> ChatItem:
         """The item with the prompt-only scripts of its side applied (a new item when one changed it)."""
@@ -223,8 +224,13 @@ class CoreChat(Sequence[ChatItem]):
         if self._regex is None:
             yield from self._memoised(self._kind, self._convert)
             return
+        notes, last = self.regex_notes, None
         for item in self._memoised(self._kind, self._convert):
-            yield self._noted(item)
+            # Inline _noted: most messages repeat the notes of the one before (the same scripts changed them).
+            if item.regex and item.regex != last:
+                notes.update(dict.fromkeys(item.regex))
+                last = item.regex
+            yield item
 
     def iter_newest_derived(self, kind: str, derive: Callable[[ChatItem], T]) -> Iterator[tuple[ChatItem, T]]:
         """Items newest first, each with a value derived from it (e.g. its formatted prompt text).
@@ -258,6 +264,7 @@ class CoreChat(Sequence[ChatItem]):
         table = self._cache.table(kind)
         put = self._cache.put
         cap = self._depth_cap
+        classes = self._regex.classes if self._regex is not None else ()
         # The depth of the next message older than the one just read (clipped at the cap: no change beyond it).
         depth = len(self._extra) - (self._regex.depth_offset if self._regex is not None else 0)
         bucket: int | None = None
@@ -267,7 +274,7 @@ class CoreChat(Sequence[ChatItem]):
                 self.misjudged = True
             text = msg.mes
             if cap is not None:
-                bucket = depth if depth < cap else cap
+                bucket = classes[depth + 1] if depth < cap else classes[-1]
                 depth += 1
             hit = table.get(id(msg))
             if hit is not None and hit[0] is msg:

@@ -56,6 +56,9 @@ class WIEntry:
     decorators: tuple[str, ...] = ()
     # Extra texts this entry also scans (SillyTavern's matchPersonaDescription, matchCharacterDescription, ...).
     match_sources: tuple[str, ...] = ()
+    # Scan-order rank of the entry's source (chat lore first, then the insertion strategy's order of character
+    # and global lore): entries are visited by (tier, order descending). See common.source_tiers.
+    tier: int = 0
     # Derived from the keys in __post_init__ (read-only; empty ones share one empty tuple to save memory).
     plain_keys: list[str] = field(init=False, repr=False)
     plain_secondary: list[str] = field(init=False, repr=False)

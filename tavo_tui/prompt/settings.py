@@ -101,6 +101,9 @@ class WorldInfoSettings(BaseModel):
     min_activations: int = 0
     min_activations_depth_max: int = 0
     use_group_scoring: bool = False
+    # SillyTavern's world_info_character_strategy: 0 sorted evenly, 1 character lore first, 2 global lore first.
+    character_strategy: int = 1
+    overflow_alert: bool = False  # say so when the budget cut entries (the notes always list them)
 
 
 class AuthorsNote(BaseModel):

@@ -144,8 +144,7 @@ class EntryIndex:
 
     def __init__(self, entries: Sequence[WIEntry]) -> None:
         self.entries = entries
-        # Stable sort by order descending: equal orders keep their book order (reverse=True keeps stability).
-        self.ordered: list[WIEntry] = sorted(entries, key=attrgetter("order"), reverse=True)
+        self.ordered: list[WIEntry] = scan_order(entries)
         self.deepest_scan = max((e.scan_depth or 0 for e in entries), default=0)
         self.delay_levels = sorted({e.delay_until_recursion for e in entries if e.delay_until_recursion > 0})
         self._table: KeyTable | None = None
@@ -183,6 +182,14 @@ class EntryIndex:
             return self.ordered[positions[0]]
         wanted = {id(self.ordered[p]) for p in positions}
         return next(e for e in reversed(self.entries) if id(e) in wanted)
+
+
+def scan_order(entries: Sequence[WIEntry]) -> list[WIEntry]:
+    """Entries in the order a scan visits them: by source tier, then order descending; the sort is stable, so
+    equal ones keep their book order (reverse=True keeps stability too)."""
+    if any(e.tier for e in entries):
+        return sorted(entries, key=lambda e: (e.tier, -e.order))
+    return sorted(entries, key=attrgetter("order"), reverse=True)
 
 
 def _plain(entry: WIEntry) -> bool:

@@ -33,7 +33,7 @@ from tavo_tui.prompt.lorebook import (
 )
 from tavo_tui.prompt.settings import WorldInfoSettings
 from tavo_tui.prompt.timed import TimedEffects
-from tavo_tui.prompt.wi_index import EntryIndex
+from tavo_tui.prompt.wi_index import EntryIndex, scan_order
 
 _REGEX_KEY = re.compile(r"^/((?:\\/|[^/])+)/([gimsuy]*)$")
 # A regex key comes from a card or lorebook: a catastrophic pattern such as /(a|aa)+$/ would otherwise hold the
@@ -225,8 +225,8 @@ def scan_world_info(
         return result
     if index is not None and index.entries is not entries:
         index = None
-    # Stable sort by order descending: equal orders keep their book order.
-    ordered = index.ordered if index is not None else sorted(entries, key=lambda e: -e.order)
+    # By source tier (the insertion strategy), then order descending; equal ones keep their book order.
+    ordered = index.ordered if index is not None else scan_order(entries)
     newest_first = [(f"{m.name}: {m.text}" if settings.include_names else m.text).strip() for m in reversed(chat)]
     chat_length = len(chat) if chat_length is None else chat_length
     rng = rng or random.Random()

@@ -34,6 +34,7 @@ from tavo_tui.store.tags import TAGS_FILE, read_tags, tag_names_by_card
 
 if TYPE_CHECKING:
     from tavo_tui.session.chat_session import ChatSession
+    from tavo_tui.session.world_info import WorldInfoService
 
 CardEntry = CardSummary  # what the library lists: path, name, tags, creator, mtime, format
 DEFAULT_USER = "User"
@@ -73,6 +74,7 @@ class AppContext:
         self._user_tags: tuple[tuple[int, int] | None, dict[str, list[str]]] = (None, {})
         self.user_override = user_name  # --user: wins over the default persona
         self.user_name = user_name or self._settings().get("user_name") or DEFAULT_USER
+        self._world_info: WorldInfoService | None = None
 
     @classmethod
     def open(cls, home: Path | None = None, library: Iterable[Path] = (), user_name: str | None = None) -> AppContext:
@@ -139,6 +141,16 @@ class AppContext:
     def worlds_dir(self) -> Path:
         """World-info (lorebook) files a chat can bind by name."""
         return self.paths.data_dir / "worlds"
+
+    @property
+    def world_info(self) -> WorldInfoService:
+        """The lorebook files, the global selection and the world-info settings (session/world_info.py)."""
+        if self._world_info is None:
+            from tavo_tui.session.world_info import WorldInfoService  # the prompt engine loads with it
+            from tavo_tui.store.world_info import WorldInfoStore
+
+            self._world_info = WorldInfoService(WorldInfoStore(self.worlds_dir, self.paths.data_dir / "worldinfo.json"))
+        return self._world_info
 
     def lorebook_names(self) -> list[str]:
         """The names a chat can bind (`ChatSession.set_lorebook`): the worlds/ folder's JSON files, sorted."""

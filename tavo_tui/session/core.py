@@ -159,7 +159,9 @@ class SessionCore:
 
     def prompt_settings(self) -> PromptSettings:
         """Prompt settings with the persona's description position applied."""
-        settings = self.settings or PromptSettings()
+        # The world-info settings kept with `tavo-tui worldinfo settings` apply to every chat.
+        world_info = self.ctx.world_info
+        settings = world_info.apply(self.settings or world_info.default_settings)
         persona = self.persona
         if persona is None:
             return settings
@@ -169,10 +171,27 @@ class SessionCore:
         )
 
     def lorebooks(self) -> list[Mapping[str, Any]]:
-        """The chat's own lorebook (`chat_metadata.world_info`), read from the data dir's worlds/ folder."""
+        """The chat's own lorebook (`chat_metadata.world_info`, read from the data dir's worlds/ folder), the
+        world file the card links as its own when it embeds no book, then the globally selected books (`tavo-tui
+        worldinfo global`). As in SillyTavern a book is loaded once: a book that is global counts as global
+        (a chat's, or a card's linked one), a chat book the card links counts as the card's, and a global book
+        the card links and embeds is the card's embedded copy."""
         name = self.metadata.get("world_info")
-        if not isinstance(name, str) or not name:
-            return []
+        linked = self.card.extensions.get("world")
+        linked = linked if isinstance(linked, str) and linked else None
+        world_info = self.ctx.world_info
+        embedded = self.card.character_book is not None
+        books = world_info.global_books({linked} if linked and embedded else set())
+        selected = set(world_info.global_names())
+        use_card = self.settings.use_card_lorebook if self.settings is not None else True
+        character = (world_info.character_world(linked)
+                     if use_card and linked and not embedded and linked not in selected else None)
+        own = [character] if character is not None else []
+        if not isinstance(name, str) or not name or name in selected or (character is not None and name == linked):
+            return [*own, *books]
+        return [*self._chat_lorebook(name), *own, *books]
+
+    def _chat_lorebook(self, name: str) -> list[Mapping[str, Any]]:
         path = self.ctx.worlds_dir / f"{name}.json"
         try:
             stat = path.stat()

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from tavo_tui.model import AssembledPrompt
-from tavo_tui.prompt.common import lorebook_entries
+from tavo_tui.prompt.common import CharacterWorld, GlobalBook, lorebook_entries
 from tavo_tui.prompt.lorebook import WIEntry
 from tavo_tui.prompt.settings import WorldInfoSettings
 from tavo_tui.prompt.tokens import counter_for_model
@@ -65,6 +65,8 @@ class LoreLine:
     position: str
     tokens_hint: int = 0  # characters of content / 4: a rough size, shown for skipped entries too
     lands_in: str = ""  # the prompt section source (prefix) a fired entry's text goes into
+    book: str = ""  # the lorebook the entry is in
+    scope: str = ""  # how that book is active: "global", "character" or "chat"
 
 
 def fired_labels(prompt: AssembledPrompt) -> tuple[list[str], list[str]]:
@@ -133,7 +135,8 @@ def lore_report(session: ChatSession, prompt: AssembledPrompt, pending: str | No
     try:
         # The shared counter's cache holds the parsed books the prompt engine already built.
         cache = counter_for_model(session.profile.model).cache
-        entries = lorebook_entries(session.card, session.lorebooks(), settings, cache)
+        books = session.lorebooks()
+        entries = lorebook_entries(session.card, books, settings, cache)
     except Exception:  # a damaged book must not break the inspector; the engine reports it itself
         return []
     fired, over = fired_labels(prompt)
@@ -144,6 +147,11 @@ def lore_report(session: ChatSession, prompt: AssembledPrompt, pending: str | No
     window = [f"{m.name}: {m.mes}" if wi.include_names else m.mes for m in recent if not m.is_system]
     if pending:
         window.append(pending)
+    globals_ = {book.world for book in books if isinstance(book, GlobalBook)}
+    card_book = session.card.character_book
+    card_worlds = {book.world for book in books if isinstance(book, CharacterWorld)}
+    if card_book is not None and settings.use_card_lorebook:
+        card_worlds.add(card_book.name or str(session.card.extensions.get("world") or session.card.name or "character"))
     lines: list[LoreLine] = []
     for entry in entries:
         label = entry.label
@@ -163,7 +171,19 @@ def lore_report(session: ChatSession, prompt: AssembledPrompt, pending: str | No
                 position=POSITION_NAMES.get(entry.position, f"position {entry.position}"),
                 tokens_hint=len(entry.content) // 4,
                 lands_in=POSITION_SECTIONS.get(entry.position, ""),
+                book=entry.world,
+                scope="global" if entry.world in globals_ else "character" if entry.world in card_worlds else "chat",
             )
         )
     order = {"fired": 0, "over budget": 1, "not fired": 2, "disabled": 3}
     return sorted(lines, key=lambda line: order[line.status])
+
+
+def lore_sources(lines: Sequence[LoreLine]) -> list[tuple[str, str, int]]:
+    """(scope, book, entries) of the books a report's entries come from, in the engine's scan order of sources
+    (the chat's, the character's, the global ones)."""
+    counts: dict[tuple[str, str], int] = {}
+    for line in lines:
+        counts[(line.scope, line.book)] = counts.get((line.scope, line.book), 0) + 1
+    rank = {"chat": 0, "character": 1, "global": 2}
+    return [(scope, book, n) for (scope, book), n in sorted(counts.items(), key=lambda kv: rank.get(kv[0][0], 3))]

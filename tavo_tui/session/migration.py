@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from tavo_tui.cards import CardError, read_card
 from tavo_tui.cards.library import CARD_SUFFIXES
 from tavo_tui.model.migration import ImportItem, ImportSummary, ItemKind, ItemStatus
+from tavo_tui.model.world_info import WorldInfoConfig
 from tavo_tui.store import st_import as st
 from tavo_tui.store.errors import StoreError
 from tavo_tui.store.files import atomic_write
@@ -357,6 +358,31 @@ def _settings(run: _Run, settings: dict[str, Any]) -> None:
     run.add("settings", "settings.json: username", "imported", "config/settings.json")
 
 
+def _world_info(run: _Run, settings: dict[str, Any]) -> None:
+    """`world_info_settings` (the global lorebooks and the scan settings) to worldinfo.json, as SillyTavern keeps
+    it; settings already made here are kept."""
+    raw = settings.get("world_info_settings")
+    if not isinstance(raw, dict):
+        return
+    source = "settings.json: world_info_settings"
+    try:
+        config = WorldInfoConfig.model_validate(raw)
+    except ValueError as exc:
+        run.add("settings", source, "skipped", reason=f"not valid: {str(exc).splitlines()[0]}")
+        return
+    target = run.ctx.world_info.store.settings_file
+    if target.exists():
+        run.add("settings", source, "present", "data/worldinfo.json", "kept your world-info settings")
+        return
+    if not run.dry_run:
+        try:
+            run.ctx.world_info.store.save_config(config)
+        except StoreError as exc:
+            run.add("settings", source, "skipped", reason=str(exc))
+            return
+    run.add("settings", source, "imported", "data/worldinfo.json")
+
+
 def _others(run: _Run) -> None:
     """Everything else at the top of the folder, each with the reason it stays behind."""
     for entry in st.entries(run.folder.root):
@@ -390,6 +416,7 @@ def import_sillytavern(ctx: AppContext, path: Path, *, dry_run: bool = False,
     _personas(run, settings)
     _tags(run, settings)
     _settings(run, settings)
+    _world_info(run, settings)
     _others(run)
     if not dry_run and run.summary.counts.get("character") and run.summary.counts["character"].imported:
         ctx.cards.entries()  # list the new cards now, so the next start draws them from the cache at once

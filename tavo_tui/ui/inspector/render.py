@@ -216,6 +216,11 @@ def lore_rows(prompt: AssembledPrompt, lore: Sequence[LoreLine], show_all: bool)
     ).stylize("bold"))
     if not lore:
         rows.append(Content("   no lorebook for this chat").stylize("dim"))
+    else:
+        from tavo_tui.session.lore_report import lore_sources
+
+        books = [f"{book} ({scope}, {n})" for scope, book, n in lore_sources(lore)]
+        rows.append(Content.assemble(("   books: ", "dim"), plain_line(", ".join(books), "dim")))
     marks = {"fired": ("✓", "$text-success"), "over budget": ("✂", "$text-warning"),
              "not fired": ("·", "dim"), "disabled": ("×", "dim")}
     head, tail, hidden = fold(len(lore), show_all)
