@@ -134,7 +134,7 @@ class CardEditorScreen(KeyModal[Card | None]):
                     yield Static(Content(label), classes="label")
                     yield SafeTextArea(value, soft_wrap=True, tab_behavior="focus", id=f"field-{name}")
                 yield Static(Content("Character's note depth (messages from the end)"), classes="label")
-                yield Input(str(note_depth), type="integer", id="field-depth_prompt_depth")
+                yield SafeInput(str(note_depth), type="integer", id="field-depth_prompt_depth")
                 yield Static(Content("Character's note role"), classes="label")
                 yield Select([(r, r) for r in NOTE_ROLES], value=note_role, allow_blank=False,
                              id="field-depth_prompt_role")
