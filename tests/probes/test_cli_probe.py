@@ -200,7 +200,7 @@ def test_send_with_a_hostile_reply(hostile_card: Path, home: Path, openai_server
     openai_server.script += [hostile_stream(), hostile_stream()]
     assert run(["connection", "add", "local", "--url", openai_server.base_url, "--model", "fake-model"],
                tty=False, monkeypatch=monkeypatch)[0] == 0
-    argv = ["send", "--card", str(hostile_card), "--connection", "local", "hi"]
+    argv = ["send", "--card", str(hostile_card), "--connection", "local", *BIG, "hi"]
     code, out, err = run(argv, tty=True, monkeypatch=monkeypatch)
     assert code == 0, err
     assert_shown(out, PROBES, "send")
