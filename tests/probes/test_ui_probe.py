@@ -286,7 +286,7 @@ async def test_inspector_request_view(ps: ProbeSet, ctx: AppContext, library: Pa
         await pilot.pause()
         inspector = main(app).inspector
         assert inspector.display
-        for view in VIEWS:
+        for view in VIEWS if ps.all is PROBES else ("body", "sections"):  # lore and diff: the slow run
             inspector.set_view(view)
             await pilot.pause()
             if view == "body":
@@ -328,6 +328,7 @@ async def test_connection_picker_and_chats_list(ps: ProbeSet, ctx: AppContext, a
         check_screen(app, "chats list")
 
 
+@pytest.mark.slow
 @pytest.mark.xfail(strict=True, reason="Textual's OptionList wraps a row at one cell more than it draws: the end of a "
                    "connection name that wraps exactly at the edge is cut (found by the probes; not fixed here)")
 async def test_picker_rows_wrapped_at_the_edge_keep_their_last_cell(ctx: AppContext, alice: Path) -> None:
