@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from tavo_tui.cards.coerce import Invalid, lf, to_bool, to_int, to_str_list, to_text
@@ -11,6 +14,22 @@ _ENTRY_FIELDS = frozenset(LorebookEntry.model_fields)
 _BOOK_FIELDS = frozenset(Lorebook.model_fields)
 _ENTRY_BOOLS = ("enabled", "case_sensitive", "use_regex", "constant", "selective")
 _ENTRY_INTS = ("insertion_order", "priority")
+# How many entries the file being read may hold (Limits.max_book_entries of its size), set by the reader
+# around one read: the lorebook is parsed deep inside a PNG chunk, a CHARX member or EXIF, far from the size.
+_ENTRY_BUDGET: ContextVar[int | None] = ContextVar("entry_budget", default=None)
+
+
+class TooManyEntries(ValueError):
+    pass
+
+
+@contextmanager
+def entry_budget(entries: int) -> Iterator[None]:
+    token = _ENTRY_BUDGET.set(entries)
+    try:
+        yield
+    finally:
+        _ENTRY_BUDGET.reset(token)
 
 
 def normalize_book(book: Any, warnings: list[str]) -> Lorebook | None:
@@ -44,6 +63,10 @@ def normalize_book(book: Any, warnings: list[str]) -> Lorebook | None:
     if not isinstance(raw_entries, list):
         warnings.append("character_book.entries is not a list; dropped")
         raw_entries = []
+    budget = _ENTRY_BUDGET.get()
+    if budget is not None and len(raw_entries) > budget:
+        raise TooManyEntries(f"the lorebook has {len(raw_entries)} entries; a file this size may hold at most "
+                             f"{budget} (the memory cap for reading cards)")
     entries = []
     for i, item in enumerate(raw_entries):
         if not isinstance(item, dict):

@@ -9,6 +9,7 @@ from typing import Any, BinaryIO
 
 from tavo_tui.cards.archive import ArchiveError, read_zip
 from tavo_tui.cards.backyard import byaf_member, byaf_to_data
+from tavo_tui.cards.book import TooManyEntries, entry_budget
 from tavo_tui.cards.errors import DEFAULT_LIMITS, CardError, Limits
 from tavo_tui.cards.exif import ExifError, comment_text, decimal_bytes, jpeg_exif, user_comment, webp_exif
 from tavo_tui.cards.loaded import LoadedCard
@@ -16,7 +17,7 @@ from tavo_tui.cards.normalize import Normalized, NotACard, card_from_data, norma
 from tavo_tui.cards.payload import PayloadError, b64decode_lenient, chunk_json, parse_json
 from tavo_tui.cards.png import PNG_MAGIC, TEXT_TYPES, PngFormatError, iter_chunks, parse_text_chunk
 
-_PROBLEMS = (PngFormatError, PayloadError, NotACard, ArchiveError, ExifError)
+_PROBLEMS = (PngFormatError, PayloadError, NotACard, ArchiveError, ExifError, TooManyEntries)
 
 
 def sniff(head: bytes) -> str:
@@ -49,7 +50,8 @@ def read_card(path: Path, *, limits: Limits = DEFAULT_LIMITS, with_image: bool =
             kind = sniff(head)
             f.seek(0)
             if kind == "png" and not with_image:
-                return _guarded(path, lambda: _png(f, path, limits, None))
+                with entry_budget(limits.max_book_entries(size)):
+                    return _guarded(path, lambda: _png(f, path, limits, None))
             # Sized read of what stat() reported (+1 to notice growth): f.read(cap) would
             # pre-allocate the whole cap, tens of MB, for every small card.
             data = f.read(size + 1)
@@ -65,7 +67,8 @@ def read_card_bytes(data: bytes, path: Path | str | None = None, *, limits: Limi
     p = Path(path) if path is not None else None
     if len(data) > limits.max_file:
         raise CardError(p, f"file is over the {limits.max_file}-byte limit")
-    return _guarded(p, lambda: _dispatch(data, p, limits))
+    with entry_budget(limits.max_book_entries(len(data))):
+        return _guarded(p, lambda: _dispatch(data, p, limits))
 
 
 def _dispatch(data: bytes, p: Path | None, limits: Limits) -> LoadedCard:

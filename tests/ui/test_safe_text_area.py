@@ -48,3 +48,11 @@ def test_no_editor_in_the_ui_is_a_bare_textarea() -> None:
     offenders = [str(path.relative_to(UI)) for path in UI.rglob("*.py")
                  if path.name != "safe_text_area.py" and bare.search(path.read_text(encoding="utf-8"))]
     assert offenders == []
+
+
+def test_no_input_in_the_ui_is_a_bare_input() -> None:
+    """Every Input the UI builds is a SafeInput: a bare one drew a NUL from a card's name in the card editor."""
+    bare = re.compile(r"\bInput\(|class \w+\(Input\)")
+    offenders = [str(path.relative_to(UI)) for path in UI.rglob("*.py")
+                 if path.name != "safe_input.py" and bare.search(path.read_text(encoding="utf-8"))]
+    assert offenders == []

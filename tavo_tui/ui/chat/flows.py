@@ -19,6 +19,7 @@ from tavo_tui.ui.chat.personas_screen import PersonasScreen
 from tavo_tui.ui.keys.modal import KeyModal
 from tavo_tui.ui.shared.dialogs import DIALOG_CSS, ChoiceDialog, ReportDialog, TextEditDialog, TextPrompt
 from tavo_tui.ui.shared.editor import edit_in_editor
+from tavo_tui.ui.shared.safe_input import SafeInput
 from tavo_tui.ui.shared.safe_text import plain, plain_line
 from tavo_tui.ui.shared.safe_text_area import SafeTextArea
 
@@ -59,7 +60,7 @@ class AuthorsNoteDialog(KeyModal[dict[str, object] | None]):
             yield Select([(label, value) for value, label in NOTE_POSITIONS.items()], value=self.note.position,
                          allow_blank=False, id="note-position")
             yield Static(Content("Depth (messages from the end)"), classes="label")
-            yield Input(str(self.note.depth), type="integer", id="note-depth")
+            yield SafeInput(str(self.note.depth), type="integer", id="note-depth")
             yield Static(Content("Role"), classes="label")
             yield Select([(label, value) for value, label in ROLES.items()], value=self.note.role,
                          allow_blank=False, id="note-role")

@@ -109,7 +109,23 @@ def literal_html_parser() -> MarkdownIt:
 
         _parser = MarkdownIt("gfm-like", {"html": False, "breaks": True})
         _parser.core.ruler.push("hard_line_breaks", _hard_line_breaks)
+        _parser.core.ruler.push("visible_entities", _visible_entities)
     return _parser
+
+
+def _visible_entities(state: StateCore) -> None:
+    """Show control characters that Markdown itself decoded: the text was sanitised before parsing, but a
+    character reference (`&#x202e;`, `&#12;`, `&#133;` is not decoded, `&#x2028;` is) becomes the character,
+    which would then reach the terminal raw (a probe found a bidi override from `&#x202e;` in a reply)."""
+    from tavo_tui.session.visible import visible
+
+    stack = [token for token in state.tokens if token.children]
+    while stack:
+        for child in stack.pop().children or ():
+            if child.content and child.type in ("text", "text_special", "code_inline"):
+                child.content = visible(child.content)
+            if child.children:
+                stack.append(child)
 
 
 def _hard_line_breaks(state: StateCore) -> None:

@@ -16,6 +16,7 @@ from textual.widgets.option_list import Option
 from tavo_tui.session.personas import POSITIONS, Persona
 from tavo_tui.ui.keys.modal import KeyModal
 from tavo_tui.ui.shared.dialogs import DIALOG_CSS, ConfirmDialog
+from tavo_tui.ui.shared.safe_input import SafeInput
 from tavo_tui.ui.shared.safe_text import one_line, plain_line
 from tavo_tui.ui.shared.safe_text_area import SafeTextArea
 
@@ -48,7 +49,7 @@ class PersonaEditor(KeyModal[dict[str, object] | None]):
         with Vertical():
             yield Static(Content("Edit persona" if p else "New persona"), classes="dialog-title")
             yield Static(Content("Name ({{user}} in prompts)"), classes="label")
-            yield Input(p.name if p else "", id="persona-name")
+            yield SafeInput(p.name if p else "", id="persona-name")
             yield Static(Content("Description"), classes="label")
             yield SafeTextArea(p.description if p else "", soft_wrap=True, tab_behavior="focus",
                                id="persona-description")
@@ -56,9 +57,9 @@ class PersonaEditor(KeyModal[dict[str, object] | None]):
             yield Select([(label, value) for value, label in POSITIONS.items()], value=p.position if p else 0,
                          allow_blank=False, id="persona-position")
             yield Static(Content("Depth (for 'at depth')"), classes="label")
-            yield Input(str(p.depth if p else 2), id="persona-depth", type="integer")
+            yield SafeInput(str(p.depth if p else 2), id="persona-depth", type="integer")
             yield Static(Content("Avatar image (a file path; empty for none)"), classes="label")
-            yield Input((p.avatar or "") if p else "", id="persona-avatar", placeholder="~/pictures/me.png")
+            yield SafeInput((p.avatar or "") if p else "", id="persona-avatar", placeholder="~/pictures/me.png")
             yield Static(Content("ctrl+s: save    esc: cancel"), classes="dialog-help")
 
     def on_mount(self) -> None:

@@ -37,6 +37,7 @@ from tavo_tui.ui.connections.form import (
 )
 from tavo_tui.ui.connections.model_picker import ModelPicker
 from tavo_tui.ui.keys.modal import KeyModal
+from tavo_tui.ui.shared.safe_input import SafeInput
 from tavo_tui.ui.shared.safe_text import plain_line
 
 __all__ = ["ConnectionEditor", "EditResult", "build_profile"]
@@ -171,12 +172,12 @@ class ConnectionEditor(KeyModal[EditResult | None]):
         kind = p.kind if p else "openai-compatible"
         sampler = p.sampler if p else ConnectionProfile(name="x").sampler
         yield Label("Name (saving under a new name makes a copy)")
-        yield Input(p.name if p else "", id="f-name", compact=True)
+        yield SafeInput(p.name if p else "", id="f-name", compact=True)
         yield Label("Kind (which server or service)")
         yield Select(kind_options, value=kind, allow_blank=False, id="f-kind", compact=True)
         yield Static("", classes="kind-desc", id="kind-desc")
         yield Label("Base URL")
-        yield Input(p.base_url if p else "", id="f-base_url", compact=True)
+        yield SafeInput(p.base_url if p else "", id="f-base_url", compact=True)
         with Container(id="api-row"):
             yield Label("API (this server speaks its own API and the OpenAI one)")
             yield Select([(Content("automatic (native for text, OpenAI for chat)"), "auto"),
@@ -188,7 +189,7 @@ class ConnectionEditor(KeyModal[EditResult | None]):
                      compact=True)  # fmt: skip
         yield Label("Model (ctrl+l lists the server's models)")
         with Horizontal(classes="row"):
-            yield Input(p.model if p else "", id="f-model", compact=True)
+            yield SafeInput(p.model if p else "", id="f-model", compact=True)
             yield Button(Content("Models…"), id="editor-models", compact=True)
         with Container(id="instruct-row"):
             yield Label("Instruct template (text mode)")
@@ -199,29 +200,29 @@ class ConnectionEditor(KeyModal[EditResult | None]):
                      allow_blank=False, id="f-converter", compact=True)  # fmt: skip
         yield Label("Max context / max reply tokens")
         with Horizontal(classes="row"):
-            yield Input(str(p.max_context if p else 4096), id="f-max_context", type="integer", compact=True)
-            yield Input(str(p.max_tokens if p else 300), id="f-max_tokens", type="integer", compact=True)
+            yield SafeInput(str(p.max_context if p else 4096), id="f-max_context", type="integer", compact=True)
+            yield SafeInput(str(p.max_tokens if p else 300), id="f-max_tokens", type="integer", compact=True)
         yield Label("API key (write-only; leave empty to keep the current one)")
         yield Static(Content.assemble("current key: ", (self.key_hint, "bold")), classes="hint",
                      id="key-hint")  # fmt: skip
-        yield Input("", password=True, placeholder="type a new key to replace it", id="f-api_key",
+        yield SafeInput("", password=True, placeholder="type a new key to replace it", id="f-api_key",
                     compact=True)  # fmt: skip
         yield Label("…or read the key from this environment variable (it wins when set)")
-        yield Input((p.api_key_env or "") if p else "", id="f-api_key_env", compact=True)
+        yield SafeInput((p.api_key_env or "") if p else "", id="f-api_key_env", compact=True)
         yield Static(Content("Sampler (empty = not sent)"), classes="section")
         with Container(classes="samplers"):
             for field in EDITABLE_SAMPLERS:
                 with Container(id=f"sbox-{field}"):
                     yield Label(field.replace("_", " "))
-                    yield Input(_fmt(getattr(sampler, field)), id=f"s-{field}", compact=True)
+                    yield SafeInput(_fmt(getattr(sampler, field)), id=f"s-{field}", compact=True)
         yield Label('Stop strings (JSON list, e.g. ["\\nUser:"])')
-        yield Input(format_stops(sampler.stop), id="f-stop", compact=True)
+        yield SafeInput(format_stops(sampler.stop), id="f-stop", compact=True)
         options = p.options if p else {}
         yield Static(Content("Options for this kind"), classes="section", id="options-title")
         for key in ALL_OPTIONS:
             with Container(id=f"obox-{key}", classes="option"):
                 yield Label(f"{key} — {OPTION_HINTS.get(key, 'text or JSON')}")
-                yield Input(format_option(options[key]) if key in options else "", id=f"o-{key}",
+                yield SafeInput(format_option(options[key]) if key in options else "", id=f"o-{key}",
                             compact=True)  # fmt: skip
 
     def on_mount(self) -> None:

@@ -16,6 +16,7 @@ from textual.widgets.option_list import Option
 
 from tavo_tui.session.connections import ModelListing, filter_models
 from tavo_tui.ui.keys.modal import KeyModal
+from tavo_tui.ui.shared.safe_input import SafeInput
 from tavo_tui.ui.shared.safe_text import one_line, plain_line
 
 # One line at 80 columns, so the list keeps its rows in a 24-row terminal.
@@ -61,7 +62,7 @@ class ModelPicker(KeyModal[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(Content.assemble("Model for ", plain_line(self.profile_name, "bold")), classes="title")
-            yield Input(placeholder="filter, or type a model name", id="models-filter", compact=True,
+            yield SafeInput(placeholder="filter, or type a model name", id="models-filter", compact=True,
                         select_on_focus=False)
             yield Static(Content("Fetching the model list…"), classes="models-status")
             yield OptionList(id="models-list")

@@ -39,6 +39,9 @@ class ConnectionPicker(KeyModal[str | None]):
         background: $surface; border: round $primary; padding: 0 1;
     }
     ConnectionPicker OptionList { height: auto; max-height: 20; border: none; }
+    /* Focus must not add OptionList's own border: rows were wrapped at the width without it, and the border
+       then cut each wrapped row's last cells off (a probe lost the end of long connection names). */
+    ConnectionPicker OptionList:focus { border: none; }
     """
     # Rows the dialog spends on its title and border: the list gets the rest of the 80% (see `_fit`).
     CHROME = 3

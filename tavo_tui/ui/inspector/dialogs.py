@@ -14,6 +14,7 @@ from textual.widgets.option_list import Option
 
 from tavo_tui.model import ConnectionProfile
 from tavo_tui.ui.keys.modal import KeyModal
+from tavo_tui.ui.shared.safe_input import SafeInput
 from tavo_tui.ui.shared.safe_text import one_line, plain_line
 from tavo_tui.ui.shared.safe_text_area import SafeTextArea
 
@@ -24,6 +25,7 @@ DIALOG_CSS = """
     background: $surface; border: round $primary; padding: 0 1;
 }}
 {name} OptionList {{ height: auto; max-height: 60vh; border: none; }}  /* scrolls itself: fits 80x24 */
+{name} OptionList:focus {{ border: none; }}  /* a focus border would cut wrapped rows' ends (as in the picker) */
 {name} Input {{ margin: 1 0 0 0; }}
 {name} .dialog-hint {{ color: $text-muted; }}
 """
@@ -81,7 +83,7 @@ class SavePathPrompt(KeyModal[str | None]):
             yield Static(Content("Save the request to a file").stylize("bold"))
             yield Static(Content("A name ending in .sh saves the curl command (key masked); anything else the "
                                  "JSON body. Enter saves, esc cancels."), classes="dialog-hint")
-            yield Input(value=self.default, id="save-path")
+            yield SafeInput(value=self.default, id="save-path")
 
     def on_mount(self) -> None:
         self.query_one(Input).focus()

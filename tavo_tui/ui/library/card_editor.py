@@ -17,6 +17,7 @@ from textual.widgets import Footer, Input, Select, Static, TextArea
 from tavo_tui.model import Card
 from tavo_tui.ui.keys.modal import KeyModal
 from tavo_tui.ui.shared.editor import edit_in_editor
+from tavo_tui.ui.shared.safe_input import SafeInput
 from tavo_tui.ui.shared.safe_text import plain_line
 from tavo_tui.ui.shared.safe_text_area import SafeTextArea
 
@@ -122,7 +123,7 @@ class CardEditorScreen(KeyModal[Card | None]):
                 for name, label in LINE_FIELDS:
                     value = ", ".join(card.tags) if name == "tags" else str(getattr(card, name) or "")
                     yield Static(Content(label), classes="label")
-                    yield Input(value, id=f"field-{name}")
+                    yield SafeInput(value, id=f"field-{name}")
                 for name, label in LONG_FIELDS:
                     if name in _LIST_FIELDS:
                         value = join_greetings(getattr(card, name))
@@ -133,7 +134,7 @@ class CardEditorScreen(KeyModal[Card | None]):
                     yield Static(Content(label), classes="label")
                     yield SafeTextArea(value, soft_wrap=True, tab_behavior="focus", id=f"field-{name}")
                 yield Static(Content("Character's note depth (messages from the end)"), classes="label")
-                yield Input(str(note_depth), type="integer", id="field-depth_prompt_depth")
+                yield SafeInput(str(note_depth), type="integer", id="field-depth_prompt_depth")
                 yield Static(Content("Character's note role"), classes="label")
                 yield Select([(r, r) for r in NOTE_ROLES], value=note_role, allow_blank=False,
                              id="field-depth_prompt_role")

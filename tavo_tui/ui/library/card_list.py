@@ -29,6 +29,7 @@ from textual.widgets.option_list import Option
 
 from tavo_tui.session.library import SORT_LABELS, SORTS, TagFolder, folder_view, sorted_entries
 from tavo_tui.ui.keys.registry import CARD_LIST, bindings_for
+from tavo_tui.ui.shared.safe_input import SafeInput
 from tavo_tui.ui.shared.safe_text import one_line
 
 if TYPE_CHECKING:
@@ -155,7 +156,7 @@ class CardList(Vertical):
     def compose(self) -> ComposeResult:
         yield Static(Content("Characters"), classes="pane-title")
         # Not select_on_focus: a key typed in the list lands here and the next one must not replace it.
-        yield Input(self._initial_query, placeholder="/ filter: name, creator, #tag", id="card-filter",
+        yield SafeInput(self._initial_query, placeholder="/ filter: name, creator, #tag", id="card-filter",
                     select_on_focus=False)
         yield CardOptions(id="card-options")
         empty = Static(Content("No character cards found.\nAdd .png/.json cards with --library."), classes="empty")

@@ -19,6 +19,7 @@ from tavo_tui.session.errors import StoreError
 from tavo_tui.ui.keys.modal import KeyModal
 from tavo_tui.ui.library.card_list import CardList
 from tavo_tui.ui.shared.dialogs import DIALOG_CSS
+from tavo_tui.ui.shared.safe_input import SafeInput
 from tavo_tui.ui.shared.safe_text import plain
 
 if TYPE_CHECKING:
@@ -50,7 +51,7 @@ class StImportScreen(KeyModal[bool]):
             yield Static(Content("Import from SillyTavern"), classes="dialog-title")
             yield Static(Content("Its data/<user>/ folder (or the install folder; public/ for old versions):"),
                          id="st-ask")
-            yield Input(placeholder="~/SillyTavern/data/default-user", id="st-path")
+            yield SafeInput(placeholder="~/SillyTavern/data/default-user", id="st-path")
             with VerticalScroll(id="st-summary"):
                 yield Static(Content(""), id="st-report")
             yield Static(Content(ASK_HELP), classes="dialog-help", id="st-help")

@@ -12,7 +12,7 @@ from textual.widgets import Static
 
 from tavo_tui.model import ConnectionProfile
 from tavo_tui.session import Delta, Retrying
-from tavo_tui.ui.shared.safe_text import plain_line
+from tavo_tui.ui.shared.safe_text import one_line, plain_line
 
 DEMO_LABEL = "DEMO — no model, replies are canned"
 CONTEXT_BAR = 8
@@ -125,6 +125,8 @@ def _line(
         parts += ["   ", Content(f"ctx {used}/{limit}").stylize("dim")]
         if ctx_detail == 2:
             parts += [" ", context_bar(used, limit)]
+    # Activity lines carry server errors and names: controls shown, never sent (a probe found a raw NUL here).
+    activity = one_line(activity)
     shown = activity if activity_detail == 2 else short_activity(activity) if activity_detail else ""
     if shown:
         parts += ["   " if activity_detail == 2 else "  ", Content(shown).stylize("italic")]

@@ -17,6 +17,7 @@ from textual.widgets.selection_list import Selection
 
 from tavo_tui.ui.keys.modal import KeyModal
 from tavo_tui.ui.shared.editor import edit_in_editor
+from tavo_tui.ui.shared.safe_input import SafeInput
 from tavo_tui.ui.shared.safe_text_area import SafeTextArea
 
 # A dialog is at most 90% of the screen. Its key hints are docked at the bottom, so they stay in sight when the
@@ -76,7 +77,7 @@ class TextPrompt(KeyModal[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static(self.title_text, classes="dialog-title")
-            yield Input(self.value, placeholder=self.placeholder, id="prompt-input")
+            yield SafeInput(self.value, placeholder=self.placeholder, id="prompt-input")
             yield _help(self.help_text)
 
     @on(Input.Submitted)

@@ -21,6 +21,7 @@ from textual.widgets.option_list import Option
 from tavo_tui.model import ConnectionProfile
 from tavo_tui.session.connections import DiscoveredServer, discover_servers, editable_kinds, list_models
 from tavo_tui.session.welcome import preview_url, save_welcome_profile, send_test_message, welcome_profile
+from tavo_tui.ui.shared.safe_input import SafeInput
 from tavo_tui.ui.shared.safe_text import one_line, plain_line
 
 if TYPE_CHECKING:
@@ -91,13 +92,13 @@ class WelcomeScreen(ModalScreen[str | None]):
                 yield Label("Kind")
                 yield Select(kind_options(), value=FIRST_KIND, allow_blank=False, id="w-kind", compact=True)
                 yield Label("Base URL (with or without /v1)")
-                yield Input("", placeholder="http://127.0.0.1:8080", id="w-url", compact=True)
+                yield SafeInput("", placeholder="http://127.0.0.1:8080", id="w-url", compact=True)
                 yield Static("", classes="used", id="w-used")
                 yield Label("API key (optional; stored in the private secrets file)")
-                yield Input("", password=True, id="w-key", compact=True)
+                yield SafeInput("", password=True, id="w-key", compact=True)
                 yield Label("Model (type it, or list the server's)")
                 with Horizontal(classes="row"):
-                    yield Input("", id="w-model", compact=True)
+                    yield SafeInput("", id="w-model", compact=True)
                     yield Button(Content("List models"), id="w-list", compact=True)
                 yield OptionList(id="w-models", compact=True)
                 yield Static("", classes="status", id="w-models-status")

@@ -10,12 +10,13 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.content import Content
 from textual.widget import Widget
-from textual.widgets import Checkbox, Input, Select, Static, TextArea
+from textual.widgets import Checkbox, Select, Static, TextArea
 
 from tavo_tui.session.workshop_lore import LOGICS, POSITIONS, ROLES, EntryFields
 from tavo_tui.ui.keys.modal import KeyModal
 from tavo_tui.ui.shared.dialogs import DIALOG_CSS
 from tavo_tui.ui.shared.editor import edit_in_editor
+from tavo_tui.ui.shared.safe_input import SafeInput
 from tavo_tui.ui.shared.safe_text import plain_line
 from tavo_tui.ui.shared.safe_text_area import SafeTextArea
 
@@ -95,16 +96,16 @@ class EntryFormDialog(KeyModal[EntryFields | None]):
         if kind == "long":
             yield SafeTextArea(str(value), soft_wrap=True, tab_behavior="focus", id=wid)
         elif kind == "keys":
-            yield Input(", ".join(value), id=wid)
+            yield SafeInput(", ".join(value), id=wid)
         elif kind in ("int", "optint"):
-            yield Input("" if value is None else str(value), type="integer", id=wid)
+            yield SafeInput("" if value is None else str(value), type="integer", id=wid)
         elif kind == "tri":
             yield Select([(k, k) for k in TRISTATE], value=_TRI_KEYS[value], allow_blank=False, id=wid)
         elif isinstance(kind, dict):
             yield Select([(f"{v}: {text}", v) for v, text in kind.items()],
                          value=value if value in kind else next(iter(kind)), allow_blank=False, id=wid)
         else:
-            yield Input(str(value), id=wid)
+            yield SafeInput(str(value), id=wid)
 
     def on_mount(self) -> None:
         # Focused without scrolling now (before the first layout it would centre the field and hide the title),

@@ -33,6 +33,7 @@ from tavo_tui.session.workshop_lore import (
 )
 from tavo_tui.ui.keys.modal import KeyModal
 from tavo_tui.ui.shared.dialogs import DIALOG_CSS, ChoiceDialog, ConfirmDialog, TextPrompt
+from tavo_tui.ui.shared.safe_input import SafeInput
 from tavo_tui.ui.shared.safe_text import one_line, plain_line
 from tavo_tui.ui.workshop.entry_form import EntryFormDialog
 
@@ -91,7 +92,7 @@ class LorebookScreen(KeyModal[bool]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Static("", id="lore-title", classes="dialog-title")
-            yield Input(placeholder="filter: title, key or text (enter: back to the list)", id="lore-query")
+            yield SafeInput(placeholder="filter: title, key or text (enter: back to the list)", id="lore-query")
             yield OptionList(id="lore-entries")
             yield Static(Content(HELP), classes="dialog-help")
 

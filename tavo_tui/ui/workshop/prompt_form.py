@@ -14,6 +14,7 @@ from tavo_tui.session.workshop import PromptEntry
 from tavo_tui.ui.keys.modal import KeyModal
 from tavo_tui.ui.shared.dialogs import DIALOG_CSS
 from tavo_tui.ui.shared.editor import edit_in_editor
+from tavo_tui.ui.shared.safe_input import SafeInput
 from tavo_tui.ui.shared.safe_text import plain_line
 from tavo_tui.ui.shared.safe_text_area import SafeTextArea
 
@@ -56,7 +57,7 @@ class PromptEntryDialog(KeyModal[PromptEntry | None]):
                          classes="dialog-title")
             with VerticalScroll():
                 yield Static(Content("Name"), classes="label")
-                yield Input(entry.name, id="pf-name")
+                yield SafeInput(entry.name, id="pf-name")
                 yield Checkbox("Enabled", entry.enabled, id="pf-enabled")
                 if not entry.marker:
                     yield Static(Content("Role"), classes="label")
@@ -66,9 +67,9 @@ class PromptEntryDialog(KeyModal[PromptEntry | None]):
                                  value=1 if entry.injection_position == 1 else 0, allow_blank=False,
                                  id="pf-position")
                     yield Static(Content("Depth (in chat: messages from the end)"), classes="label")
-                    yield Input(str(entry.injection_depth), type="integer", id="pf-depth")
+                    yield SafeInput(str(entry.injection_depth), type="integer", id="pf-depth")
                     yield Static(Content("Order (in chat, same depth: lower first)"), classes="label")
-                    yield Input(str(entry.injection_order), type="integer", id="pf-order")
+                    yield SafeInput(str(entry.injection_order), type="integer", id="pf-order")
                     yield Static(Content("Text"), classes="label")
                     yield SafeTextArea(entry.content, soft_wrap=True, tab_behavior="focus", id="pf-content")
             yield Static(Content("ctrl+s: save    ctrl+e: text in $EDITOR    esc: cancel"), classes="dialog-help")

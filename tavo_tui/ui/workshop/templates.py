@@ -19,6 +19,7 @@ from textual.widgets import Checkbox, Input, Select, Static, TextArea
 from tavo_tui.session.workshop import InstructTemplate, PresetError, PromptSettings, load_instruct, preset_names
 from tavo_tui.ui.keys.modal import KeyModal
 from tavo_tui.ui.shared.dialogs import DIALOG_CSS
+from tavo_tui.ui.shared.safe_input import SafeInput
 from tavo_tui.ui.shared.safe_text_area import SafeTextArea
 
 PAIRED = "(the instruct template's own)"
@@ -90,9 +91,9 @@ class TemplatesDialog(KeyModal[TemplateChoice | None]):
                     yield Checkbox(label, bool(getattr(t, name)), id=f"tp-{name}")
                 for name, label in SEQUENCES:
                     yield Static(Content(label), classes="label")
-                    yield Input(_shown(getattr(t, name)), id=f"tp-{name}")
+                    yield SafeInput(_shown(getattr(t, name)), id=f"tp-{name}")
                 yield Static(Content("Start reply with"), classes="label")
-                yield Input(s.start_reply_with, id="tp-start_reply_with")
+                yield SafeInput(s.start_reply_with, id="tp-start_reply_with")
                 yield Static(Content("Custom stop strings (one per line)"), classes="label")
                 yield SafeTextArea("\n".join(_shown(x) for x in s.custom_stopping_strings), id="tp-stops")
             yield Static(Content("ctrl+s: save    esc: cancel    (sequences: \\n is a newline)"),
