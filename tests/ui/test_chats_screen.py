@@ -265,3 +265,9 @@ async def test_palette_runs_chat_and_library_actions(ctx: AppContext, alice: Pat
         await pilot.pause(0.3)
         await pilot.press("enter")
         await wait_for(pilot, lambda: "Characters · recent" in screen_text(app))
+
+
+def test_message_counts_read_as_english() -> None:
+    from tavo_tui.ui.chat.chats_screen import count_of
+
+    assert [count_of(n, "message") for n in (0, 1, 2)] == ["0 messages", "1 message", "2 messages"]

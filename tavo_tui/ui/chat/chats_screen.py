@@ -31,6 +31,11 @@ MAX_INDENT = 6  # deeper checkpoints line up at this depth, so a long chain stil
 ChatsResult = tuple[str, str | None]
 
 
+def count_of(n: int, noun: str) -> str:
+    """`1 message`, `2 messages`."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 class ChatsScreen(KeyModal[ChatsResult | None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q", "close", "Close", id="chats-close"),
@@ -104,7 +109,7 @@ class ChatsScreen(KeyModal[ChatsResult | None]):
         last = last if len(last) <= PREVIEW else last[: PREVIEW - 1] + "…"
         return Content.assemble(
             marker, indent, branch, plain_line(summary.title, "bold"),
-            (f"   {summary.message_count} messages · {when}", "dim"), orphan,
+            (f"   {count_of(summary.message_count, 'message')} · {when}", "dim"), orphan,
             "\n  ", indent, "  " if node.depth else "", plain_line(summary.last_name, "italic"),
             ": " if summary.last_name else "", last,
         )
@@ -158,7 +163,7 @@ class ChatsScreen(KeyModal[ChatsResult | None]):
             return
         sure = await self.app.push_screen_wait(
             ConfirmDialog(Content.assemble("Delete the chat ", plain_line(chosen.title, "bold"),
-                                           f" ({chosen.message_count} messages)? This cannot be undone."))
+                                           f" ({count_of(chosen.message_count, 'message')})? This cannot be undone."))
         )
         if not sure:
             return
