@@ -55,9 +55,9 @@ def test_first_run_on_the_demo_connection(term, home: Path) -> None:  # type: ig
     screen = session.wait_for(check=lambda s: "DEMO" in s and "Welcome to tavo-tui" not in s)
     assert "Pick a character" in screen
     session.wait_for("Characters")  # with no character open, the library is in front and focused
-    session.send_keys("g")  # vim-style: the first character
-    session.send_keys("Enter")  # open it
-    session.wait_for("Chat with")
+    session.send_keys("Grim", literal=True)  # typing in the library filters it
+    session.send_keys("Enter")  # and enter opens the first match
+    session.wait_for("Chat with Grimble")
     session.send_keys("Hello there", literal=True)
     session.send_keys("C-j")
     session.wait_for(check=lambda s: any(shows(s, p) for p in DEMO_PHRASES))
