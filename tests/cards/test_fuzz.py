@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from tavo_tui.cards import CardError, LoadedCard, read_card, read_card_bytes, write_card
 from tavo_tui.cards.library import summarize
 from tests.cards.helpers import b64json, itxt, png_with, v2, v3, ztxt
+from tests.fuzzing import quick_and_long
 
 ROOT = Path(__file__).resolve().parents[2]
 SEEDS: list[bytes] = [
@@ -102,10 +103,7 @@ entry = st.dictionaries(st.sampled_from(["keys", "content", "insertion_order", "
                         json_values, max_size=6)
 
 
-@FUZZ
-@given(st.dictionaries(card_keys, json_values, max_size=8), st.lists(entry, max_size=3),
-       st.sampled_from(["chara_card_v2", "chara_card_v3", None, 3]))
-def test_random_card_json_reads_and_writes(
+def random_card_json_reads_and_writes(
     tmp_path_factory: pytest.TempPathFactory, data: dict[str, object], entries: list[object], spec: object
 ) -> None:
     if entries:
@@ -121,6 +119,13 @@ def test_random_card_json_reads_and_writes(
         again = read_card_bytes((out / f"c{ext}").read_bytes())
         if ext != ".charx":
             assert again.card == loaded.card
+
+
+# Each example writes three files and reads them back (~0.1 s): 50 in make test, 500 in the slow run.
+test_random_card_json_reads_and_writes, test_random_card_json_reads_and_writes_long = quick_and_long(
+    st.dictionaries(card_keys, json_values, max_size=8), st.lists(entry, max_size=3),
+    st.sampled_from(["chara_card_v2", "chara_card_v3", None, 3]),
+    quick=50, long=500, deadline=None, suppress_health_check=[HealthCheck.too_slow])(random_card_json_reads_and_writes)
 
 
 member_names = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\0"),
