@@ -24,6 +24,7 @@ from tavo_tui.session.events import ActionError, Started
 from tavo_tui.session.library import sorted_entries
 from tavo_tui.session.resume import remember, resume_point
 from tavo_tui.ui.chat.actions import ChatActions, ReplyStarted
+from tavo_tui.ui.chat.card_scripts import CardScriptsGate
 from tavo_tui.ui.chat.composer import Composer
 from tavo_tui.ui.chat.log import ChatLog
 from tavo_tui.ui.chat.reply_presenter import ReplyPresenter
@@ -103,6 +104,7 @@ class MainScreen(ChatActions, LayoutActions, ConnectionActions, StImportActions,
         self._token_caches: dict[str, ServerTokenCache] = {}  # per connection: counts depend on its tokenizer
         self._on_screen = False  # True once the first frame has reached the terminal
         self._cards_unchecked = False  # the card list shows the cached listing, files not yet checked
+        self._card_scripts = CardScriptsGate()  # asks before a card's own regex scripts run
 
     # ---- layout ------------------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -356,6 +358,7 @@ class MainScreen(ChatActions, LayoutActions, ConnectionActions, StImportActions,
             await old.aclose()
         self.query_one(CardList).mark_active(path)
         await self._show_chat()
+        self._card_scripts.check(self.app, session, lambda: self._schedule_inspect(0))
 
     async def _show_chat(self) -> None:
         session = self.session
