@@ -8,14 +8,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.app import App
 from textual.content import Content
 
-from tavo_tui.session import ChatSession
 from tavo_tui.ui.shared.dialogs import ConfirmDialog
 from tavo_tui.ui.shared.safe_text import plain_line
+
+if TYPE_CHECKING:  # the chat session loads after the first frame (tests/test_import_hygiene.py)
+    from tavo_tui.session import ChatSession
 
 
 def question(name: str, count: int) -> Content:
