@@ -425,22 +425,7 @@ class OpenAICompatBackend:
             return None
 
     async def _try_count(self, url: str, payload: dict[str, Any]) -> int | None:
-        try:
-            response = await self._transport.request(
-                "POST",
-                url,
-                headers={"Content-Type": "application/json", **self.auth_headers()},
-                content=json.dumps(payload, ensure_ascii=False).encode("utf-8"),
-            )
-        except BackendError as err:
-            if err.status in _UNSUPPORTED:
-                return None
-            raise
-        try:
-            data = response.json()
-        except ValueError:
-            return None
-        return token_count_of(data)
+        return token_count_of(await self._try_json(url, payload))
 
 
 def token_count_of(data: Any) -> int | None:
