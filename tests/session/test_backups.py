@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tavo_tui.cli import main
-from tavo_tui.session import AppContext
+from tavo_tui.session import AppContext, ChatSession
 from tavo_tui.session.backups import Backups, backup_delay
 from tavo_tui.store.backups import BackupStore
 from tavo_tui.store.errors import StoreError
@@ -26,6 +26,17 @@ class Clock:
         return self.now
 
 
+def saved_chat(home: Path, *, limit: int) -> tuple[AppContext, Clock, ChatSession]:
+    """A new chat saved once, with its first backup made, under a 10 s interval on a test clock."""
+    ctx = AppContext.open(home, user_name="Ann")
+    clock = Clock()
+    ctx.backups = Backups(BackupStore(home / "data" / "backups"), limit=limit, interval=10.0, clock=clock)
+    session = ctx.open_chat(CARD, new=True)
+    assert session.rewrite_file() is None and session.ref is not None
+    ctx.backups.flush()
+    return ctx, clock, session
+
+
 def test_backup_delay() -> None:
     assert backup_delay(None, 5.0, 10.0) == 0.0
     assert backup_delay(1.0, 5.0, 10.0) == 6.0
@@ -34,12 +45,8 @@ def test_backup_delay() -> None:
 
 
 def test_changes_are_backed_up_throttled_and_bounded(home: Path) -> None:
-    ctx = AppContext.open(home, user_name="Ann")
-    clock = Clock()
-    ctx.backups = Backups(BackupStore(home / "data" / "backups"), limit=2, interval=10.0, clock=clock)
-    session = ctx.open_chat(CARD, new=True)
-    assert session.rewrite_file() is None and session.ref is not None
-    ctx.backups.flush()
+    ctx, clock, session = saved_chat(home, limit=2)
+    assert session.ref is not None
     (first,) = ctx.chat_backups(session.ref.id)
     assert first.name.startswith("chat_maren_holloway_Maren Holloway - ") and first.name.endswith(".jsonl")
     session.insert_narrator("One.")
@@ -115,12 +122,8 @@ def test_a_damaged_backup_is_refused_and_nothing_changes(home: Path) -> None:
 def test_a_backup_due_after_the_pool_shut_down_is_still_made(home: Path) -> None:
     """As at interpreter exit, when a timer fires after the app quit without flushing: no RuntimeError in the
     timer's thread, and the backup is copied in place."""
-    ctx = AppContext.open(home, user_name="Ann")
-    clock = Clock()
-    ctx.backups = Backups(BackupStore(home / "data" / "backups"), limit=5, interval=10.0, clock=clock)
-    session = ctx.open_chat(CARD, new=True)
-    assert session.rewrite_file() is None and session.ref is not None
-    ctx.backups.flush()
+    ctx, clock, session = saved_chat(home, limit=5)
+    assert session.ref is not None
     assert ctx.backups._pool is not None
     ctx.backups._pool.shutdown()  # what concurrent.futures does to every pool as the interpreter exits
     clock.now += 11
